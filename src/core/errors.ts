@@ -1,0 +1,57 @@
+/**
+ * Every failure tabauth reports is an `AuthError` with a stable `code`.
+ * Callers branch on `code`, never on `message`.
+ */
+export type AuthErrorCode =
+  | 'CONFIG' // the client is misconfigured (bad issuer, invalid_client, ...): a developer must act
+  | 'DISCOVERY_FAILED' // the issuer's metadata could not be fetched or is invalid
+  | 'NETWORK' // fetch failed: offline, DNS, CORS refusal
+  | 'TIMEOUT' // a request or the wait for the refresh lock took too long
+  | 'SERVER_ERROR' // the server answered 5xx or 429
+  | 'INVALID_GRANT' // the code or refresh token is dead
+  | 'LOGIN_REQUIRED' // no usable session: the user has to sign in (again)
+  | 'AUTHORIZATION_ERROR' // the authorization response carried `error=...` (access_denied, login_required, ...)
+  | 'STATE_MISMATCH' // the callback's `state` does not match the transaction
+  | 'ISSUER_MISMATCH' // RFC 9207 `iss` in the callback is not our issuer
+  | 'TRANSACTION_MISSING' // a callback arrived with no login transaction for it (replayed or foreign)
+  | 'TRANSACTION_EXPIRED' // the login transaction is older than its lifetime
+  | 'INVALID_RESPONSE' // a server response broke the protocol (bad ID token, missing fields)
+  | 'OAUTH_ERROR' // any other OAuth error response
+
+export interface AuthErrorOptions {
+  /** The OAuth `error` value from the server, when there is one. */
+  error?: string
+  errorDescription?: string
+  /** HTTP status of the response that failed, when there is one. */
+  status?: number
+  cause?: unknown
+}
+
+export class AuthError extends Error {
+  readonly code: AuthErrorCode
+  readonly error?: string
+  readonly errorDescription?: string
+  readonly status?: number
+
+  constructor(code: AuthErrorCode, message: string, options: AuthErrorOptions = {}) {
+    super(message, { cause: options.cause })
+    this.name = 'AuthError'
+    this.code = code
+    this.error = options.error
+    this.errorDescription = options.errorDescription
+    this.status = options.status
+  }
+}
+
+/** Thrown by `getAccessToken()` when there is no session to take a token from. */
+export class LoginRequiredError extends AuthError {
+  constructor(message = 'Sign-in required: there is no session.', options: AuthErrorOptions = {}) {
+    super('LOGIN_REQUIRED', message, options)
+    this.name = 'LoginRequiredError'
+  }
+}
+
+/** Network errors, timeouts and 5xx/429 answers: worth retrying later, never a reason to drop the session. */
+export function isTransient(error: unknown): boolean {
+  return error instanceof AuthError && (error.code === 'NETWORK' || error.code === 'TIMEOUT' || error.code === 'SERVER_ERROR')
+}

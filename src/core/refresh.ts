@@ -1,0 +1,111 @@
+/**
+ * Cross-tab refresh: the one place where a refresh token is spent.
+ *
+ * Every tab that finds its access token stale calls `refreshSession`. Inside an
+ * exclusive lock shared by all tabs it re-reads the session store; if another
+ * tab already refreshed, it adopts that result; otherwise it refreshes once with
+ * the refresh token it just read (never a copy from memory, which may be rotated
+ * already) and writes the result under the next generation.
+ */
+import type { Lock } from './adapters'
+import { AuthError } from './errors'
+import type { OAuth } from './oauth'
+import { emptyRecord, parseRecord, type SessionRecord, type SessionStore, type TokenSet } from './store'
+
+export interface SessionContext {
+  store: SessionStore
+  /** The store key and the lock name: one per issuer and client. */
+  key: string
+  lock: Lock
+  lockTimeoutMs: number
+  oauth: OAuth
+  skewMs: number
+  now(): number
+}
+
+export type RefreshOutcome =
+  | { kind: 'refreshed'; record: SessionRecord }
+  /** Another tab refreshed first (or the session moved on): nothing was sent. */
+  | { kind: 'adopted'; record: SessionRecord }
+  /** The server rejected the refresh token: the session was cleared for every tab. */
+  | { kind: 'invalidGrant'; record: SessionRecord; error: AuthError }
+
+/**
+ * When a token stops being "fresh". The margin scales with the token's lifetime
+ * (at most `skewMs`, at most a quarter of it), so a 3-second test token is not
+ * stale from birth and a 5-minute token is not refreshed every few seconds.
+ */
+export function refreshAt(tokens: TokenSet, skewMs: number): number {
+  if (tokens.expiresAt === undefined) return Number.POSITIVE_INFINITY
+  return tokens.expiresAt - Math.min(skewMs, (tokens.expiresAt - tokens.issuedAt) / 4)
+}
+
+export function isFresh(tokens: TokenSet, skewMs: number, now: number): boolean {
+  return now < refreshAt(tokens, skewMs)
+}
+
+export async function refreshSession(ctx: SessionContext): Promise<RefreshOutcome> {
+  return withSessionLock(ctx, async () => {
+    const record = await readRecord(ctx)
+    const session = record.session
+    if (!session || isFresh(session.tokens, ctx.skewMs, ctx.now())) return { kind: 'adopted', record }
+    if (!session.tokens.refreshToken) {
+      const error = new AuthError('LOGIN_REQUIRED', 'The access token expired and there is no refresh token (request the offline_access scope, or enable refresh tokens for this client at the server).')
+      return { kind: 'invalidGrant', record: await endSession(ctx, record, 'reloginRequired'), error }
+    }
+    try {
+      const { tokens, claims } = await ctx.oauth.refresh(session.tokens.refreshToken)
+      const next: SessionRecord = {
+        v: 1,
+        generation: record.generation + 1,
+        session: {
+          // A server that does not rotate omits refresh_token (and often id_token): keep ours.
+          tokens: { ...tokens, refreshToken: tokens.refreshToken ?? session.tokens.refreshToken, idToken: tokens.idToken ?? session.tokens.idToken },
+          user: claims ?? session.user,
+        },
+      }
+      await ctx.store.set(ctx.key, next)
+      return { kind: 'refreshed', record: next }
+    } catch (error) {
+      if (error instanceof AuthError && error.code === 'INVALID_GRANT') {
+        // The grant is dead: clear it so that no tab ever sends this refresh token again.
+        return { kind: 'invalidGrant', record: await endSession(ctx, record, 'reloginRequired'), error }
+      }
+      throw error // transient or configuration: the session stays as it is
+    }
+  })
+}
+
+/** Writes `update(current)` as the next generation, under the lock. */
+export async function writeSession(ctx: SessionContext, update: (current: SessionRecord) => Omit<SessionRecord, 'v' | 'generation'>): Promise<{ previous: SessionRecord; record: SessionRecord }> {
+  return withSessionLock(ctx, async () => {
+    const previous = await readRecord(ctx)
+    const record: SessionRecord = { ...update(previous), v: 1, generation: previous.generation + 1 }
+    await ctx.store.set(ctx.key, record)
+    return { previous, record }
+  })
+}
+
+async function endSession(ctx: SessionContext, current: SessionRecord, ended: 'signedOut' | 'reloginRequired'): Promise<SessionRecord> {
+  const record: SessionRecord = { v: 1, generation: current.generation + 1, session: null, ended }
+  await ctx.store.set(ctx.key, record)
+  return record
+}
+
+/** A corrupt or foreign value in the store is no session (it is overwritten by the next write). */
+export async function readRecord(ctx: Pick<SessionContext, 'store' | 'key'>): Promise<SessionRecord> {
+  return parseRecord(await ctx.store.get(ctx.key)) ?? emptyRecord
+}
+
+async function withSessionLock<T>(ctx: SessionContext, fn: () => Promise<T>): Promise<T> {
+  // Bounded wait: a frozen or hung tab holding the lock must not block this one forever.
+  const signal = AbortSignal.timeout(ctx.lockTimeoutMs)
+  try {
+    return await ctx.lock.run(`tabauth:${ctx.key}`, fn, { signal })
+  } catch (error) {
+    if (signal.aborted && !(error instanceof AuthError)) {
+      throw new AuthError('TIMEOUT', `Waited ${ctx.lockTimeoutMs} ms for another tab to finish its refresh.`, { cause: error })
+    }
+    throw error
+  }
+}

@@ -1,0 +1,32 @@
+import type { ButtonHTMLAttributes, ReactNode } from 'react'
+import { useAuth } from './hooks'
+
+type ButtonProps = Omit<ButtonHTMLAttributes<HTMLButtonElement>, 'onClick' | 'disabled'> & { children?: ReactNode }
+
+/**
+ * Starts sign-in. "Sign in", or "Sign in again" when the session ended at the
+ * server; disabled while loading or redirecting; renders nothing when signed in.
+ */
+export function LoginButton({ children, returnTo, ...props }: ButtonProps & { returnTo?: string }) {
+  const { status, login } = useAuth()
+  if (status === 'signedIn') return null
+  const busy = status === 'loading' || status === 'redirecting'
+  const label = status === 'redirecting' ? 'Signing in…' : status === 'reloginRequired' ? 'Sign in again' : 'Sign in'
+  return (
+    <button type="button" {...props} disabled={busy} aria-busy={busy || undefined} onClick={() => login({ returnTo }).catch(() => {})}>
+      {children ?? label}
+    </button>
+  )
+}
+
+/** Ends the session in every tab and at the server. Renders nothing when signed out. */
+export function LogoutButton({ children, localOnly, ...props }: ButtonProps & { localOnly?: boolean }) {
+  const { status, logout } = useAuth()
+  if (status === 'signedOut') return null
+  const busy = status === 'loading' || status === 'redirecting'
+  return (
+    <button type="button" {...props} disabled={busy} aria-busy={busy || undefined} onClick={() => logout({ localOnly }).catch(() => {})}>
+      {children ?? (status === 'redirecting' ? 'Signing out…' : 'Sign out')}
+    </button>
+  )
+}

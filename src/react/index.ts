@@ -1,0 +1,6 @@
+export { AuthProvider } from './AuthProvider'
+export type { AuthProviderProps } from './AuthProvider'
+export { useAuth, useToken, useGetToken } from './hooks'
+export type { UseAuthResult, UseTokenResult } from './hooks'
+export { LoginButton, LogoutButton } from './buttons'
+export { useAuthClient } from './context'

@@ -1,0 +1,18 @@
+import { resolve } from 'node:path'
+import { defineConfig } from 'vite'
+
+// Library build: ESM only; React and oauth4webapi stay external (peer and dependency).
+export default defineConfig({
+  build: {
+    lib: {
+      entry: { index: resolve(import.meta.dirname, 'src/index.ts') },
+      formats: ['es'],
+    },
+    rollupOptions: {
+      external: [/^react($|\/)/, /^react-dom($|\/)/, 'oauth4webapi'],
+    },
+    sourcemap: true,
+    target: 'es2022',
+    emptyOutDir: true,
+  },
+})
