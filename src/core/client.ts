@@ -282,15 +282,17 @@ export function createAuthClient(config: AuthConfig): AuthClient {
 
   async function refresh(): Promise<string> {
     const outcome = await refreshSession(ctx)
-    apply(outcome.record, outcome.kind === 'invalidGrant' ? outcome.error : undefined)
+    // Every tab reports a dead session as LOGIN_REQUIRED; this tab also knows the server's answer (the cause).
+    const loginRequired = outcome.kind === 'invalidGrant' ? new LoginRequiredError(outcome.error.message, { cause: outcome.error, error: outcome.error.error }) : undefined
+    apply(outcome.record, loginRequired)
     const generation = outcome.record.generation
     if (outcome.kind === 'refreshed') {
       broadcast()
       emit({ type: 'refreshed', generation })
-    } else if (outcome.kind === 'invalidGrant') {
+    } else if (loginRequired) {
       broadcast()
-      emit({ type: 'reloginRequired', generation, error: outcome.error })
-      throw new LoginRequiredError(outcome.error.message, { cause: outcome.error, error: outcome.error.error })
+      emit({ type: 'reloginRequired', generation, error: loginRequired })
+      throw loginRequired
     } else {
       emit(outcome.record.session ? { type: 'adopted', generation } : latestEndEvent(outcome.record))
     }

@@ -68,6 +68,9 @@ export async function refreshSession(ctx: SessionContext): Promise<RefreshOutcom
       return { kind: 'refreshed', record: next }
     } catch (error) {
       if (error instanceof AuthError && error.code === 'INVALID_GRANT') {
+        // Without Web Locks another tab may have rotated the token meanwhile: its newer session is fine.
+        const latest = await readRecord(ctx)
+        if (latest.generation > record.generation && latest.session) return { kind: 'adopted', record: latest }
         // The grant is dead: clear it so that no tab ever sends this refresh token again.
         return { kind: 'invalidGrant', record: await endSession(ctx, record, 'reloginRequired'), error }
       }
