@@ -1,0 +1,94 @@
+import { useEffect, useState } from 'react'
+import { LoginButton, LogoutButton, useAuth, useGetToken, useToken } from 'tabauth'
+import { issuer } from './auth'
+
+export function App() {
+  const { status, error } = useAuth()
+  return (
+    <main>
+      <h1>tabauth demo</h1>
+      <p>
+        Status: <strong data-testid="status">{status}</strong>
+      </p>
+      {error && (
+        <p className="error" role="alert" data-testid="error">
+          <code>{error.code}</code> {error.message}
+        </p>
+      )}
+      {status === 'signedIn' ? <Session /> : status !== 'loading' && status !== 'redirecting' && <LoginButton />}
+    </main>
+  )
+}
+
+function Session() {
+  const { user } = useAuth()
+  const { accessToken, expiresAt } = useToken()
+  const now = useNow()
+  const getToken = useGetToken()
+  const [userinfo, setUserinfo] = useState<string>()
+
+  async function callUserinfo() {
+    setUserinfo('…')
+    try {
+      // getToken() hands out a fresh access token, refreshing it first when it is stale.
+      const token = await getToken()
+      const response = await fetch(await userinfoEndpoint(), { headers: { Authorization: `Bearer ${token}` } })
+      if (!response.ok) throw new Error(`userinfo answered ${response.status}`)
+      const claims: { name?: string; sub: string } = await response.json()
+      setUserinfo(claims.name ?? claims.sub)
+    } catch (error) {
+      setUserinfo(`Error: ${error instanceof Error ? error.message : String(error)}`)
+    }
+  }
+
+  return (
+    <section>
+      <p>
+        Signed in as <strong data-testid="user-name">{String(user?.name ?? user?.sub ?? '')}</strong>
+      </p>
+      <dl>
+        <dt>Access token expires</dt>
+        <dd data-testid="token-expiry">
+          {expiresAt === undefined
+            ? '—'
+            : `in ${Math.max(0, Math.round((expiresAt - now) / 1000))} s (${new Date(expiresAt).toLocaleTimeString()})`}
+        </dd>
+        <dt>Access token ends with</dt>
+        <dd>
+          <code data-testid="token-fingerprint">{accessToken ? accessToken.slice(-6) : '—'}</code>
+        </dd>
+      </dl>
+      <p>
+        <button type="button" onClick={callUserinfo}>
+          Call userinfo
+        </button>{' '}
+        <output data-testid="userinfo">{userinfo}</output>
+      </p>
+      <LogoutButton />
+    </section>
+  )
+}
+
+/** The current time, updated every second. */
+function useNow(): number {
+  const [now, setNow] = useState(Date.now)
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), 1000)
+    return () => clearInterval(timer)
+  }, [])
+  return now
+}
+
+let userinfoEndpointPromise: Promise<string> | undefined
+
+/** The provider's userinfo endpoint, from its discovery document. */
+function userinfoEndpoint(): Promise<string> {
+  userinfoEndpointPromise ??= fetch(`${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`)
+    .then((response) => response.json())
+    .then((metadata: { userinfo_endpoint?: string }) => {
+      if (!metadata.userinfo_endpoint) throw new Error('the provider has no userinfo endpoint')
+      return metadata.userinfo_endpoint
+    })
+  userinfoEndpointPromise.catch(() => (userinfoEndpointPromise = undefined))
+  return userinfoEndpointPromise
+}

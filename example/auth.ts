@@ -1,0 +1,20 @@
+import { createAuthClient } from 'tabauth'
+
+/** The OpenID provider. `npm start` runs the bundled dev provider on 127.0.0.1:9000. */
+export const issuer: string = import.meta.env.VITE_ISSUER || 'http://127.0.0.1:9000'
+
+// One client for the whole app; every open tab of the app shares its session.
+export const client = createAuthClient({
+  issuer,
+  clientId: 'tabauth-example',
+  scope: 'openid profile email offline_access',
+  // redirectUri defaults to `${location.origin}/callback`, postLogoutRedirectUri to `${location.origin}/`
+})
+
+// Exposed for debugging in the console and for the end-to-end tests.
+declare global {
+  interface Window {
+    tabauth: typeof client
+  }
+}
+window.tabauth = client

@@ -1,0 +1,537 @@
+// Development / test OpenID Provider for tabauth (oidc-provider 9), plus a test-control HTTP API.
+//
+//   node scripts/provider.js [--port N] [--app-origin URL]... [--access-token-ttl S]
+//                            [--refresh-token-ttl S] [--interactive]
+//   env: PROVIDER_PORT, APP_ORIGINS (comma-separated), ACCESS_TOKEN_TTL, REFRESH_TOKEN_TTL, INTERACTIVE=1
+//
+// In-process: `const op = await startProvider({ port: 0 })` -> { issuer, port, close(), counts(),
+// reset(), settings(patch?), revoke(sub), provider }.
+//
+// Test-control API on the same server (JSON, CORS for the app origins):
+//   GET  /__test/health    -> { ok: true, issuer }
+//   GET  /__test/counts    -> { token: { authorization_code: {success, error}, refresh_token: {...} },
+//                               authorizations, revocations, logouts, userinfo, injected, hanging,
+//                               errors: [{ grant_type, error, detail, at }] }
+//   POST /__test/reset     -> zeroes counts and errors (revokes nothing), returns the counts
+//   GET|POST /__test/settings  { accessTokenTtl?, refreshTokenTtl?, tokenFailure? } -> settings
+//        tokenFailure: null | { status: 400..599, error?, times? } | { hang: true, times? }
+//   POST /__test/revoke    { sub = 'alice' } -> { revoked: N }  (every grant of that user)
+//
+// Counting: every POST /token is counted once under token[grant_type] (success = HTTP 200).
+// Injected failures count as errors too (error 'server_error' or 'hang') and in `injected`.
+// A hung request counts only when it ends: as an injected error if the client gives up, normally
+// if it is released by the next tokenFailure update. `hanging` = requests held right now.
+import * as crypto from 'node:crypto';
+import * as http from 'node:http';
+import { pathToFileURL } from 'node:url';
+
+import Provider from 'oidc-provider';
+
+import { createStore } from './lib/memory-adapter.js';
+
+export const CLIENT_ID = 'tabauth-example';
+
+export const TEST_USER = Object.freeze({
+  sub: 'alice',
+  name: 'Alice Example',
+  given_name: 'Alice',
+  family_name: 'Example',
+  email: 'alice@example.com',
+  email_verified: true,
+});
+
+const DEFAULTS = {
+  port: 9000,
+  host: '127.0.0.1',
+  appOrigins: ['http://127.0.0.1:5173', 'http://localhost:5173'],
+  accessTokenTtl: 300,
+  refreshTokenTtl: 14 * 24 * 3600,
+  interactive: false,
+  quiet: false,
+};
+
+const DAY = 24 * 3600;
+
+/**
+ * Start the provider. Options (all optional): { port = 9000 (0 = any free port), host = '127.0.0.1',
+ * appOrigins, accessTokenTtl = 300, refreshTokenTtl = 14 days, interactive = false, quiet = false }.
+ */
+export async function startProvider(options = {}) {
+  const opts = { ...DEFAULTS, ...stripUndefined(options) };
+  const appOrigins = opts.appOrigins.map((o) => new URL(o).origin);
+  const log = opts.quiet ? () => {} : (...a) => console.log('[provider]', ...a);
+
+  // ---- mutable state behind the control API ---------------------------------------------------
+  const settingsState = {
+    accessTokenTtl: positiveInt(opts.accessTokenTtl, 'accessTokenTtl'),
+    refreshTokenTtl: positiveInt(opts.refreshTokenTtl, 'refreshTokenTtl'),
+    tokenFailure: null, // null | { status, error?, times? } | { hang: true, times? }
+  };
+  let stats = emptyCounts();
+  /** token requests currently held by a `hang` failure: Set<{ release() }> */
+  const hanging = new Set();
+
+  // ---- listen first, so port 0 resolves before the issuer (which contains the port) is fixed ----
+  const server = http.createServer();
+  await new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address();
+  const issuer = `http://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${port}`;
+
+  const store = createStore();
+  const { privateKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
+
+  const provider = new Provider(issuer, {
+    adapter: store.adapterFor,
+    jwks: { keys: [{ ...privateKey.export({ format: 'jwk' }), kid: 'dev-rs256', use: 'sig', alg: 'RS256' }] },
+    cookies: { keys: [crypto.randomBytes(32).toString('base64url')] },
+    clients: [
+      {
+        client_id: CLIENT_ID,
+        client_name: 'tabauth example',
+        token_endpoint_auth_method: 'none',
+        application_type: 'web',
+        grant_types: ['authorization_code', 'refresh_token'],
+        response_types: ['code'],
+        redirect_uris: appOrigins.map((o) => `${o}/callback`),
+        post_logout_redirect_uris: appOrigins.map((o) => `${o}/`),
+      },
+    ],
+    responseTypes: ['code'],
+    pkce: { required: () => true }, // v9 only supports S256
+    scopes: ['openid', 'profile', 'email', 'offline_access'],
+    claims: {
+      openid: ['sub'],
+      profile: ['name', 'given_name', 'family_name'],
+      email: ['email', 'email_verified'],
+    },
+    // Put the scope-granted claims (name, email) into the ID token too, so a SPA can show the
+    // user without calling userinfo. (Default true = id_token from the code flow carries only sub.)
+    conformIdTokenClaims: false,
+    findAccount: async (ctx, sub) => ({
+      accountId: sub,
+      // Any login name works in --interactive mode; only 'alice' has the full profile.
+      claims: async () => (sub === TEST_USER.sub ? { ...TEST_USER } : { sub, name: sub }),
+    }),
+    // Refresh tokens for every authorization of this client, not only with offline_access.
+    issueRefreshToken: async (ctx, client) => client.grantTypeAllowed('refresh_token'),
+    rotateRefreshToken: () => true,
+    clientBasedCORS: (ctx, origin) => appOrigins.includes(origin),
+    ttl: {
+      AccessToken: () => settingsState.accessTokenTtl,
+      // New refresh tokens live `refreshTokenTtl`; a rotated one never outlives its predecessor
+      // (absolute family lifetime, as oidc-provider's default does for public browser clients).
+      RefreshToken: (ctx) => {
+        const rotated = ctx?.oidc?.entities?.RotatedRefreshToken;
+        const ttl = settingsState.refreshTokenTtl;
+        return rotated ? Math.max(1, Math.min(ttl, rotated.remainingTTL)) : ttl;
+      },
+      AuthorizationCode: () => 60,
+      IdToken: () => 3600,
+      Interaction: () => 3600,
+      Session: () => 14 * DAY,
+      Grant: () => Math.max(14 * DAY, settingsState.refreshTokenTtl),
+    },
+    features: {
+      devInteractions: { enabled: opts.interactive },
+      // Only the client a token was issued to may revoke it (others: silently ignored, per RFC 7009).
+      revocation: { enabled: true, allowedPolicy: async (ctx, client, token) => token.clientId === client.clientId },
+      userinfo: { enabled: true },
+      dPoP: { enabled: true },
+      rpInitiatedLogout: {
+        enabled: true,
+        ...(opts.interactive ? {} : { logoutSource: autoConfirmLogoutSource }),
+        postLogoutSuccessSource,
+      },
+    },
+    renderError,
+  });
+
+  provider.on('end_session.success', (ctx) => {
+    stats.logouts += 1;
+    // oidc-provider keeps a grant alive across logout when it was issued with offline_access
+    // (it marks the session's authorization `persistsLogout`). We want logout to kill the refresh
+    // token in every case, so revoke every grant this browser session held. store.revokeGrant is
+    // synchronous, so this completes before the 303 to post_logout_redirect_uri is sent.
+    if (ctx.oidc.params?.logout) {
+      for (const { grantId } of Object.values(ctx.oidc.session?.authorizations ?? {})) {
+        if (grantId) store.revokeGrant(grantId);
+      }
+    }
+  });
+  // The token endpoint's error body is generic; keep the real reason for /__test/counts.
+  const rememberError = (ctx, err) => {
+    if (ctx?.state) ctx.state.tokenError = err;
+  };
+  provider.on('grant.error', rememberError);
+  provider.on('server_error', rememberError);
+
+  // ---- middleware, in order; all run before the OIDC routes -----------------------------------
+  provider.use(testApi);
+  provider.use(countRequests);
+  provider.use(tokenEndpointStats);
+  provider.use(tokenFailureInjection);
+  provider.use(autoInteraction);
+
+  server.on('request', provider.callback());
+  log(`issuer ${issuer} (client_id ${CLIENT_ID}; app origins ${appOrigins.join(', ')})`);
+
+  // ---- operations shared by the HTTP control API and the returned object ----------------------
+  function counts() {
+    return { ...structuredClone(stats), hanging: hanging.size };
+  }
+  function reset() {
+    stats = emptyCounts();
+    return counts();
+  }
+  function settings(patch) {
+    if (patch !== undefined) {
+      const next = { ...settingsState };
+      if (patch.accessTokenTtl !== undefined) next.accessTokenTtl = positiveInt(patch.accessTokenTtl, 'accessTokenTtl');
+      if (patch.refreshTokenTtl !== undefined) next.refreshTokenTtl = positiveInt(patch.refreshTokenTtl, 'refreshTokenTtl');
+      if (patch.tokenFailure !== undefined) {
+        next.tokenFailure = validateFailure(patch.tokenFailure);
+        // Any explicit tokenFailure update releases the requests held by an earlier `hang`.
+        for (const held of [...hanging]) held.release();
+      }
+      Object.assign(settingsState, next);
+    }
+    return structuredClone(settingsState);
+  }
+  async function revoke(sub) {
+    const grants = store.all('Grant').filter(({ payload }) => payload.accountId === sub);
+    for (const { id } of grants) store.revokeGrant(id);
+    return { revoked: grants.length };
+  }
+  async function close() {
+    for (const held of [...hanging]) held.abort();
+    await new Promise((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+  }
+
+  // ---- middleware implementations --------------------------------------------------------------
+
+  /** /__test/* JSON control API with CORS for the app origins. */
+  async function testApi(ctx, next) {
+    if (!ctx.path.startsWith('/__test/')) return next();
+    const origin = ctx.get('Origin');
+    if (origin && appOrigins.includes(origin)) {
+      ctx.set('Access-Control-Allow-Origin', origin);
+      ctx.vary('Origin');
+    }
+    if (ctx.method === 'OPTIONS') {
+      ctx.set('Access-Control-Allow-Methods', 'GET, POST');
+      ctx.set('Access-Control-Allow-Headers', ctx.get('Access-Control-Request-Headers') || 'content-type');
+      ctx.set('Access-Control-Max-Age', '600');
+      ctx.status = 204;
+      return;
+    }
+    ctx.set('Cache-Control', 'no-store');
+    const route = `${ctx.method} ${ctx.path}`;
+    try {
+      switch (route) {
+        case 'GET /__test/health':
+          ctx.body = { ok: true, issuer };
+          return;
+        case 'GET /__test/counts':
+          ctx.body = counts();
+          return;
+        case 'POST /__test/reset':
+          ctx.body = reset();
+          return;
+        case 'GET /__test/settings':
+          ctx.body = settings();
+          return;
+        case 'POST /__test/settings':
+          ctx.body = settings(await readJson(ctx.req));
+          return;
+        case 'POST /__test/revoke': {
+          const { sub = TEST_USER.sub } = await readJson(ctx.req);
+          ctx.body = await revoke(sub);
+          return;
+        }
+        default:
+          ctx.status = 404;
+          ctx.body = { error: 'not_found', route };
+      }
+    } catch (err) {
+      ctx.status = 400;
+      ctx.body = { error: 'bad_request', message: err.message };
+    }
+  }
+
+  /** Counts authorization, userinfo and revocation requests (CORS preflights excluded). */
+  async function countRequests(ctx, next) {
+    if (ctx.method !== 'OPTIONS') {
+      if (ctx.path === '/auth') stats.authorizations += 1;
+      else if (ctx.path === '/me') stats.userinfo += 1;
+      else if (ctx.path === '/token/revocation' && ctx.method === 'POST') stats.revocations += 1;
+    }
+    return next();
+  }
+
+  /**
+   * Counts every POST /token exactly once, after the response is decided: 200 = success, anything
+   * else = error. Injected failures are recorded by tokenFailureInjection (never reach here twice).
+   */
+  async function tokenEndpointStats(ctx, next) {
+    if (!(ctx.path === '/token' && ctx.method === 'POST')) return next();
+    await next();
+    if (ctx.state.injected) return; // already counted
+    const grantType = ctx.state.grantType ?? ctx.oidc?.params?.grant_type ?? ctx.oidc?.body?.grant_type ?? 'unknown';
+    if (ctx.status === 200) {
+      bucket(grantType).success += 1;
+    } else {
+      const err = ctx.state.tokenError;
+      recordError(grantType, err?.error ?? ctx.body?.error ?? `http_${ctx.status}`, err?.error_detail ?? err?.message);
+    }
+  }
+
+  /** settings.tokenFailure: answer N token requests with an error status, or hold them. */
+  async function tokenFailureInjection(ctx, next) {
+    const failure = settingsState.tokenFailure;
+    if (!failure || !(ctx.path === '/token' && ctx.method === 'POST')) return next();
+
+    if (failure.times !== undefined) {
+      failure.times -= 1;
+      if (failure.times <= 0) settingsState.tokenFailure = null;
+    }
+    // Read the form body ourselves to learn grant_type (the provider never sees these requests,
+    // except released hung ones, which get the body through req.body — see below).
+    const raw = await readRaw(ctx.req);
+    const grantType = new URLSearchParams(raw).get('grant_type') ?? 'unknown';
+    ctx.state.grantType = grantType;
+    const origin = ctx.get('Origin');
+    const cors = () => {
+      if (origin && appOrigins.includes(origin)) {
+        ctx.set('Access-Control-Allow-Origin', origin);
+        ctx.vary('Origin');
+      }
+    };
+
+    if (!failure.hang) {
+      ctx.state.injected = true;
+      stats.injected += 1;
+      recordError(grantType, failure.error ?? 'server_error', `injected HTTP ${failure.status}`);
+      cors();
+      ctx.status = failure.status;
+      ctx.set('Cache-Control', 'no-store');
+      ctx.body = { error: failure.error ?? 'server_error', error_description: 'injected failure (tabauth test provider)' };
+      return;
+    }
+
+    // hang: hold the request until tokenFailure is updated again (then process it normally) or
+    // the client gives up (then count it as an injected error; there is nobody to answer).
+    const outcome = await new Promise((resolve) => {
+      const held = {
+        release: () => finish('release'),
+        abort: () => finish('abort'),
+      };
+      const finish = (how) => {
+        hanging.delete(held);
+        ctx.res.off('close', onClose);
+        resolve(how);
+      };
+      const onClose = () => finish('abort');
+      ctx.res.on('close', onClose);
+      hanging.add(held);
+    });
+    if (outcome === 'abort') {
+      ctx.state.injected = true;
+      stats.injected += 1;
+      recordError(grantType, 'hang', 'injected hang: connection closed before release');
+      ctx.respond = false; // socket is gone (or the server is closing)
+      if (!ctx.res.destroyed) ctx.res.destroy();
+      return;
+    }
+    // Released: hand the already-read body to oidc-provider (its parser falls back to req.body and
+    // prints a one-time "already parsed request body" warning) and process normally.
+    ctx.req.body = raw;
+    return next();
+  }
+
+  /**
+   * Non-interactive login + consent for alice. With `interactive`, only consent is automatic and
+   * login is devInteractions' real form.
+   */
+  async function autoInteraction(ctx, next) {
+    const match = /^\/interaction\/([^/]+)$/.exec(ctx.path);
+    if (!match || ctx.method !== 'GET') return next();
+    const details = await provider.interactionDetails(ctx.req, ctx.res);
+    const { prompt, params, session, grantId } = details;
+
+    if (prompt.name === 'login') {
+      if (opts.interactive) return next();
+      const returnTo = await provider.interactionResult(
+        ctx.req, ctx.res, { login: { accountId: TEST_USER.sub } }, { mergeWithLastSubmission: false },
+      );
+      ctx.status = 303;
+      ctx.redirect(returnTo);
+      return;
+    }
+
+    if (prompt.name === 'consent') {
+      const grant = (grantId && (await provider.Grant.find(grantId)))
+        || new provider.Grant({ accountId: session.accountId, clientId: params.client_id });
+      const { missingOIDCScope, missingOIDCClaims, missingResourceScopes } = prompt.details;
+      if (missingOIDCScope) grant.addOIDCScope(missingOIDCScope.join(' '));
+      if (missingOIDCClaims) grant.addOIDCClaims(missingOIDCClaims);
+      if (missingResourceScopes) {
+        for (const [indicator, scopes] of Object.entries(missingResourceScopes)) {
+          grant.addResourceScope(indicator, scopes.join(' '));
+        }
+      }
+      const returnTo = await provider.interactionResult(
+        ctx.req, ctx.res, { consent: { grantId: await grant.save() } }, { mergeWithLastSubmission: true },
+      );
+      ctx.status = 303;
+      ctx.redirect(returnTo);
+      return;
+    }
+    return next();
+  }
+
+  function bucket(grantType) {
+    stats.token[grantType] ??= { success: 0, error: 0 };
+    return stats.token[grantType];
+  }
+  function recordError(grantType, error, detail) {
+    bucket(grantType).error += 1;
+    stats.errors.push({ grant_type: grantType, error, detail: detail ?? null, at: new Date().toISOString() });
+  }
+
+  return { issuer, port, close, counts, reset, settings, revoke, provider };
+}
+
+// ---- pages -----------------------------------------------------------------------------------
+
+/**
+ * Logout confirmation that confirms itself: the provider's form (with its xsrf field) plus
+ * logout=yes ("sign out of the whole session"), submitted by an inline script. oidc-provider sends
+ * no Content-Security-Policy, so the inline script runs (checked in headless Chromium).
+ */
+async function autoConfirmLogoutSource(ctx, form) {
+  const withLogout = form.replace('</form>', '<input type="hidden" name="logout" value="yes"/></form>');
+  ctx.body = `<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>Signing out</title></head>
+<body>
+  ${withLogout}
+  <noscript><button type="submit" form="op.logoutForm">Sign out</button></noscript>
+  <script>document.getElementById('op.logoutForm').submit();</script>
+</body></html>`;
+}
+
+async function postLogoutSuccessSource(ctx) {
+  ctx.body = '<!DOCTYPE html><html><head><meta charset="utf-8"><title>Signed out</title></head><body><h1>Signed out</h1></body></html>';
+}
+
+async function renderError(ctx, out) {
+  ctx.type = 'html';
+  const esc = (s) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  ctx.body = `<!DOCTYPE html><html><head><meta charset="utf-8"><title>${esc(out.error)}</title></head><body><h1>${esc(out.error)}</h1><pre>${esc(JSON.stringify(out, null, 2))}</pre></body></html>`;
+}
+
+// ---- helpers ---------------------------------------------------------------------------------
+
+function emptyCounts() {
+  return {
+    token: {
+      authorization_code: { success: 0, error: 0 },
+      refresh_token: { success: 0, error: 0 },
+    },
+    authorizations: 0,
+    revocations: 0,
+    logouts: 0,
+    userinfo: 0,
+    injected: 0,
+    errors: [],
+  };
+}
+
+function validateFailure(value) {
+  if (value === null || value === false) return null;
+  if (typeof value !== 'object') throw new TypeError('tokenFailure must be null or an object');
+  const times = value.times === undefined || value.times === null ? undefined : positiveInt(value.times, 'tokenFailure.times');
+  if (value.hang) return { hang: true, ...(times ? { times } : {}) };
+  const status = Number(value.status);
+  if (!Number.isInteger(status) || status < 400 || status > 599) {
+    throw new TypeError('tokenFailure needs { status: 400..599 } or { hang: true }');
+  }
+  return { status, ...(value.error ? { error: String(value.error) } : {}), ...(times ? { times } : {}) };
+}
+
+function positiveInt(value, name) {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new TypeError(`${name} must be a positive integer, got ${value}`);
+  return n;
+}
+
+function stripUndefined(obj) {
+  return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined));
+}
+
+async function readRaw(req) {
+  const chunks = [];
+  for await (const chunk of req) chunks.push(chunk);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+async function readJson(req) {
+  const raw = await readRaw(req);
+  return raw.trim() ? JSON.parse(raw) : {};
+}
+
+// ---- CLI ---------------------------------------------------------------------------------------
+
+export function parseProviderArgs(argv, env = process.env) {
+  const options = {
+    port: env.PROVIDER_PORT !== undefined ? Number(env.PROVIDER_PORT) : undefined,
+    appOrigins: env.APP_ORIGINS ? env.APP_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean) : undefined,
+    accessTokenTtl: env.ACCESS_TOKEN_TTL ? Number(env.ACCESS_TOKEN_TTL) : undefined,
+    refreshTokenTtl: env.REFRESH_TOKEN_TTL ? Number(env.REFRESH_TOKEN_TTL) : undefined,
+    interactive: env.INTERACTIVE === '1' || env.INTERACTIVE === 'true' ? true : undefined,
+  };
+  const cliOrigins = [];
+  for (let i = 0; i < argv.length; i += 1) {
+    const arg = argv[i];
+    const value = () => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${arg} needs a value`);
+      return v;
+    };
+    switch (arg) {
+      case '--port': options.port = Number(value()); break;
+      case '--app-origin': cliOrigins.push(value()); break;
+      case '--access-token-ttl': options.accessTokenTtl = Number(value()); break;
+      case '--refresh-token-ttl': options.refreshTokenTtl = Number(value()); break;
+      case '--interactive': options.interactive = true; break;
+      default: throw new Error(`unknown argument ${arg}`);
+    }
+  }
+  if (cliOrigins.length) options.appOrigins = cliOrigins;
+  return options;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  let op;
+  try {
+    op = await startProvider({ ...parseProviderArgs(process.argv.slice(2)), quiet: true });
+  } catch (err) {
+    console.error(`provider: ${err.message}`);
+    process.exit(1);
+  }
+  console.log(op.issuer);
+  const stop = async () => {
+    await op.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}

@@ -1,0 +1,259 @@
+// Shared helpers for the e2e tests: a real Chromium (playwright-core), the example app, and the
+// dev provider's control API. Counts always come from the provider, never from the page.
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
+import { inject } from 'vitest'
+import { chromiumArgs, chromiumPath } from '../chromium.ts'
+
+export const issuer = inject('issuer')
+export const appUrl = inject('appUrl')
+export const clientId = 'tabauth-example'
+
+export type Status = 'loading' | 'signedOut' | 'redirecting' | 'signedIn' | 'reloginRequired' | 'error'
+
+export interface Counts {
+  token: {
+    authorization_code: { success: number; error: number }
+    refresh_token: { success: number; error: number }
+  }
+  authorizations: number
+  revocations: number
+  logouts: number
+  userinfo: number
+  errors: unknown[]
+  [key: string]: unknown
+}
+
+export interface ProviderSettings {
+  accessTokenTtl?: number
+  refreshTokenTtl?: number
+  tokenFailure?: null | { status: number; error?: string; times?: number } | { hang: true; times?: number }
+}
+
+// ---- the provider's control API -------------------------------------------------------------
+
+async function control<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+  const response = await fetch(`${issuer}/__test/${path}`, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  })
+  if (!response.ok) throw new Error(`${method} /__test/${path} answered ${response.status}: ${await response.text()}`)
+  return (await response.json()) as T
+}
+
+export const counts = () => control<Counts>('GET', 'counts')
+export const reset = () => control<Counts>('POST', 'reset')
+export const settings = (patch: ProviderSettings) => control<ProviderSettings>('POST', 'settings', patch)
+export const revoke = (sub = 'alice') => control<{ revoked: number }>('POST', 'revoke', { sub })
+
+/** Zeroes the counts and puts the provider's settings back to their defaults. */
+export async function resetProvider(): Promise<void> {
+  await settings({ accessTokenTtl: 300, refreshTokenTtl: 14 * 24 * 3600, tokenFailure: null })
+  await reset()
+}
+
+/** Every request the token endpoint has answered, whatever the grant and outcome. */
+export function tokenRequests(c: Counts): number {
+  const { authorization_code: code, refresh_token: refresh } = c.token
+  return code.success + code.error + refresh.success + refresh.error
+}
+
+/** The provider's discovery document. */
+export async function discovery(): Promise<{ token_endpoint: string; userinfo_endpoint: string; [key: string]: unknown }> {
+  const response = await fetch(`${issuer}/.well-known/openid-configuration`)
+  if (!response.ok) throw new Error(`discovery answered ${response.status}`)
+  return (await response.json()) as { token_endpoint: string; userinfo_endpoint: string }
+}
+
+/** A refresh_token grant sent straight from Node, as the app would send it. */
+export async function refreshGrant(refreshToken: string): Promise<{ status: number; body: Record<string, unknown> }> {
+  const { token_endpoint } = await discovery()
+  const response = await fetch(token_endpoint, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+    body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken, client_id: clientId }),
+  })
+  return { status: response.status, body: (await response.json().catch(() => ({}))) as Record<string, unknown> }
+}
+
+// ---- the browser ----------------------------------------------------------------------------
+
+/** One browser per test file: launch it in beforeAll, close it in afterAll. */
+export function launchBrowser(): Promise<Browser> {
+  return chromium.launch({ executablePath: chromiumPath, args: chromiumArgs })
+}
+
+/** What each page printed: console errors and uncaught exceptions, for failure messages. */
+const pageLogs = new WeakMap<Page, string[]>()
+
+function watch(page: Page): Page {
+  const log: string[] = []
+  pageLogs.set(page, log)
+  page.on('console', (message) => {
+    if (message.type() === 'error' || message.type() === 'warning') log.push(`console.${message.type()}: ${message.text()}`)
+  })
+  page.on('pageerror', (error) => log.push(`pageerror: ${error.message}`))
+  return page
+}
+
+/** A fresh context (its own storage, i.e. a new browser profile) with one page. */
+export async function newContext(browser: Browser): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext()
+  context.setDefaultTimeout(15_000)
+  context.on('page', watch)
+  const page = await context.newPage()
+  return { context, page }
+}
+
+/** Another tab in the same context (same storage, BroadcastChannel and Web Locks). */
+export async function newTab(context: BrowserContext): Promise<Page> {
+  return context.newPage()
+}
+
+/** Where the page is, the error it shows, and what it logged: for failure messages. */
+async function describePage(page: Page): Promise<string> {
+  const log = pageLogs.get(page) ?? []
+  const shown = await testIdText(page, 'error')
+  return [
+    `at ${page.url()}`,
+    shown ? `page shows error: ${shown}` : '',
+    log.length ? `page log (last 10):\n  ${log.slice(-10).join('\n  ')}` : '',
+  ]
+    .filter(Boolean)
+    .join('\n')
+}
+
+// ---- the example app ------------------------------------------------------------------------
+
+/** The status the app shows, or undefined while it is not rendered (e.g. mid-navigation). */
+export async function status(page: Page): Promise<string | undefined> {
+  try {
+    return (await page.getByTestId('status').textContent({ timeout: 500 })) ?? undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** The text of a data-testid element, or undefined when it is not on the page. */
+export async function testIdText(page: Page, testId: string): Promise<string | undefined> {
+  try {
+    return (await page.getByTestId(testId).textContent({ timeout: 500 })) ?? undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** Polls until fn() passes `until`; throws with the last value (and `describe()`) on timeout or when `fail` says so. */
+export async function waitFor<T>(
+  fn: () => Promise<T> | T,
+  until: (value: T) => boolean,
+  {
+    timeout = 15_000,
+    interval = 100,
+    message = 'condition',
+    describe = () => '',
+    fail = () => false,
+  }: {
+    timeout?: number
+    interval?: number
+    message?: string
+    describe?: () => string | Promise<string>
+    /** A value after which waiting is pointless (e.g. a terminal error state). */
+    fail?: (value: T) => boolean
+  } = {},
+): Promise<T> {
+  const deadline = Date.now() + timeout
+  let last: T | undefined
+  for (;;) {
+    last = await fn()
+    if (until(last)) return last
+    const failed = fail(last)
+    if (failed || Date.now() >= deadline) {
+      const why = failed ? 'gave up' : `timed out after ${timeout} ms`
+      throw new Error(`${why} waiting for ${message}; last value: ${JSON.stringify(last)} ${await describe()}`)
+    }
+    await new Promise((resolve) => setTimeout(resolve, interval))
+  }
+}
+
+/** Waits until the app shows one of the given statuses; fails at once on an unexpected `error` (it is final). */
+export async function waitForStatus(page: Page, expected: Status | Status[], timeout = 20_000): Promise<string> {
+  const wanted: string[] = Array.isArray(expected) ? expected : [expected]
+  return (await waitFor(() => status(page), (value) => value !== undefined && wanted.includes(value), {
+    timeout,
+    message: `status ${wanted.join(' or ')}`,
+    describe: () => describePage(page),
+    fail: (value) => value === 'error',
+  }))!
+}
+
+/** Waits until the page has had no network activity for 500 ms (no request of the app in flight). */
+export async function settle(page: Page): Promise<void> {
+  await page.waitForLoadState('networkidle', { timeout: 15_000 })
+}
+
+/**
+ * Signs in like a user: opens `path` on the app, clicks "Sign in", lets the provider sign Alice in
+ * (no clicks needed there) and waits until the app, back on its own origin, says signedIn.
+ */
+export async function signIn(page: Page, path = '/'): Promise<void> {
+  await page.goto(new URL(path, appUrl).href)
+  await waitForStatus(page, 'signedOut')
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click()
+  await waitForStatus(page, 'signedIn', 30_000)
+}
+
+/** The access token's last 6 characters, as the app shows them. */
+export function fingerprint(page: Page): Promise<string | undefined> {
+  return testIdText(page, 'token-fingerprint')
+}
+
+export interface StoredRecord {
+  v: number
+  generation: number
+  session: null | {
+    tokens: { accessToken: string; refreshToken?: string; idToken?: string; expiresAt: number }
+    user: Record<string, unknown>
+  }
+}
+
+/**
+ * The session record tabauth keeps in IndexedDB (database `tabauth`, store `sessions`, key
+ * `${issuer} ${clientId}`), read in a page on the app's origin. Undefined when there is none.
+ * It never creates the database: an empty one would stop the library's own upgrade.
+ */
+export async function storedRecord(page: Page): Promise<StoredRecord | undefined> {
+  const result = await page.evaluate(async (key) => {
+    const request = <T>(r: IDBRequest<T>) =>
+      new Promise<T>((resolve, reject) => {
+        r.onsuccess = () => resolve(r.result)
+        r.onerror = () => reject(r.error)
+      })
+    const databases = await indexedDB.databases()
+    if (!databases.some((database) => database.name === 'tabauth')) return { keys: [] as string[], value: undefined }
+    const db = await request(indexedDB.open('tabauth'))
+    try {
+      if (!db.objectStoreNames.contains('sessions')) return { keys: [] as string[], value: undefined }
+      const store = db.transaction('sessions', 'readonly').objectStore('sessions')
+      const keys = (await request(store.getAllKeys())).map(String)
+      const value = (await request(store.get(key))) as unknown
+      return { keys, value }
+    } finally {
+      db.close()
+    }
+  }, `${issuer} ${clientId}`)
+  if (result.value === undefined && result.keys.length > 0) {
+    throw new Error(`no session record under ${JSON.stringify(`${issuer} ${clientId}`)}; keys: ${JSON.stringify(result.keys)}`)
+  }
+  return result.value as StoredRecord | undefined
+}
+
+/** The refresh token the app stored; throws when there is none. */
+export async function readRefreshToken(page: Page): Promise<string> {
+  const record = await storedRecord(page)
+  const refreshToken = record?.session?.tokens.refreshToken
+  if (typeof refreshToken !== 'string' || refreshToken === '') {
+    throw new Error(`no refresh token stored; record: ${JSON.stringify(record)}`)
+  }
+  return refreshToken
+}

@@ -1,0 +1,62 @@
+// Sign-in through the real provider, with the example app in React StrictMode (dev server, so
+// effects run twice): one code exchange, a clean URL, and the user back where login started.
+import type { Browser, BrowserContext, Page } from 'playwright-core'
+import { afterAll, afterEach, beforeAll, beforeEach, expect, test } from 'vitest'
+import { appUrl, counts, launchBrowser, newContext, resetProvider, settle, signIn, testIdText } from './helpers.ts'
+
+let browser: Browser
+let context: BrowserContext
+let page: Page
+
+beforeAll(async () => {
+  browser = await launchBrowser()
+})
+afterAll(async () => {
+  await browser?.close()
+})
+beforeEach(async () => {
+  await resetProvider()
+  ;({ context, page } = await newContext(browser))
+})
+afterEach(async () => {
+  await context?.close()
+})
+
+test('signing in shows Alice after exactly one code exchange, despite StrictMode', async () => {
+  const codeRequests: string[] = []
+  page.on('request', (request) => {
+    if (request.method() === 'POST' && /grant_type=authorization_code/.test(request.postData() ?? '')) codeRequests.push(request.url())
+  })
+
+  await signIn(page)
+  expect(await testIdText(page, 'user-name')).toBe('Alice Example')
+
+  // Nothing of the app's may still be in flight (a second exchange would be) before counting.
+  await settle(page)
+  const c = await counts()
+  expect(c.token.authorization_code).toEqual({ success: 1, error: 0 })
+  expect(c.token.refresh_token.error).toBe(0)
+  expect(c.errors).toEqual([])
+  expect(codeRequests).toHaveLength(1)
+})
+
+test('after sign-in the URL carries no code or state', async () => {
+  await signIn(page)
+  await settle(page)
+  const url = new URL(page.url())
+  expect(url.origin).toBe(appUrl)
+  expect(url.pathname).toBe('/')
+  expect(url.search).not.toMatch(/[?&](code|state|iss|session_state)=/)
+  expect(url.hash).not.toMatch(/(code|state)=/)
+})
+
+test('returnTo: signing in from /somewhere?x=1 comes back to /somewhere?x=1', async () => {
+  await signIn(page, '/somewhere?x=1')
+  expect(await testIdText(page, 'user-name')).toBe('Alice Example')
+  await settle(page)
+  const url = new URL(page.url())
+  expect(url.origin).toBe(appUrl)
+  expect(`${url.pathname}${url.search}`).toBe('/somewhere?x=1')
+  const c = await counts()
+  expect(c.token.authorization_code).toEqual({ success: 1, error: 0 })
+})

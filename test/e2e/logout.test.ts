@@ -1,0 +1,74 @@
+// Signing out ends the session at the provider too: the refresh token the app held is dead.
+import type { Browser, BrowserContext, Page } from 'playwright-core'
+import { afterAll, afterEach, beforeAll, beforeEach, expect, test } from 'vitest'
+import {
+  appUrl,
+  counts,
+  issuer,
+  launchBrowser,
+  newContext,
+  readRefreshToken,
+  refreshGrant,
+  resetProvider,
+  settle,
+  signIn,
+  status,
+  storedRecord,
+  waitFor,
+} from './helpers.ts'
+
+let browser: Browser
+let context: BrowserContext
+let page: Page
+
+beforeAll(async () => {
+  browser = await launchBrowser()
+})
+afterAll(async () => {
+  await browser?.close()
+})
+beforeEach(async () => {
+  await resetProvider()
+  ;({ context, page } = await newContext(browser))
+})
+afterEach(async () => {
+  await context?.close()
+})
+
+test('signing out returns to the app signed out, and the old refresh token gets invalid_grant at the provider', async () => {
+  await signIn(page)
+  await settle(page)
+  const refreshToken = await readRefreshToken(page)
+
+  const visited: string[] = []
+  page.on('framenavigated', (frame) => {
+    if (frame === page.mainFrame()) visited.push(frame.url())
+  })
+  await page.getByRole('button', { name: 'Sign out', exact: true }).click()
+  // Through the provider's logout (it confirms by itself) and back to the app, signed out.
+  await waitFor(
+    async () => visited.some((url) => url.startsWith(issuer)) && new URL(page.url()).origin === appUrl && (await status(page)) === 'signedOut',
+    (done) => done,
+    {
+      timeout: 20_000,
+      message: "a round trip through the provider's logout back to the app, signed out",
+      describe: () => `visited ${JSON.stringify(visited)}`,
+    },
+  )
+  await settle(page)
+  expect(await status(page)).toBe('signedOut')
+  expect(new URL(page.url()).origin).toBe(appUrl)
+  await page.getByRole('button', { name: 'Sign in', exact: true }).waitFor()
+  // No tokens are left in the browser.
+  expect((await storedRecord(page))?.session ?? null).toBeNull()
+
+  const grant = await refreshGrant(refreshToken)
+  expect(grant.status).toBe(400)
+  expect(grant.body.error).toBe('invalid_grant')
+
+  const c = await counts()
+  expect(c.logouts).toBe(1)
+  // The library revoked the refresh token itself (RFC 7009), before the provider's logout.
+  expect(c.revocations).toBe(1)
+  expect(c.token.refresh_token.success).toBe(0)
+})
