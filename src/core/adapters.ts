@@ -20,6 +20,8 @@ export interface KeyValueStorage {
 /** Runs `fn` while holding an exclusive lock shared by every tab of the origin. */
 export interface Lock {
   run<T>(name: string, fn: () => Promise<T>, options: { signal: AbortSignal }): Promise<T>
+  /** False when the lock only orders callers inside one tab (no Web Locks). */
+  readonly crossTab: boolean
 }
 
 /** A broadcast channel between the tabs of the origin. Messages are not delivered to the sender. */
@@ -37,9 +39,10 @@ export interface Navigation {
   replace(url: string): void
 }
 
-/** The page's visibility and wake-ups (visible again, resumed from freeze, restored from the back/forward cache). */
+/** The page's visibility, connectivity and wake-ups (visible again, back online, resumed from freeze, restored from the back/forward cache). */
 export interface PageLifecycle {
   isVisible(): boolean
+  isOnline(): boolean
   onWake(listener: () => void): () => void
 }
 
@@ -87,6 +90,9 @@ export function webStorage(kind: 'sessionStorage' | 'localStorage'): KeyValueSto
 export function browserLock(): Lock {
   const inTab = inTabLock()
   return {
+    get crossTab() {
+      return globalThis.navigator?.locks !== undefined
+    },
     run(name, fn, options) {
       const locks = globalThis.navigator?.locks
       if (!locks) return inTab.run(name, fn, options)
@@ -99,6 +105,7 @@ export function browserLock(): Lock {
 export function inTabLock(): Lock {
   const tails = new Map<string, Promise<unknown>>()
   return {
+    crossTab: false,
     run<T>(name: string, fn: () => Promise<T>, { signal }: { signal: AbortSignal }) {
       const previous = tails.get(name) ?? Promise.resolve()
       const result = new Promise<T>((resolve, reject) => {
@@ -145,6 +152,7 @@ export const browserNavigation: Navigation = {
 
 export const browserLifecycle: PageLifecycle = {
   isVisible: () => globalThis.document?.visibilityState !== 'hidden',
+  isOnline: () => globalThis.navigator?.onLine !== false,
   onWake(listener) {
     const doc = globalThis.document
     if (!doc) return () => {}
@@ -153,7 +161,9 @@ export const browserLifecycle: PageLifecycle = {
     doc.addEventListener('visibilitychange', onVisibility)
     doc.addEventListener('resume', listener)
     globalThis.addEventListener('pageshow', onPageShow)
+    globalThis.addEventListener('online', listener)
     return () => {
+      globalThis.removeEventListener('online', listener)
       doc.removeEventListener('visibilitychange', onVisibility)
       doc.removeEventListener('resume', listener)
       globalThis.removeEventListener('pageshow', onPageShow)

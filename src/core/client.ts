@@ -1,102 +1,15 @@
-import {
-  browserChannel,
-  browserClock,
-  browserLifecycle,
-  browserLock,
-  browserNavigation,
-  webStorage,
-  type Channel,
-  type Clock,
-  type KeyValueStorage,
-  type Lock,
-  type Navigation,
-  type PageLifecycle,
-} from './adapters'
+import { browserChannel, browserClock, browserLifecycle, browserLock, browserNavigation, webStorage } from './adapters'
 import { CHANNEL_NAME, parseMessage, sessionMessage } from './channel'
-import { AuthError, LoginRequiredError } from './errors'
-import { OAuth, type ServerMetadata } from './oauth'
-import { isFresh, readRecord, refreshAt, refreshSession, writeSession, type SessionContext } from './refresh'
-import { emptyRecord, defaultStore, parseRecord, type SessionRecord, type SessionStore, type User } from './store'
-import { TransactionStore } from './transaction'
+import { AuthError, isTransient, LoginRequiredError } from './errors'
+import { explainInvalidGrant } from './explain'
+import { isInvalidTokenResponse, OAuth } from './oauth'
+import { claimRelogin, isFresh, readRecord, refreshAt, refreshSession, repairStore, writeSession, type SessionContext } from './refresh'
+import { ReloginBreaker } from './relogin'
+import { backoffMs } from './retry'
+import { defaultStore, emptyRecord, parseRecord, type SessionRecord } from './store'
+import { TransactionStore, type Transaction } from './transaction'
+import type { AuthClient, AuthConfig, AuthEvent, AuthState, LoginOptions, LogoutOptions } from './types'
 import { isCallback, parseIssuer, safeReturnTo } from './url'
-
-export interface AuthConfig {
-  /** The authorization server's issuer identifier, e.g. `https://id.example.com`. */
-  issuer: string
-  clientId: string
-  /** Default `openid profile offline_access` (offline_access asks for a refresh token). */
-  scope?: string
-  /** Default `${location.origin}/callback`. */
-  redirectUri?: string
-  /** Where the server sends the user after logout. Default `${location.origin}/`. */
-  postLogoutRedirectUri?: string
-  /** Extra authorization request parameters, e.g. `{ audience, resource, prompt }`. */
-  authorizationParams?: Record<string, string>
-  /** Static server metadata (must include `issuer`): skips discovery. */
-  metadata?: ServerMetadata
-  /** A token counts as stale this long before it expires (capped at a quarter of its lifetime). Default 30. */
-  expirySkewSeconds?: number
-  /** Bound on each request to the server. Default 10 000 ms. */
-  requestTimeoutMs?: number
-  /** Bound on waiting for another tab's refresh. Default 20 000 ms. */
-  lockTimeoutMs?: number
-  /** Called after sign-in with the same-origin path to show (e.g. a router's navigate). The URL is already clean. */
-  onRedirectCallback?: (returnTo: string) => void
-
-  // Adapters: every side effect, with browser defaults. Tests pass fakes.
-  fetch?: typeof fetch
-  clock?: Clock
-  /** The session store shared by tabs. Default IndexedDB. */
-  store?: SessionStore
-  /** Per-tab storage for login transactions. Default sessionStorage. */
-  transactionStorage?: KeyValueStorage
-  lock?: Lock
-  channel?: Channel
-  navigation?: Navigation
-  lifecycle?: PageLifecycle
-}
-
-export type AuthStatus = 'loading' | 'signedOut' | 'redirecting' | 'signedIn' | 'reloginRequired' | 'error'
-
-export type AuthState =
-  | { status: 'loading' }
-  | { status: 'signedOut'; error?: AuthError }
-  | { status: 'redirecting' }
-  | { status: 'signedIn'; user: User; accessToken: string; expiresAt?: number; generation: number }
-  | { status: 'reloginRequired'; user?: User; error: AuthError }
-  | { status: 'error'; error: AuthError }
-
-export type AuthEvent =
-  | { type: 'signedIn' | 'refreshed' | 'adopted' | 'signedOut'; generation: number }
-  | { type: 'reloginRequired'; generation: number; error: AuthError }
-  /** A malformed message on the channel: ignored, reported for debugging. */
-  | { type: 'channelMessageIgnored'; message: unknown }
-
-export interface LoginOptions {
-  /** Same-origin path to return to after sign-in. Default: the current path. */
-  returnTo?: string
-  /** Extra parameters for this request only, e.g. `{ prompt: 'login' }`. */
-  authorizationParams?: Record<string, string>
-}
-
-export interface LogoutOptions {
-  /** Only end the session in this app (every tab); do not visit the server's end-session endpoint. */
-  localOnly?: boolean
-}
-
-export interface AuthClient {
-  subscribe(listener: () => void): () => void
-  getSnapshot(): AuthState
-  /** Reads the session (or finishes a sign-in callback). Idempotent; the provider calls it on mount. */
-  start(): Promise<void>
-  login(options?: LoginOptions): Promise<void>
-  logout(options?: LogoutOptions): Promise<void>
-  /** A fresh access token: no I/O when the current one is fresh, else one refresh shared by every caller in every tab. */
-  getAccessToken(): Promise<string>
-  onEvent(listener: (event: AuthEvent) => void): () => void
-  /** Stops timers and channel listeners (tests, hot reload). */
-  dispose(): void
-}
 
 const LOADING: AuthState = { status: 'loading' }
 
@@ -108,13 +21,19 @@ export function createAuthClient(config: AuthConfig): AuthClient {
   const navigation = config.navigation ?? browserNavigation
   const lifecycle = config.lifecycle ?? browserLifecycle
   const channel = config.channel ?? browserChannel(CHANNEL_NAME)
+  // Looked up at call time so that tests and polyfills that replace fetch later take effect.
+  const fetchImpl = config.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => globalThis.fetch(input, init))
   const key = `${config.issuer} ${config.clientId}`
-  const transactions = new TransactionStore(config.transactionStorage ?? webStorage('sessionStorage'), `tabauth:tx:${key}`)
+  const tabStorage = config.transactionStorage ?? webStorage('sessionStorage')
+  const transactions = new TransactionStore(tabStorage, `tabauth:tx:${key}`)
+  const reloginWindowMs = (config.reloginWindowSeconds ?? 60) * 1000
+  const breaker = new ReloginBreaker(tabStorage, `tabauth:relogin:${key}`, reloginWindowMs)
+  const retry = config.retry ?? {}
+  const debug = config.debug ?? isDevelopment()
   const oauth = new OAuth({
     issuer,
     clientId: config.clientId,
-    // Looked up at call time so tests and polyfills that replace fetch later take effect.
-    fetch: config.fetch ?? ((input, init) => globalThis.fetch(input, init)),
+    fetch: fetchImpl,
     metadata: config.metadata,
     timeoutMs: config.requestTimeoutMs ?? 10_000,
     now: () => clock.now(),
@@ -136,6 +55,7 @@ export function createAuthClient(config: AuthConfig): AuthClient {
   let started: Promise<void> | undefined
   let refreshing: Promise<string> | undefined
   let syncing: Promise<void> | undefined
+  let failures = 0 // transient refresh failures in a row
   let cancelTimer: (() => void) | undefined
   const cleanups: Array<() => void> = []
   const listeners = new Set<() => void>()
@@ -145,11 +65,16 @@ export function createAuthClient(config: AuthConfig): AuthClient {
     for (const listener of eventListeners) listener(event)
   }
 
+  function warn(error: AuthError) {
+    if (debug) console.warn(`[tabauth] ${error.code}: ${error.message}`)
+  }
+
   function setState(next: AuthState) {
     if (shallowEqual(state, next)) return // keep the snapshot stable: React re-renders only on change
     state = next
     schedule()
     for (const listener of listeners) listener()
+    if (next.status === 'reloginRequired') void reloginByRedirect()
   }
 
   /** Takes `next` as this tab's session unless it is older than what we have. */
@@ -159,9 +84,11 @@ export function createAuthClient(config: AuthConfig): AuthClient {
     record = next
     const session = next.session
     if (session) {
+      failures = 0
       setState({ status: 'signedIn', user: session.user, accessToken: session.tokens.accessToken, expiresAt: session.tokens.expiresAt, generation: next.generation })
     } else if (next.ended === 'reloginRequired') {
-      setState({ status: 'reloginRequired', user: previousUser, error: error ?? new LoginRequiredError('The session ended at the server (the grant was revoked or expired): sign in again.') })
+      const reloginError = state.status === 'reloginRequired' && !error ? state.error : error
+      setState({ status: 'reloginRequired', user: previousUser, error: reloginError ?? new LoginRequiredError('The session ended at the server (the grant was revoked or expired): sign in again.') })
     } else {
       setState({ status: 'signedOut' })
     }
@@ -172,12 +99,18 @@ export function createAuthClient(config: AuthConfig): AuthClient {
     channel.post(sessionMessage(key, record.generation))
   }
 
+  function endEvent(ended: SessionRecord): AuthEvent {
+    return state.status === 'reloginRequired'
+      ? { type: 'reloginRequired', generation: ended.generation, error: state.error }
+      : { type: 'signedOut', generation: ended.generation }
+  }
+
   /** Re-reads the store and adopts a newer generation (another tab wrote it). */
   function sync(): Promise<void> {
     syncing ??= readRecord(ctx)
       .then((latest) => {
         if (latest.generation > record.generation && apply(latest)) {
-          emit(latest.session ? { type: 'adopted', generation: latest.generation } : latestEndEvent(latest))
+          emit(latest.session ? { type: 'adopted', generation: latest.generation } : endEvent(latest))
         }
       })
       .catch(() => {}) // the store is unreadable right now; the next read retries
@@ -185,10 +118,10 @@ export function createAuthClient(config: AuthConfig): AuthClient {
     return syncing
   }
 
-  function latestEndEvent(latest: SessionRecord): AuthEvent {
-    return latest.ended === 'reloginRequired' && state.status === 'reloginRequired'
-      ? { type: 'reloginRequired', generation: latest.generation, error: state.error }
-      : { type: 'signedOut', generation: latest.generation }
+  /** One timer per tab: the visible tab's refresh ahead of expiry, or the next retry. */
+  function setTimer(delay: number, fn: () => void) {
+    cancelTimer?.()
+    cancelTimer = clock.setTimeout(fn, Math.min(Math.max(delay, 0), 2 ** 31 - 1))
   }
 
   /** A visible tab with listeners refreshes at `refreshAt`; hidden tabs refresh only when read. */
@@ -197,10 +130,11 @@ export function createAuthClient(config: AuthConfig): AuthClient {
     cancelTimer = undefined
     if (!listeners.size || state.status !== 'signedIn' || !record.session) return
     const delay = refreshAt(record.session.tokens, ctx.skewMs) - clock.now()
-    if (!Number.isFinite(delay)) return
-    cancelTimer = clock.setTimeout(() => {
-      if (lifecycle.isVisible()) getAccessToken().catch(() => {})
-    }, Math.min(Math.max(delay, 0), 2 ** 31 - 1))
+    if (Number.isFinite(delay)) setTimer(delay, refreshIfVisible)
+  }
+
+  function refreshIfVisible() {
+    if (lifecycle.isVisible() && record.session) getAccessToken().catch(() => {})
   }
 
   async function boot() {
@@ -210,14 +144,13 @@ export function createAuthClient(config: AuthConfig): AuthClient {
         if (message === undefined) emit({ type: 'channelMessageIgnored', message: raw })
         else if (message !== 'foreign' && message.generation > record.generation) void sync()
       }),
-      // A tab that was hidden, frozen or in the back/forward cache may hold an old generation.
+      // Visible again, back online, resumed from freeze or the back/forward cache: this tab may hold an old generation.
       lifecycle.onWake(() => {
         // Back from the server's page via the back/forward cache: the redirect did not happen.
         if (state.status === 'redirecting') apply(record)
         void sync().then(() => {
-          if (lifecycle.isVisible() && state.status === 'signedIn' && record.session && !isFresh(record.session.tokens, ctx.skewMs, clock.now())) {
-            getAccessToken().catch(() => {})
-          }
+          if (state.status === 'reloginRequired') void reloginByRedirect()
+          else if (record.session && (state.status === 'error' || !isFresh(record.session.tokens, ctx.skewMs, clock.now()))) refreshIfVisible()
         })
       }),
     )
@@ -229,11 +162,13 @@ export function createAuthClient(config: AuthConfig): AuthClient {
     }
     if (isCallback(current, new URL(redirectUri()))) return handleCallback(current)
     const raw = await ctx.store.get(key).catch(() => undefined)
-    apply(parseRecord(raw) ?? emptyRecord)
+    const parsed = parseRecord(raw)
+    if (raw !== undefined && !parsed) await repairStore(ctx).catch(() => {})
+    apply(parsed ?? emptyRecord)
   }
 
   async function handleCallback(callback: URL) {
-    let tx
+    let tx: Transaction
     try {
       // Consumed synchronously, before any request: a second start (StrictMode, reload, Back) finds nothing.
       tx = transactions.take(callback.searchParams.get('state'), clock.now())
@@ -256,49 +191,130 @@ export function createAuthClient(config: AuthConfig): AuthClient {
       emit({ type: 'signedIn', generation: next.generation })
       config.onRedirectCallback?.(tx.returnTo)
     } catch (error) {
-      const authError = toAuthError(error)
-      // The user said no, or the server could not sign them in: they are signed out, with the reason.
+      let authError = toAuthError(error)
+      if (authError.code === 'INVALID_GRANT') {
+        authError = explainInvalidGrant(authError, {
+          grant: 'authorization_code',
+          transactionAgeMs: clock.now() - tx.createdAt,
+          codeLifetimeMs: (config.codeLifetimeSeconds ?? 60) * 1000,
+          redirectUriSent: tx.redirectUri,
+          redirectUriAuthorized: tx.redirectUri,
+          codeVerifier: tx.codeVerifier,
+          clientIdSent: config.clientId,
+          clientIdAuthorized: config.clientId, // transactions are stored per client
+        })
+      }
+      warn(authError)
+      // The user said no, or the server could not sign them in: signed out, with the reason. Nothing retries.
       if (authError.code === 'AUTHORIZATION_ERROR') setState({ status: 'signedOut', error: authError })
       else setState({ status: 'error', error: authError })
     }
   }
 
   function start() {
-    return (started ??= boot().catch((error) => {
-      setState({ status: 'error', error: toAuthError(error) })
-    }))
+    return (started ??= boot().catch((error) => setState({ status: 'error', error: toAuthError(error) })))
   }
 
-  async function getAccessToken(): Promise<string> {
+  async function getAccessToken(options: { rejected?: string } = {}): Promise<string> {
     await start()
     const session = record.session
-    if (session && isFresh(session.tokens, ctx.skewMs, clock.now())) return session.tokens.accessToken
-    if (!session) {
-      throw state.status === 'reloginRequired' ? state.error : new LoginRequiredError()
-    }
-    refreshing ??= refresh().finally(() => (refreshing = undefined))
+    const fresh = session && isFresh(session.tokens, ctx.skewMs, clock.now()) && session.tokens.accessToken !== options.rejected
+    if (fresh) return session.tokens.accessToken
+    if (!session) return waitForSession()
+    refreshing ??= refreshWithRetry(options.rejected).finally(() => (refreshing = undefined))
     return refreshing
   }
 
-  async function refresh(): Promise<string> {
-    const outcome = await refreshSession(ctx)
-    // Every tab reports a dead session as LOGIN_REQUIRED; this tab also knows the server's answer (the cause).
-    const loginRequired = outcome.kind === 'invalidGrant' ? new LoginRequiredError(outcome.error.message, { cause: outcome.error, error: outcome.error.error }) : undefined
+  /** No session: reject at once, or (reloginWaitMs) wait for another tab's re-login to bring one. */
+  function waitForSession(): Promise<string> {
+    const error = state.status === 'reloginRequired' ? state.error : new LoginRequiredError()
+    const waitMs = state.status === 'reloginRequired' ? (config.reloginWaitMs ?? 0) : 0
+    if (waitMs <= 0) return Promise.reject(error)
+    return new Promise((resolve, reject) => {
+      const stop = subscribeEvents((event) => {
+        if ((event.type === 'adopted' || event.type === 'signedIn') && record.session) done(() => resolve(record.session!.tokens.accessToken))
+      })
+      const cancel = clock.setTimeout(() => done(() => reject(error)), waitMs)
+      function done(settle: () => void) {
+        stop()
+        cancel()
+        settle()
+      }
+    })
+  }
+
+  /**
+   * Refreshes, retrying transient failures with backoff. A caller whose token is
+   * still valid gets it at once and the retry continues in the background; a
+   * caller without one waits for up to `retry.attempts` tries, then sees `error`.
+   */
+  async function refreshWithRetry(rejected?: string): Promise<string> {
+    for (;;) {
+      try {
+        return await refresh(rejected)
+      } catch (error) {
+        if (!isTransient(error)) throw error
+        failures++
+        const delay = backoffMs(failures, error as AuthError, retry)
+        emit({ type: 'refreshFailed', error: error as AuthError, retryInMs: delay })
+        const session = record.session
+        const online = lifecycle.isOnline()
+        if (session && session.tokens.accessToken !== rejected && clock.now() < (session.tokens.expiresAt ?? Infinity)) {
+          // Offline, timers gain nothing: the `online` wake-up retries.
+          if (online) setTimer(delay, refreshIfVisible)
+          return session.tokens.accessToken
+        }
+        if (failures >= (retry.attempts ?? 4) || !online) {
+          setState({ status: 'error', error: error as AuthError }) // the session is kept; a later success restores it
+          if (online) setTimer(delay, refreshIfVisible)
+          throw error
+        }
+        await new Promise<void>((resolve) => clock.setTimeout(resolve, delay))
+      }
+    }
+  }
+
+  async function refresh(rejected?: string): Promise<string> {
+    const outcome = await refreshSession(ctx, rejected)
+    // Every tab reports a dead session as LOGIN_REQUIRED; this tab also knows the server's answer and its likely reason.
+    const loginRequired =
+      outcome.kind === 'invalidGrant'
+        ? new LoginRequiredError(outcome.error.message, { cause: outcome.error, error: outcome.error.error, reasons: outcome.error.reasons })
+        : undefined
     apply(outcome.record, loginRequired)
     const generation = outcome.record.generation
     if (outcome.kind === 'refreshed') {
       broadcast()
       emit({ type: 'refreshed', generation })
     } else if (loginRequired) {
+      warn(outcome.kind === 'invalidGrant' ? outcome.error : loginRequired)
       broadcast()
       emit({ type: 'reloginRequired', generation, error: loginRequired })
       throw loginRequired
     } else {
-      emit(outcome.record.session ? { type: 'adopted', generation } : latestEndEvent(outcome.record))
+      emit(outcome.record.session ? { type: 'adopted', generation } : endEvent(outcome.record))
     }
     const session = outcome.record.session
     if (!session) throw state.status === 'reloginRequired' ? state.error : new LoginRequiredError()
     return session.tokens.accessToken
+  }
+
+  /** relogin: 'redirect' — exactly one visible tab goes to the server, at most once per window per tab. */
+  async function reloginByRedirect() {
+    if (config.relogin !== 'redirect' || !lifecycle.isVisible()) return
+    try {
+      if (!breaker.allowed(clock.now())) {
+        const loop = new AuthError('RELOGIN_LOOP', `An automatic re-login already ran in this tab less than ${reloginWindowMs / 1000} s ago: sign in again by hand.`)
+        warn(loop)
+        if (state.status === 'reloginRequired') setState({ ...state, error: loop })
+        return
+      }
+      if (!(await claimRelogin(ctx, reloginWindowMs))) return // another tab took it on; this one adopts the result
+      breaker.record(clock.now())
+      await login()
+    } catch {
+      // Could not claim or reach the server: the prompt stays, nothing loops.
+    }
   }
 
   async function login(options: LoginOptions = {}) {
@@ -343,6 +359,27 @@ export function createAuthClient(config: AuthConfig): AuthClient {
     }
   }
 
+  async function authFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
+    const request = new Request(input, init)
+    const send = (req: Request, token: string) => {
+      const headers = new Headers(req.headers)
+      headers.set('authorization', `Bearer ${token}`)
+      return fetchImpl(new Request(req, { headers }))
+    }
+    const token = await getAccessToken()
+    const response = await send(request.clone(), token)
+    if (!isInvalidTokenResponse(response)) return response
+    // The token was refused although we thought it fresh (revoked, clock skew): one refresh, one replay.
+    const next = await getAccessToken({ rejected: token }).catch(() => undefined)
+    if (next === undefined || next === token) return response
+    return send(request, next)
+  }
+
+  function subscribeEvents(listener: (event: AuthEvent) => void) {
+    eventListeners.add(listener)
+    return () => void eventListeners.delete(listener)
+  }
+
   return {
     subscribe(listener) {
       listeners.add(listener)
@@ -356,16 +393,25 @@ export function createAuthClient(config: AuthConfig): AuthClient {
     start,
     login,
     logout,
-    getAccessToken,
-    onEvent(listener) {
-      eventListeners.add(listener)
-      return () => eventListeners.delete(listener)
-    },
+    getAccessToken: () => getAccessToken(),
+    fetch: authFetch,
+    onEvent: subscribeEvents,
     dispose() {
       cancelTimer?.()
       listeners.clear()
       for (const cleanup of cleanups.splice(0)) cleanup()
     },
+  }
+}
+
+declare const process: { env: { NODE_ENV?: string } }
+
+/** Bundlers replace `process.env.NODE_ENV`; where nothing does, `process` is undefined: not development. */
+function isDevelopment(): boolean {
+  try {
+    return process.env.NODE_ENV !== 'production'
+  } catch {
+    return false
   }
 }
 

@@ -17,6 +17,7 @@ export type AuthErrorCode =
   | 'TRANSACTION_EXPIRED' // the login transaction is older than its lifetime
   | 'INVALID_RESPONSE' // a server response broke the protocol (bad ID token, missing fields)
   | 'OAUTH_ERROR' // any other OAuth error response
+  | 'RELOGIN_LOOP' // an automatic re-login redirect was already made in this window: prompting instead
 
 export interface AuthErrorOptions {
   /** The OAuth `error` value from the server, when there is one. */
@@ -25,13 +26,29 @@ export interface AuthErrorOptions {
   /** HTTP status of the response that failed, when there is one. */
   status?: number
   cause?: unknown
+  /** For INVALID_GRANT: the causes that remain possible, most likely first (see `explain.ts`). */
+  reasons?: InvalidGrantReason[]
+  /** For SERVER_ERROR: the server's Retry-After, in ms. */
+  retryAfterMs?: number
 }
+
+export type InvalidGrantReason =
+  | 'code_reused'
+  | 'code_expired'
+  | 'redirect_uri_mismatch'
+  | 'pkce_mismatch'
+  | 'client_mismatch'
+  | 'refresh_token_revoked_or_expired'
+  | 'refresh_token_reused'
+  | 'refresh_token_rotated_by_another_tab'
 
 export class AuthError extends Error {
   readonly code: AuthErrorCode
   readonly error?: string
   readonly errorDescription?: string
   readonly status?: number
+  readonly reasons?: InvalidGrantReason[]
+  readonly retryAfterMs?: number
 
   constructor(code: AuthErrorCode, message: string, options: AuthErrorOptions = {}) {
     super(message, { cause: options.cause })
@@ -40,6 +57,13 @@ export class AuthError extends Error {
     this.error = options.error
     this.errorDescription = options.errorDescription
     this.status = options.status
+    this.reasons = options.reasons
+    this.retryAfterMs = options.retryAfterMs
+  }
+
+  /** The most likely reason (INVALID_GRANT and the LOGIN_REQUIRED it leads to). */
+  get reason(): InvalidGrantReason | undefined {
+    return this.reasons?.[0]
   }
 }
 

@@ -171,8 +171,25 @@ export class OAuth {
 /** 5xx and 429 are the server's trouble, not the grant's: keep them apart from OAuth errors. */
 function assertNotTransient(response: Response) {
   if (response.status >= 500 || response.status === 429) {
-    throw new AuthError('SERVER_ERROR', `The token endpoint answered HTTP ${response.status}.`, { status: response.status })
+    const retryAfter = Number(response.headers.get('retry-after'))
+    throw new AuthError('SERVER_ERROR', `The token endpoint answered HTTP ${response.status}.`, {
+      status: response.status,
+      retryAfterMs: Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined,
+    })
   }
+}
+
+/**
+ * True for a resource server's 401 whose Bearer or DPoP challenge says the
+ * token is invalid (expired, revoked): the one case a refresh can fix.
+ * oauth4webapi parses challenges only inside its own request function, which
+ * does not follow redirects nor keep the app's fetch options, hence this check.
+ * @see https://www.rfc-editor.org/rfc/rfc6750#section-3.1
+ */
+export function isInvalidTokenResponse(response: Response): boolean {
+  if (response.status !== 401) return false
+  const challenge = response.headers.get('www-authenticate') ?? ''
+  return /(^|[\s,])(bearer|dpop)\s/i.test(challenge) && /(^|[\s,])error\s*=\s*"?invalid_token"?/i.test(challenge)
 }
 
 function transportError(cause: unknown): AuthError | undefined {

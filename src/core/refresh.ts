@@ -9,6 +9,7 @@
  */
 import type { Lock } from './adapters'
 import { AuthError } from './errors'
+import { explainInvalidGrant } from './explain'
 import type { OAuth } from './oauth'
 import { emptyRecord, parseRecord, type SessionRecord, type SessionStore, type TokenSet } from './store'
 
@@ -44,11 +45,16 @@ export function isFresh(tokens: TokenSet, skewMs: number, now: number): boolean 
   return now < refreshAt(tokens, skewMs)
 }
 
-export async function refreshSession(ctx: SessionContext): Promise<RefreshOutcome> {
+/**
+ * @param rejected an access token a resource server rejected (401 invalid_token):
+ *   refresh even if it looks fresh, unless the store already holds another one.
+ */
+export async function refreshSession(ctx: SessionContext, rejected?: string): Promise<RefreshOutcome> {
   return withSessionLock(ctx, async () => {
     const record = await readRecord(ctx)
     const session = record.session
-    if (!session || isFresh(session.tokens, ctx.skewMs, ctx.now())) return { kind: 'adopted', record }
+    const usable = session && isFresh(session.tokens, ctx.skewMs, ctx.now()) && session.tokens.accessToken !== rejected
+    if (!session || usable) return { kind: 'adopted', record }
     if (!session.tokens.refreshToken) {
       const error = new AuthError('LOGIN_REQUIRED', 'The access token expired and there is no refresh token (request the offline_access scope, or enable refresh tokens for this client at the server).')
       return { kind: 'invalidGrant', record: await endSession(ctx, record, 'reloginRequired'), error }
@@ -72,7 +78,8 @@ export async function refreshSession(ctx: SessionContext): Promise<RefreshOutcom
         const latest = await readRecord(ctx)
         if (latest.generation > record.generation && latest.session) return { kind: 'adopted', record: latest }
         // The grant is dead: clear it so that no tab ever sends this refresh token again.
-        return { kind: 'invalidGrant', record: await endSession(ctx, record, 'reloginRequired'), error }
+        const explained = explainInvalidGrant(error, { grant: 'refresh_token', crossTabLock: ctx.lock.crossTab })
+        return { kind: 'invalidGrant', record: await endSession(ctx, record, 'reloginRequired'), error: explained }
       }
       throw error // transient or configuration: the session stays as it is
     }
@@ -95,7 +102,30 @@ async function endSession(ctx: SessionContext, current: SessionRecord, ended: 's
   return record
 }
 
-/** A corrupt or foreign value in the store is no session (it is overwritten by the next write). */
+/**
+ * Takes the automatic re-login on for every tab: true for exactly one caller
+ * while the session is waiting for a re-login (again after `windowMs`).
+ */
+export async function claimRelogin(ctx: SessionContext, windowMs: number): Promise<boolean> {
+  return withSessionLock(ctx, async () => {
+    const record = await readRecord(ctx)
+    if (record.session || record.ended !== 'reloginRequired') return false
+    if (record.reloginClaimedAt !== undefined && ctx.now() - record.reloginClaimedAt < windowMs) return false
+    // Same generation: a claim is bookkeeping, not a new session for the other tabs to adopt.
+    await ctx.store.set(ctx.key, { ...record, reloginClaimedAt: ctx.now() })
+    return true
+  })
+}
+
+/** Storage is input: a corrupt or foreign value is removed (under the lock, so a valid write is never lost). */
+export async function repairStore(ctx: SessionContext): Promise<void> {
+  await withSessionLock(ctx, async () => {
+    const raw = await ctx.store.get(ctx.key)
+    if (raw !== undefined && !parseRecord(raw)) await ctx.store.set(ctx.key, { ...emptyRecord, generation: 1 })
+  })
+}
+
+/** A corrupt or foreign value in the store is no session. */
 export async function readRecord(ctx: Pick<SessionContext, 'store' | 'key'>): Promise<SessionRecord> {
   return parseRecord(await ctx.store.get(ctx.key)) ?? emptyRecord
 }

@@ -44,6 +44,8 @@ export interface SessionRecord {
   session: Session | null
   /** Why there is no session: signed out, or the grant died and the user must sign in again. */
   ended?: 'signedOut' | 'reloginRequired'
+  /** When a tab took on the automatic re-login redirect for every tab (relogin: 'redirect'). */
+  reloginClaimedAt?: number
 }
 
 export interface SessionStore {
@@ -57,6 +59,7 @@ export const emptyRecord: SessionRecord = { v: 1, generation: 0, session: null }
 export function parseRecord(raw: unknown): SessionRecord | undefined {
   if (!isObject(raw) || raw.v !== 1 || !Number.isSafeInteger(raw.generation) || (raw.generation as number) < 0) return undefined
   if (raw.ended !== undefined && raw.ended !== 'signedOut' && raw.ended !== 'reloginRequired') return undefined
+  if (!optional(raw.reloginClaimedAt, 'number')) return undefined
   if (raw.session === null) return raw as unknown as SessionRecord
   const session = raw.session
   if (!isObject(session) || !isObject(session.tokens) || !isObject(session.user)) return undefined

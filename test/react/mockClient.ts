@@ -30,6 +30,7 @@ export function mockClient(initial: AuthState) {
       calls.getAccessToken++
       return client.nextToken()
     },
+    fetch: (input, init) => globalThis.fetch(input, init),
     onEvent: () => () => {},
     dispose() {},
   }

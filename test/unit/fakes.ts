@@ -67,11 +67,13 @@ export function fakeNavigation(url = `${APP}/`): Navigation & { url: string; ass
   return nav
 }
 
-export function fakeLifecycle(visible = true): PageLifecycle & { visible: boolean; wake(): void } {
+export function fakeLifecycle(visible = true): PageLifecycle & { visible: boolean; online: boolean; wake(): void } {
   const listeners = new Set<() => void>()
   const lifecycle = {
     visible,
+    online: true,
     isVisible: () => lifecycle.visible,
+    isOnline: () => lifecycle.online,
     onWake(listener: () => void) {
       listeners.add(listener)
       return () => listeners.delete(listener)
@@ -205,7 +207,8 @@ export function tabs(options: { expiresIn?: number } = {}) {
   const clock = fakeClock()
   const server = fakeServer({ ...options, clock })
   const store: SessionStore = memoryStore()
-  const lock: Lock = inTabLock()
+  // One in-realm lock shared by every fake tab: for them it is what Web Locks are across real tabs.
+  const lock: Lock = { ...inTabLock(), crossTab: true }
   const hub = channelHub()
   return {
     clock,
@@ -235,12 +238,13 @@ export function tabs(options: { expiresIn?: number } = {}) {
 }
 
 /** Signs `tab` in through the fake server: login → authorize → callback in the same tab. */
-export async function signIn(env: ReturnType<typeof tabs>, tab: ReturnType<ReturnType<typeof tabs>['open']>) {
+export async function signIn(env: ReturnType<typeof tabs>, tab: ReturnType<ReturnType<typeof tabs>['open']>, config: Partial<AuthConfig> = {}) {
   await tab.client.start()
   await tab.client.login()
   const callback = await env.server.authorize(tab.navigation.assigned.at(-1)!)
+  tab.client.dispose() // that page is gone: the browser navigated to the server
   // The browser loads the callback URL: a new page, a new client, the same sessionStorage.
-  const next = env.open({ url: callback, transactionStorage: tab.transactionStorage })
+  const next = env.open({ ...config, url: callback, transactionStorage: tab.transactionStorage })
   await next.client.start()
   return { ...next, transactionStorage: tab.transactionStorage, callback }
 }

@@ -1,0 +1,64 @@
+/**
+ * Why did the server say `invalid_grant`? Its answer is usually a generic
+ * "grant request is invalid"; the client knows the context, so it can name the
+ * cause, or the causes that remain possible, with a hint a developer can act on.
+ */
+import { AuthError, type InvalidGrantReason } from './errors'
+
+export const HINTS: Record<InvalidGrantReason, string> = {
+  code_reused: 'the authorization code was already exchanged: the callback URL was replayed, or another tab, a duplicated tab or a link prefetcher used it first',
+  code_expired: "the code was exchanged after the server's code lifetime (often 60 s): the callback was slow or replayed late",
+  redirect_uri_mismatch: 'the redirect_uri sent to the token endpoint differs from the one used at authorization',
+  pkce_mismatch: 'the PKCE code_verifier is missing or does not match the code_challenge sent at authorization',
+  client_mismatch: 'the code was issued to another client_id than the one exchanging it',
+  refresh_token_revoked_or_expired: 'the refresh token was revoked (sign-out elsewhere, an administrator, a password change) or has expired: the user must sign in again',
+  refresh_token_reused: 'an already rotated refresh token was presented (two tabs refreshed at once without Web Locks), and the server revoked the grant',
+  refresh_token_rotated_by_another_tab: 'another tab rotated the refresh token first; this tab adopted its session',
+}
+
+export interface CodeExchangeFacts {
+  grant: 'authorization_code'
+  /** Time from the authorization redirect to the exchange. */
+  transactionAgeMs: number
+  codeLifetimeMs: number
+  redirectUriSent: string
+  redirectUriAuthorized: string
+  codeVerifier: string | undefined
+  clientIdSent: string
+  clientIdAuthorized: string
+}
+
+export interface RefreshFacts {
+  grant: 'refresh_token'
+  /** Whether refreshes are serialised across tabs (Web Locks available). */
+  crossTabLock: boolean
+}
+
+/** The possible reasons, most likely first; those the facts rule out are left out. */
+export function invalidGrantReasons(facts: CodeExchangeFacts | RefreshFacts): InvalidGrantReason[] {
+  if (facts.grant === 'refresh_token') {
+    // Under a cross-tab lock we sent the newest refresh token there is, so reuse is ruled out.
+    return facts.crossTabLock ? ['refresh_token_revoked_or_expired'] : ['refresh_token_revoked_or_expired', 'refresh_token_reused']
+  }
+  const certain: InvalidGrantReason[] = []
+  if (facts.redirectUriSent !== facts.redirectUriAuthorized) certain.push('redirect_uri_mismatch')
+  if (!facts.codeVerifier) certain.push('pkce_mismatch')
+  if (facts.clientIdSent !== facts.clientIdAuthorized) certain.push('client_mismatch')
+  if (certain.length) return certain
+  // Our own request was consistent: the code itself was spent or too old.
+  return facts.transactionAgeMs > facts.codeLifetimeMs ? ['code_expired', 'code_reused'] : ['code_reused', 'code_expired']
+}
+
+/** The INVALID_GRANT error with its reasons and a one-line hint in the message. */
+export function explainInvalidGrant(error: AuthError, facts: CodeExchangeFacts | RefreshFacts): AuthError {
+  const reasons = invalidGrantReasons(facts)
+  const hint = reasons.length === 1 ? HINTS[reasons[0]] : `possible causes: ${reasons.map((r) => `${r} (${HINTS[r]})`).join('; ')}`
+  const what = facts.grant === 'authorization_code' ? 'The authorization code was rejected' : 'The refresh token was rejected'
+  return new AuthError('INVALID_GRANT', `${what} (invalid_grant): ${hint}.`, {
+    error: error.error,
+    errorDescription: error.errorDescription,
+    status: error.status,
+    cause: error,
+    reasons,
+  })
+}

@@ -1,0 +1,24 @@
+import type { KeyValueStorage } from './adapters'
+
+/**
+ * The loop breaker for automatic re-login redirects. It lives in sessionStorage,
+ * so it survives the redirect to the server and back: a tab may redirect by
+ * itself at most once per window, whatever the server does.
+ */
+export class ReloginBreaker {
+  constructor(
+    private readonly storage: KeyValueStorage,
+    private readonly key: string,
+    private readonly windowMs: number,
+  ) {}
+
+  /** True when this tab has not redirected by itself within the window. */
+  allowed(now: number): boolean {
+    const last = Number(this.storage.get(this.key))
+    return !(Number.isFinite(last) && last > 0 && now - last < this.windowMs)
+  }
+
+  record(now: number): void {
+    this.storage.set(this.key, String(now))
+  }
+}

@@ -1,0 +1,106 @@
+import type { Channel, Clock, KeyValueStorage, Lock, Navigation, PageLifecycle } from './adapters'
+import type { AuthError } from './errors'
+import type { ServerMetadata } from './oauth'
+import type { RetryOptions } from './retry'
+import type { SessionStore, User } from './store'
+
+export interface AuthConfig {
+  /** The authorization server's issuer identifier, e.g. `https://id.example.com`. */
+  issuer: string
+  clientId: string
+  /** Default `openid profile offline_access` (offline_access asks for a refresh token). */
+  scope?: string
+  /** Default `${location.origin}/callback`. */
+  redirectUri?: string
+  /** Where the server sends the user after logout. Default `${location.origin}/`. */
+  postLogoutRedirectUri?: string
+  /** Extra authorization request parameters, e.g. `{ audience, resource, prompt }`. */
+  authorizationParams?: Record<string, string>
+  /** Static server metadata (must include `issuer`): skips discovery. */
+  metadata?: ServerMetadata
+  /** A token counts as stale this long before it expires (capped at a quarter of its lifetime). Default 30. */
+  expirySkewSeconds?: number
+  /** Bound on each request to the server. Default 10 000 ms. */
+  requestTimeoutMs?: number
+  /** Bound on waiting for another tab's refresh. Default 20 000 ms. */
+  lockTimeoutMs?: number
+  /** Retries of a refresh that failed for a transient reason (network, timeout, 5xx, 429). */
+  retry?: RetryOptions
+  /**
+   * What happens when the session ends at the server (`reloginRequired`):
+   * 'prompt' (default) shows it and lets the app offer "Sign in again";
+   * 'redirect' sends exactly one visible tab to the server, at most once per `reloginWindowSeconds`.
+   */
+  relogin?: 'prompt' | 'redirect'
+  /** Default 60. */
+  reloginWindowSeconds?: number
+  /** While re-login is required, `getAccessToken()` waits this long for a new session before it rejects. Default 0. */
+  reloginWaitMs?: number
+  /** The server's authorization code lifetime, used to explain a rejected code. Default 60. */
+  codeLifetimeSeconds?: number
+  /** Print explanations of failures to the console. Default: when `process.env.NODE_ENV !== 'production'`. */
+  debug?: boolean
+  /** Called after sign-in with the same-origin path to show (e.g. a router's navigate). The URL is already clean. */
+  onRedirectCallback?: (returnTo: string) => void
+
+  // Adapters: every side effect, with browser defaults. Tests pass fakes.
+  fetch?: typeof fetch
+  clock?: Clock
+  /** The session store shared by tabs. Default IndexedDB. */
+  store?: SessionStore
+  /** Per-tab storage for login transactions and the re-login loop breaker. Default sessionStorage. */
+  transactionStorage?: KeyValueStorage
+  lock?: Lock
+  channel?: Channel
+  navigation?: Navigation
+  lifecycle?: PageLifecycle
+}
+
+export type AuthStatus = 'loading' | 'signedOut' | 'redirecting' | 'signedIn' | 'reloginRequired' | 'error'
+
+export type AuthState =
+  | { status: 'loading' }
+  | { status: 'signedOut'; error?: AuthError }
+  | { status: 'redirecting' }
+  | { status: 'signedIn'; user: User; accessToken: string; expiresAt?: number; generation: number }
+  | { status: 'reloginRequired'; user?: User; error: AuthError }
+  | { status: 'error'; error: AuthError }
+
+export type AuthEvent =
+  | { type: 'signedIn' | 'refreshed' | 'adopted' | 'signedOut'; generation: number }
+  | { type: 'reloginRequired'; generation: number; error: AuthError }
+  /** A refresh failed for a transient reason; the next try is in `retryInMs`. */
+  | { type: 'refreshFailed'; error: AuthError; retryInMs: number }
+  /** A malformed message on the channel: ignored, reported for debugging. */
+  | { type: 'channelMessageIgnored'; message: unknown }
+
+export interface LoginOptions {
+  /** Same-origin path to return to after sign-in. Default: the current path. */
+  returnTo?: string
+  /** Extra parameters for this request only, e.g. `{ prompt: 'login' }`. */
+  authorizationParams?: Record<string, string>
+}
+
+export interface LogoutOptions {
+  /** Only end the session in this app (every tab); do not visit the server's end-session endpoint. */
+  localOnly?: boolean
+}
+
+export interface AuthClient {
+  subscribe(listener: () => void): () => void
+  getSnapshot(): AuthState
+  /** Reads the session (or finishes a sign-in callback). Idempotent; the provider calls it on mount. */
+  start(): Promise<void>
+  login(options?: LoginOptions): Promise<void>
+  logout(options?: LogoutOptions): Promise<void>
+  /** A fresh access token: no I/O when the current one is fresh, else one refresh shared by every caller in every tab. */
+  getAccessToken(): Promise<string>
+  /**
+   * `fetch` with the access token. On a 401 whose challenge says `invalid_token`, it
+   * refreshes once (shared across tabs) and replays the request once; a second 401 is returned.
+   */
+  fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response>
+  onEvent(listener: (event: AuthEvent) => void): () => void
+  /** Stops timers and channel listeners (tests, hot reload). */
+  dispose(): void
+}

@@ -1,0 +1,277 @@
+import { describe, expect, it } from 'vitest'
+import { AuthError, LoginRequiredError, type AuthEvent } from '../../src'
+import { invalidGrantReasons } from '../../src/core/explain'
+import { backoffMs } from '../../src/core/retry'
+import { APP, oauthError, signIn, tabs } from './fakes'
+
+const settle = async () => {
+  for (let i = 0; i < 20; i++) await new Promise((resolve) => setTimeout(resolve, 0))
+}
+
+async function signedIn(count = 1, config = {}) {
+  const env = tabs({ expiresIn: 300 })
+  const first = await signIn(env, env.open(config), config)
+  const all = [first]
+  for (let i = 1; i < count; i++) {
+    const tab = env.open(config)
+    await tab.client.start()
+    all.push(tab)
+  }
+  return { env, all }
+}
+
+/** Advances the fake clock in steps, letting promises run in between. */
+async function runFor(env: { clock: { advance(ms: number): void } }, ms: number, step = 250) {
+  for (let t = 0; t < ms; t += step) {
+    env.clock.advance(step)
+    await settle()
+  }
+}
+
+describe('transient failures', () => {
+  it('with the token still valid: the caller gets it at once, the retry runs in the background', async () => {
+    const { env, all } = await signedIn()
+    const [tab] = all
+    const before = tab.client.getSnapshot() as { accessToken: string }
+    env.clock.advance(285_000) // stale (30 s skew) but not expired
+    env.server.failNext.push(() => oauthError('server_error', 503))
+    await expect(tab.client.getAccessToken()).resolves.toBe(before.accessToken)
+    expect(env.server.requests.refresh_token).toBe(1)
+    expect(tab.client.getSnapshot().status).toBe('signedIn')
+    await runFor(env, 3_000) // the first backoff is 0.5–1 s
+    expect(env.server.requests.refresh_token).toBe(2)
+    expect(tab.client.getSnapshot()).toMatchObject({ status: 'signedIn', generation: 2 })
+  })
+
+  it('with the token expired: bounded, spaced retries, then error; the session survives and recovers', async () => {
+    const { env, all } = await signedIn()
+    const [tab] = all
+    const events: AuthEvent[] = []
+    tab.client.onEvent((e) => events.push(e))
+    env.clock.advance(301_000)
+    for (let i = 0; i < 10; i++) env.server.failNext.push(() => oauthError('server_error', 500))
+    let error: unknown
+    const pending = tab.client.getAccessToken().catch((e: unknown) => (error = e))
+    while (!error) await runFor(env, 250)
+    await pending
+    expect(error).toMatchObject({ code: 'SERVER_ERROR', status: 500 })
+    expect(env.server.requests.refresh_token).toBe(4) // retry.attempts
+    const delays = events.flatMap((e) => (e.type === 'refreshFailed' ? [e.retryInMs] : []))
+    expect(delays).toHaveLength(4)
+    delays.forEach((d, i) => expect(d).toBeGreaterThanOrEqual(500 * 2 ** i)) // exponential, with jitter on top of half
+    expect(tab.client.getSnapshot()).toMatchObject({ status: 'error', error: { code: 'SERVER_ERROR' } })
+    // The server comes back: the next retry restores the session by itself.
+    env.server.failNext.length = 0
+    await runFor(env, 20_000, 1000)
+    expect(tab.client.getSnapshot()).toMatchObject({ status: 'signedIn', generation: 2 })
+  })
+
+  it('honours Retry-After on 429', async () => {
+    const { env, all } = await signedIn()
+    const events: AuthEvent[] = []
+    all[0].client.onEvent((e) => events.push(e))
+    env.clock.advance(285_000)
+    env.server.failNext.push(() => new Response('{}', { status: 429, headers: { 'retry-after': '20', 'content-type': 'application/json' } }))
+    await all[0].client.getAccessToken()
+    expect(events).toContainEqual(expect.objectContaining({ type: 'refreshFailed', retryInMs: 20_000 }))
+  })
+
+  it('offline: no request loop; one refresh when back online', async () => {
+    const { env, all } = await signedIn(3)
+    for (const tab of all) tab.lifecycle.online = false
+    env.clock.advance(301_000)
+    for (let i = 0; i < 3; i++) env.server.failNext.push(() => Promise.reject(new TypeError('Failed to fetch')))
+    const results = await Promise.allSettled(all.map((tab) => tab.client.getAccessToken()))
+    results.forEach((r) => expect(r).toMatchObject({ status: 'rejected', reason: { code: 'NETWORK' } }))
+    const attempts = env.server.requests.refresh_token
+    await runFor(env, 60_000, 1000)
+    expect(env.server.requests.refresh_token).toBe(attempts) // nothing while offline
+    for (const tab of all) {
+      tab.lifecycle.online = true
+      tab.lifecycle.wake()
+    }
+    await settle()
+    await settle()
+    expect(env.server.requests.refresh_token).toBe(attempts + 1)
+    for (const tab of all) expect(tab.client.getSnapshot()).toMatchObject({ status: 'signedIn', generation: 2 })
+  })
+
+  it('backoff is capped and jittered', () => {
+    const error = new AuthError('NETWORK', 'x')
+    expect(backoffMs(1, error, {}, () => 0)).toBe(500)
+    expect(backoffMs(1, error, {}, () => 1)).toBe(1000)
+    expect(backoffMs(3, error, {}, () => 1)).toBe(4000)
+    expect(backoffMs(20, error, {}, () => 1)).toBe(30_000)
+    expect(backoffMs(20, error, { maxMs: 5000 }, () => 0)).toBe(2500)
+  })
+})
+
+describe('re-login', () => {
+  it("relogin: 'prompt' shows reloginRequired and never redirects by itself", async () => {
+    const { env, all } = await signedIn(3)
+    const assigned = all.map((t) => t.navigation.assigned.length)
+    env.server.revokeAll()
+    env.clock.advance(301_000)
+    await Promise.allSettled(all.map((t) => t.client.getAccessToken()))
+    await runFor(env, 30_000, 1000)
+    expect(all.map((t) => t.navigation.assigned.length)).toEqual(assigned)
+    expect(env.server.requests.refresh_token).toBe(1)
+    for (const tab of all) expect(tab.client.getSnapshot().status).toBe('reloginRequired')
+  })
+
+  it("relogin: 'redirect' sends exactly one visible tab to the server", async () => {
+    const { env, all } = await signedIn(4, { relogin: 'redirect' })
+    all[0].lifecycle.visible = false // the hidden tab never redirects
+    const assigned = all.map((t) => t.navigation.assigned.length)
+    env.server.revokeAll()
+    env.clock.advance(301_000)
+    await Promise.allSettled(all.map((t) => t.client.getAccessToken()))
+    await settle()
+    const redirects = all.map((t, i) => t.navigation.assigned.slice(assigned[i]))
+    expect(redirects.flat()).toHaveLength(1)
+    expect(redirects[0]).toHaveLength(0)
+    expect(new URL(redirects.flat()[0]).pathname).toBe('/auth')
+    expect(env.server.requests.refresh_token).toBe(1)
+  })
+
+  it('the loop breaker allows one automatic redirect per tab per window, then RELOGIN_LOOP', async () => {
+    const env = tabs({ expiresIn: 20 })
+    const first = await signIn(env, env.open({ relogin: 'redirect' }), { relogin: 'redirect' })
+    env.server.revokeAll()
+    env.clock.advance(21_000)
+    await first.client.getAccessToken().catch(() => {})
+    await settle()
+    expect(first.navigation.assigned.filter((u) => u.includes('/auth'))).toHaveLength(1)
+    // Back from the server, signed in again, and the grant dies again within the minute.
+    const callback = await env.server.authorize(first.navigation.assigned.at(-1)!)
+    const again = env.open({ url: callback, transactionStorage: first.transactionStorage, relogin: 'redirect' })
+    await again.client.start()
+    expect(again.client.getSnapshot().status).toBe('signedIn')
+    env.server.revokeAll()
+    env.clock.advance(21_000)
+    await again.client.getAccessToken().catch(() => {})
+    await settle()
+    expect(again.navigation.assigned).toHaveLength(0)
+    expect(again.client.getSnapshot()).toMatchObject({ status: 'reloginRequired', error: { code: 'RELOGIN_LOOP' } })
+  })
+
+  it('getAccessToken rejects with LoginRequiredError, or waits for the new session when configured', async () => {
+    const { env, all } = await signedIn(2, { reloginWaitMs: 30_000 })
+    env.server.revokeAll()
+    env.clock.advance(301_000)
+    await expect(all[0].client.getAccessToken()).rejects.toBeInstanceOf(LoginRequiredError)
+    await settle()
+    const waiting = all[1].client.getAccessToken()
+    await signIn(env, env.open()) // another tab signs in again
+    await settle()
+    await expect(waiting).resolves.toMatch(/^at-/)
+  })
+
+  it('reloginRequired carries the reason of the rejected refresh token', async () => {
+    const { env, all } = await signedIn()
+    env.server.revokeAll()
+    env.clock.advance(301_000)
+    const error = await all[0].client.getAccessToken().catch((e: AuthError) => e)
+    expect(error).toMatchObject({ code: 'LOGIN_REQUIRED', error: 'invalid_grant', reason: 'refresh_token_revoked_or_expired' })
+    expect((error as Error).message).toMatch(/revoked .* or has expired/)
+  })
+})
+
+describe('invalid_grant reasons', () => {
+  const exchange = {
+    grant: 'authorization_code' as const,
+    transactionAgeMs: 5_000,
+    codeLifetimeMs: 60_000,
+    redirectUriSent: `${APP}/callback`,
+    redirectUriAuthorized: `${APP}/callback`,
+    codeVerifier: 'v',
+    clientIdSent: 'spa',
+    clientIdAuthorized: 'spa',
+  }
+  it.each([
+    ['a consistent, recent exchange', exchange, ['code_reused', 'code_expired']],
+    ['an old transaction', { ...exchange, transactionAgeMs: 120_000 }, ['code_expired', 'code_reused']],
+    ['another redirect_uri', { ...exchange, redirectUriSent: `${APP}/other` }, ['redirect_uri_mismatch']],
+    ['no verifier', { ...exchange, codeVerifier: undefined }, ['pkce_mismatch']],
+    ['another client', { ...exchange, clientIdSent: 'other' }, ['client_mismatch']],
+    ['a refresh under a cross-tab lock', { grant: 'refresh_token' as const, crossTabLock: true }, ['refresh_token_revoked_or_expired']],
+    ['a refresh without Web Locks', { grant: 'refresh_token' as const, crossTabLock: false }, ['refresh_token_revoked_or_expired', 'refresh_token_reused']],
+  ])('%s → %j', (_, facts, reasons) => {
+    expect(invalidGrantReasons(facts)).toEqual(reasons)
+  })
+
+  it('a replayed code is explained as code_reused', async () => {
+    const env = tabs()
+    const tab = env.open()
+    await tab.client.login()
+    const callback = await env.server.authorize(tab.navigation.assigned[0])
+    env.server.failNext.push(() => oauthError('invalid_grant'))
+    const page = env.open({ url: callback, transactionStorage: tab.transactionStorage })
+    await page.client.start()
+    expect(page.client.getSnapshot()).toMatchObject({ status: 'error', error: { code: 'INVALID_GRANT', reason: 'code_reused', reasons: ['code_reused', 'code_expired'] } })
+  })
+})
+
+describe('fetch with the access token', () => {
+  it('on 401 invalid_token refreshes once and replays once; a second 401 is returned', async () => {
+    const { env, all } = await signedIn()
+    const seen: string[] = []
+    let refuse = 1
+    const api = async (request: Request) => {
+      seen.push(request.headers.get('authorization')!)
+      if (refuse-- > 0) return new Response('no', { status: 401, headers: { 'www-authenticate': 'Bearer error="invalid_token", error_description="revoked"' } })
+      return new Response('ok')
+    }
+    const fetchImpl = env.server.fetch
+    const tab = env.open({ fetch: (input, init) => (String(input instanceof Request ? input.url : input).startsWith('https://api.') ? api(input as Request) : fetchImpl(input, init)) })
+    await tab.client.start()
+    const response = await tab.client.fetch('https://api.example.test/orders', { method: 'POST', body: 'x=1' })
+    expect(await response.text()).toBe('ok')
+    expect(seen).toHaveLength(2)
+    expect(seen[0]).not.toBe(seen[1])
+    expect(env.server.requests.refresh_token).toBe(1)
+    // Always refused: one replay, then the 401 goes to the caller.
+    refuse = 10
+    const refused = await tab.client.fetch('https://api.example.test/orders')
+    expect(refused.status).toBe(401)
+    expect(seen).toHaveLength(4)
+    expect(env.server.requests.refresh_token).toBe(2)
+    void all
+  })
+
+  it('other 401s and 403s are returned without a refresh', async () => {
+    const { env } = await signedIn()
+    const fetchImpl = env.server.fetch
+    const statuses = [
+      [401, 'Basic realm="x"'],
+      [403, 'Bearer error="insufficient_scope"'],
+      [401, 'Bearer realm="api"'],
+    ] as const
+    for (const [status, challenge] of statuses) {
+      const tab = env.open({ fetch: (input, init) => (input instanceof Request ? Promise.resolve(new Response(null, { status, headers: { 'www-authenticate': challenge } })) : fetchImpl(input, init)) })
+      await tab.client.start()
+      expect((await tab.client.fetch('https://api.example.test/')).status).toBe(status)
+    }
+    expect(env.server.requests.refresh_token).toBe(0)
+  })
+})
+
+describe('bad input', () => {
+  it('a token response without access_token is INVALID_RESPONSE and keeps the session', async () => {
+    const { env, all } = await signedIn()
+    env.clock.advance(285_000)
+    env.server.failNext.push(() => new Response(JSON.stringify({ token_type: 'Bearer' }), { headers: { 'content-type': 'application/json' } }))
+    await expect(all[0].client.getAccessToken()).rejects.toMatchObject({ code: 'INVALID_RESPONSE' })
+    expect(all[0].client.getSnapshot().status).toBe('signedIn')
+  })
+
+  it('a corrupt store value is removed on start', async () => {
+    const env = tabs()
+    const key = 'https://id.example.test spa'
+    await env.store.set(key, '{broken' as never)
+    const tab = env.open()
+    await tab.client.start()
+    expect(tab.client.getSnapshot()).toEqual({ status: 'signedOut' })
+    expect(await env.store.get(key)).toEqual({ v: 1, generation: 1, session: null })
+  })
+})
