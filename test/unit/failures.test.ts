@@ -11,7 +11,7 @@ const settle = async () => {
 async function signedIn(count = 1, config = {}) {
   const env = tabs({ expiresIn: 300 })
   const first = await signIn(env, env.open(config), config)
-  const all = [first]
+  const all: Array<Omit<typeof first, "callback">> = [first]
   for (let i = 1; i < count; i++) {
     const tab = env.open(config)
     await tab.client.start()
