@@ -144,6 +144,7 @@ export function createAuthClient(config: AuthConfig): AuthClient {
         if (message === undefined) emit({ type: 'channelMessageIgnored', message: raw })
         else if (message !== 'foreign' && message.generation > record.generation) void sync()
       }),
+      ctx.store.subscribe?.(() => void sync()) ?? (() => {}),
       // Visible again, back online, resumed from freeze or the back/forward cache: this tab may hold an old generation.
       lifecycle.onWake(() => {
         // Back from the server's page via the back/forward cache: the redirect did not happen.

@@ -51,6 +51,8 @@ export interface SessionRecord {
 export interface SessionStore {
   get(key: string): Promise<unknown>
   set(key: string, value: SessionRecord): Promise<void>
+  /** For stores that learn of changes by themselves (memory-only mode); the channel covers the others. */
+  subscribe?(listener: () => void): () => void
 }
 
 export const emptyRecord: SessionRecord = { v: 1, generation: 0, session: null }
@@ -76,7 +78,7 @@ export function parseRecord(raw: unknown): SessionRecord | undefined {
   return ok ? (raw as unknown as SessionRecord) : undefined
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
+export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null
 }
 

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { AuthError, LoginRequiredError, type AuthEvent } from '../../src'
 import { invalidGrantReasons } from '../../src/core/explain'
 import { backoffMs } from '../../src/core/retry'
@@ -198,6 +198,23 @@ describe('invalid_grant reasons', () => {
     ['a refresh without Web Locks', { grant: 'refresh_token' as const, crossTabLock: false }, ['refresh_token_revoked_or_expired', 'refresh_token_reused']],
   ])('%s → %j', (_, facts, reasons) => {
     expect(invalidGrantReasons(facts)).toEqual(reasons)
+  })
+
+  it('in development the console gets the hint, and no token', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
+    try {
+      const { env, all } = await signedIn(1, { debug: true })
+      const tokens = (await env.store.get('https://id.example.test spa')) as { session: { tokens: Record<string, string> } }
+      env.server.revokeAll()
+      env.clock.advance(301_000)
+      await all[0].client.getAccessToken().catch(() => {})
+      expect(warn).toHaveBeenCalledTimes(1)
+      const printed = String(warn.mock.calls[0][0])
+      expect(printed).toMatch(/^\[tabauth\] INVALID_GRANT: The refresh token was rejected .*revoked/)
+      for (const secret of [tokens.session.tokens.accessToken, tokens.session.tokens.refreshToken, tokens.session.tokens.idToken]) expect(printed).not.toContain(secret)
+    } finally {
+      warn.mockRestore()
+    }
   })
 
   it('a replayed code is explained as code_reused', async () => {

@@ -230,6 +230,7 @@ export function tabs(options: { expiresIn?: number } = {}) {
         navigation,
         lifecycle,
         transactionStorage,
+        debug: false,
         ...overrides,
       })
       return { client, navigation, lifecycle, transactionStorage }

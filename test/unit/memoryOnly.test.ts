@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest'
+import { memoryOnlyStore } from '../../src'
+import { channelHub, signIn, tabs } from './fakes'
+
+
+const settle = async () => {
+  for (let i = 0; i < 10; i++) await new Promise((resolve) => setTimeout(resolve, 1))
+}
+
+/** Tabs whose only copies of the session are in their own memory, shared over a channel. */
+function memoryTabs() {
+  const env = tabs()
+  const memoryHub = channelHub()
+  const ownStore = () => ({ store: memoryOnlyStore({ channel: memoryHub.endpoint(), answerWaitMs: 5 }) })
+  const open = () => env.open(ownStore())
+  return { env, open, signIn: () => signIn(env, open(), ownStore()) }
+}
+
+describe('memory-only mode', () => {
+  it('a new tab gets the session from an open tab, with no request', async () => {
+    const { env, open, signIn } = memoryTabs()
+    const first = await signIn()
+    const before = { ...env.server.requests }
+    const tab = open()
+    await tab.client.start()
+    expect(tab.client.getSnapshot()).toMatchObject({ status: 'signedIn', user: { name: 'Alice Example' } })
+    expect(env.server.requests).toEqual(before)
+    void first
+  })
+
+  it('three tabs asking at once after expiry make one refresh, and all adopt it', async () => {
+    const { env, open, signIn } = memoryTabs()
+    const first = await signIn()
+    const others = [open(), open()]
+    for (const tab of others) await tab.client.start()
+    env.clock.advance(300_000)
+    const all = [first, ...others]
+    const tokens = await Promise.all(all.map((tab) => tab.client.getAccessToken()))
+    expect(env.server.requests.refresh_token).toBe(1)
+    expect(new Set(tokens).size).toBe(1)
+    await settle()
+    for (const tab of all) expect(tab.client.getSnapshot()).toMatchObject({ accessToken: tokens[0], generation: 2 })
+  })
+
+  it('with no other tab open there is no session', async () => {
+    const { signIn } = memoryTabs()
+    const first = await signIn()
+    first.client.dispose()
+    const alone = memoryTabs().open()
+    await alone.client.start()
+    expect(alone.client.getSnapshot()).toEqual({ status: 'signedOut' })
+  })
+
+  it('ignores foreign messages on its channel', async () => {
+    const env = tabs()
+    const hub = channelHub()
+    const store = memoryOnlyStore({ channel: hub.endpoint(), answerWaitMs: 1 })
+    for (const message of [null, 'x', { tabauth: 1, type: 'record', key: 'k', record: { v: 9 } }, { tabauth: 1, type: 'record', key: 'k', record: 'nope' }]) hub.inject(message)
+    expect(await store.get('k')).toBeUndefined()
+    void env
+  })
+})
