@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react'
 import { LoginButton, LogoutButton, useAuth, useGetToken, useToken } from 'tabauth'
-import { issuer } from './auth'
+import { issuer, relogin, RELOGIN_KEY } from './auth'
 
 export function App() {
   const { status, error } = useAuth()
@@ -16,7 +16,30 @@ export function App() {
         </p>
       )}
       {status === 'signedIn' ? <Session /> : status !== 'loading' && status !== 'redirecting' && <LoginButton />}
+      <ReloginPolicy />
     </main>
+  )
+}
+
+/** The `relogin` option is read once, when the client is created: store the choice and reload. */
+function ReloginPolicy() {
+  return (
+    <p>
+      <label>
+        On session end:{' '}
+        <select
+          data-testid="relogin-policy"
+          value={relogin}
+          onChange={(event) => {
+            localStorage.setItem(RELOGIN_KEY, event.target.value)
+            location.reload()
+          }}
+        >
+          <option value="prompt">show 'Sign in again'</option>
+          <option value="redirect">redirect once</option>
+        </select>
+      </label>
+    </p>
   )
 }
 

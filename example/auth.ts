@@ -3,11 +3,17 @@ import { createAuthClient } from 'tabauth'
 /** The OpenID provider. `npm start` runs the bundled dev provider on 127.0.0.1:9000. */
 export const issuer: string = import.meta.env.VITE_ISSUER || 'http://127.0.0.1:9000'
 
+/** What happens when the session ends at the server: chosen in the demo's UI, kept in localStorage. */
+export const RELOGIN_KEY = 'tabauth-demo:relogin'
+export const relogin: 'prompt' | 'redirect' = localStorage.getItem(RELOGIN_KEY) === 'redirect' ? 'redirect' : 'prompt'
+
 // One client for the whole app; every open tab of the app shares its session.
 export const client = createAuthClient({
   issuer,
   clientId: 'tabauth-example',
   scope: 'openid profile email offline_access',
+  // 'prompt' (the default) shows "Sign in again"; 'redirect' sends one tab to the server, at most once a minute.
+  relogin,
   // redirectUri defaults to `${location.origin}/callback`, postLogoutRedirectUri to `${location.origin}/`
 })
 

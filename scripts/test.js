@@ -69,6 +69,15 @@ if (!chromium) {
 mkdirSync(dirname(reportPath), { recursive: true })
 rmSync(reportPath, { force: true })
 
+// The whole suite also type-checks the library, tests, example and scripts (a failure counts as one failed check).
+let typeErrors = 0
+if (process.argv.length <= 2) {
+  const tsc = join(dirname(createRequire(import.meta.url).resolve('typescript/package.json')), 'bin', 'tsc')
+  console.log('Type-checking (tsc --noEmit)...')
+  const typecheck = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.json', '--noEmit'], { cwd: root, stdio: 'inherit' })
+  if (typecheck.status !== 0) typeErrors = 1
+}
+
 const vitest = join(dirname(createRequire(import.meta.url).resolve('vitest/package.json')), 'vitest.mjs')
 const run = spawnSync(
   process.execPath,
@@ -97,5 +106,6 @@ if (report) {
 const crashed = run.status !== 0 || run.signal !== null
 // vitest failed without a report, or failed outside any test (e.g. an unhandled error): never print "0 failed".
 if (crashed && failed === 0) failed = 1
+failed += typeErrors
 console.log(`${passed} passed, ${failed} failed`)
 process.exit(failed > 0 ? 1 : 0)

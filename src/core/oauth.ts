@@ -45,6 +45,7 @@ export class OAuth {
       const { issuer } = this.options
       try {
         const response = await oauth.discoveryRequest(issuer, { algorithm: 'oidc', ...this.requestOptions() })
+        assertNotTransient(response, 'discovery')
         return await oauth.processDiscoveryResponse(issuer, response)
       } catch (cause) {
         this.metadata = undefined
@@ -91,7 +92,7 @@ export class OAuth {
     const sentAt = this.options.now()
     return this.tokenRequest(sentAt, async (options) => {
       const response = await oauth.authorizationCodeGrantRequest(as, this.client, this.clientAuth, params, expected.redirectUri, expected.codeVerifier, options)
-      assertNotTransient(response)
+      assertNotTransient(response, 'token')
       return oauth.processAuthorizationCodeResponse(as, this.client, response, { expectedNonce: expected.nonce, requireIdToken: true })
     })
   }
@@ -101,7 +102,7 @@ export class OAuth {
     const as = await this.discover()
     return this.tokenRequest(this.options.now(), async (options) => {
       const response = await oauth.refreshTokenGrantRequest(as, this.client, this.clientAuth, refreshToken, options)
-      assertNotTransient(response)
+      assertNotTransient(response, 'token')
       return oauth.processRefreshTokenResponse(as, this.client, response)
     }, signal)
   }
@@ -169,10 +170,10 @@ export class OAuth {
 }
 
 /** 5xx and 429 are the server's trouble, not the grant's: keep them apart from OAuth errors. */
-function assertNotTransient(response: Response) {
+function assertNotTransient(response: Response, endpoint: 'token' | 'discovery') {
   if (response.status >= 500 || response.status === 429) {
     const retryAfter = Number(response.headers.get('retry-after'))
-    throw new AuthError('SERVER_ERROR', `The token endpoint answered HTTP ${response.status}.`, {
+    throw new AuthError('SERVER_ERROR', `The ${endpoint} endpoint answered HTTP ${response.status}.`, {
       status: response.status,
       retryAfterMs: Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined,
     })
@@ -237,7 +238,8 @@ function callbackError(as: ServerMetadata, expectedState: string, cause: unknown
 function discoveryError(issuer: URL, cause: unknown): AuthError {
   const transport = transportError(cause)
   const where = `${issuer.href.replace(/\/$/, '')}/.well-known/openid-configuration`
-  if (transport) return new AuthError('DISCOVERY_FAILED', `Could not load ${where}: ${transport.message}`, { cause })
+  // Unreachable or overloaded is transient (NETWORK, TIMEOUT, SERVER_ERROR): retried, never a reason to drop a session.
+  if (transport) return new AuthError(transport.code, `Could not load ${where}: ${transport.message}`, { cause, status: transport.status, retryAfterMs: transport.retryAfterMs })
   const attribute = (cause as { cause?: { attribute?: unknown } })?.cause?.attribute
   if (attribute === 'issuer') {
     return new AuthError('DISCOVERY_FAILED', `${where} names another issuer than "${issuer.href}": set issuer to exactly the metadata's "issuer" value.`, { cause })

@@ -90,14 +90,15 @@ export async function refreshSession(ctx: SessionContext, rejected?: string): Pr
 export async function writeSession(ctx: SessionContext, update: (current: SessionRecord) => Omit<SessionRecord, 'v' | 'generation'>): Promise<{ previous: SessionRecord; record: SessionRecord }> {
   return withSessionLock(ctx, async () => {
     const previous = await readRecord(ctx)
-    const record: SessionRecord = { ...update(previous), v: 1, generation: previous.generation + 1 }
+    const record: SessionRecord = { reloginClaimedAt: previous.reloginClaimedAt, ...update(previous), v: 1, generation: previous.generation + 1 }
     await ctx.store.set(ctx.key, record)
     return { previous, record }
   })
 }
 
 async function endSession(ctx: SessionContext, current: SessionRecord, ended: 'signedOut' | 'reloginRequired'): Promise<SessionRecord> {
-  const record: SessionRecord = { v: 1, generation: current.generation + 1, session: null, ended }
+  // The last automatic re-login is kept: the loop window spans sessions, so a grant that keeps dying can't loop through the tabs.
+  const record: SessionRecord = { v: 1, generation: current.generation + 1, session: null, ended, reloginClaimedAt: current.reloginClaimedAt }
   await ctx.store.set(ctx.key, record)
   return record
 }

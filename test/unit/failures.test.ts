@@ -96,6 +96,25 @@ describe('transient failures', () => {
     for (const tab of all) expect(tab.client.getSnapshot()).toMatchObject({ status: 'signedIn', generation: 2 })
   })
 
+  it('a tab that never loaded the metadata treats an unreachable server as transient, not as DISCOVERY_FAILED', async () => {
+    const { env } = await signedIn()
+    const once = { retry: { attempts: 1 } }
+    const offline = env.open({ ...once, fetch: () => Promise.reject(new TypeError('Failed to fetch')) })
+    const events: AuthEvent[] = []
+    offline.client.onEvent((e) => events.push(e))
+    await offline.client.start()
+    env.clock.advance(301_000)
+    await expect(offline.client.getAccessToken()).rejects.toMatchObject({ code: 'NETWORK' })
+    expect(events[0]).toMatchObject({ type: 'refreshFailed', error: { code: 'NETWORK' } })
+    const overloaded = env.open({ ...once, fetch: async () => new Response('busy', { status: 503 }) })
+    await overloaded.client.start()
+    await expect(overloaded.client.getAccessToken()).rejects.toMatchObject({ code: 'SERVER_ERROR', status: 503 })
+    // A server that answers, but not with metadata, is a configuration problem.
+    const misconfigured = env.open({ ...once, fetch: async () => new Response('nope', { status: 404 }) })
+    await misconfigured.client.start()
+    await expect(misconfigured.client.getAccessToken()).rejects.toMatchObject({ code: 'DISCOVERY_FAILED' })
+  })
+
   it('backoff is capped and jittered', () => {
     const error = new AuthError('NETWORK', 'x')
     expect(backoffMs(1, error, {}, () => 0)).toBe(500)
@@ -153,6 +172,35 @@ describe('re-login', () => {
     await settle()
     expect(again.navigation.assigned).toHaveLength(0)
     expect(again.client.getSnapshot()).toMatchObject({ status: 'reloginRequired', error: { code: 'RELOGIN_LOOP' } })
+  })
+
+  it('the window holds across tabs: a grant that dies again soon after an automatic re-login redirects no tab', async () => {
+    const env = tabs({ expiresIn: 20 })
+    const config = { relogin: 'redirect' as const }
+    const first = await signIn(env, env.open(config), config)
+    const second = env.open(config)
+    await second.client.start()
+    env.server.revokeAll()
+    env.clock.advance(21_000)
+    await Promise.allSettled([first.client.getAccessToken(), second.client.getAccessToken()])
+    await settle()
+    const redirected = [first, second].filter((t) => t.navigation.assigned.length === 1)
+    expect(redirected).toHaveLength(1)
+    // The redirected tab comes back signed in; the other adopts the session.
+    const back = env.open({ ...config, url: await env.server.authorize(redirected[0].navigation.assigned[0]), transactionStorage: redirected[0].transactionStorage })
+    await back.client.start()
+    const stayed = redirected[0] === first ? second : first
+    await settle()
+    expect(stayed.client.getSnapshot().status).toBe('signedIn')
+    // Dies again within the window: no tab goes to the server, every tab shows the prompt.
+    env.server.revokeAll()
+    env.clock.advance(21_000)
+    await Promise.allSettled([back.client.getAccessToken(), stayed.client.getAccessToken()])
+    await settle()
+    expect(back.navigation.assigned).toHaveLength(0)
+    expect(stayed.navigation.assigned).toHaveLength(redirected[0] === stayed ? 1 : 0)
+    expect(back.client.getSnapshot()).toMatchObject({ status: 'reloginRequired', error: { code: 'RELOGIN_LOOP' } })
+    expect(stayed.client.getSnapshot()).toMatchObject({ status: 'reloginRequired', error: { code: 'LOGIN_REQUIRED' } })
   })
 
   it('getAccessToken rejects with LoginRequiredError, or waits for the new session when configured', async () => {
