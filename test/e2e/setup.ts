@@ -57,7 +57,8 @@ export default async function setup(project: TestProject) {
     process.env.VITE_ISSUER = provider.issuer
     vite = await createServer({
       configFile: fileURLToPath(new URL('../../example/vite.config.ts', import.meta.url)),
-      server: { host: '127.0.0.1', port: appPort, strictPort: true },
+      // No file watching: an edit to src/ during a run would reload every test page mid-test.
+      server: { host: '127.0.0.1', port: appPort, strictPort: true, watch: null, hmr: false },
       logLevel: 'warn',
       clearScreen: false,
     })
