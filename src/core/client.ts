@@ -56,6 +56,8 @@ export function createAuthClient(config: AuthConfig): AuthClient {
   let refreshing: Promise<string> | undefined
   let syncing: Promise<void> | undefined
   let failures = 0 // transient refresh failures in a row
+  let retryAt = 0 // no refresh before this time after a transient failure, however many callers ask
+  let lastFailure: AuthError | undefined
   let cancelTimer: (() => void) | undefined
   const cleanups: Array<() => void> = []
   const listeners = new Set<() => void>()
@@ -85,6 +87,7 @@ export function createAuthClient(config: AuthConfig): AuthClient {
     const session = next.session
     if (session) {
       failures = 0
+      retryAt = 0
       setState({ status: 'signedIn', user: session.user, accessToken: session.tokens.accessToken, expiresAt: session.tokens.expiresAt, generation: next.generation })
     } else if (next.ended === 'reloginRequired') {
       const reloginError = state.status === 'reloginRequired' && !error ? state.error : error
@@ -147,6 +150,7 @@ export function createAuthClient(config: AuthConfig): AuthClient {
       ctx.store.subscribe?.(() => void sync()) ?? (() => {}),
       // Visible again, back online, resumed from freeze or the back/forward cache: this tab may hold an old generation.
       lifecycle.onWake(() => {
+        retryAt = 0 // back online or back to the user: worth one try now
         // Back from the server's page via the back/forward cache: the redirect did not happen.
         if (state.status === 'redirecting') apply(record)
         void sync().then(() => {
@@ -222,6 +226,11 @@ export function createAuthClient(config: AuthConfig): AuthClient {
     const fresh = session && isFresh(session.tokens, ctx.skewMs, clock.now()) && session.tokens.accessToken !== options.rejected
     if (fresh) return session.tokens.accessToken
     if (!session) return waitForSession()
+    if (!refreshing && lastFailure && clock.now() < retryAt) {
+      // Backing off: callers get the still-valid token or the last failure, and the server gets no request.
+      if (clock.now() < (session.tokens.expiresAt ?? Infinity) && session.tokens.accessToken !== options.rejected) return session.tokens.accessToken
+      throw lastFailure
+    }
     refreshing ??= refreshWithRetry(options.rejected).finally(() => (refreshing = undefined))
     return refreshing
   }
@@ -257,6 +266,8 @@ export function createAuthClient(config: AuthConfig): AuthClient {
         if (!isTransient(error)) throw error
         failures++
         const delay = backoffMs(failures, error as AuthError, retry)
+        retryAt = clock.now() + delay
+        lastFailure = error as AuthError
         emit({ type: 'refreshFailed', error: error as AuthError, retryInMs: delay })
         const session = record.session
         const online = lifecycle.isOnline()

@@ -66,6 +66,21 @@ describe('transient failures', () => {
     expect(tab.client.getSnapshot()).toMatchObject({ status: 'signedIn', generation: 2 })
   })
 
+  it('callers asking during the backoff cause no request', async () => {
+    const { env, all } = await signedIn()
+    env.clock.advance(301_000)
+    for (let i = 0; i < 20; i++) env.server.failNext.push(() => oauthError('server_error', 500))
+    const tab = all[0]
+    let settled = false
+    const first = tab.client.getAccessToken().catch(() => (settled = true))
+    while (!settled) await runFor(env, 100, 100)
+    await first
+    const attempts = env.server.requests.refresh_token
+    const results = await Promise.allSettled(Array.from({ length: 10 }, () => tab.client.getAccessToken()))
+    results.forEach((r) => expect(r).toMatchObject({ status: 'rejected', reason: { code: 'SERVER_ERROR' } }))
+    expect(env.server.requests.refresh_token).toBe(attempts)
+  })
+
   it('honours Retry-After on 429', async () => {
     const { env, all } = await signedIn()
     const events: AuthEvent[] = []
