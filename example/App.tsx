@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react'
-import { LoginButton, LogoutButton, useAuth, useGetToken, useToken } from 'tabauth'
-import { issuer, relogin, RELOGIN_KEY } from './auth'
+import { LoginButton, LogoutButton, useAuth, useGetToken, useToken, type AuthEvent } from 'tabauth'
+import { client, issuer, relogin, RELOGIN_KEY } from './auth'
 
 export function App() {
   const { status, error } = useAuth()
@@ -17,6 +17,7 @@ export function App() {
       )}
       {status === 'signedIn' ? <Session /> : status !== 'loading' && status !== 'redirecting' && <LoginButton />}
       <ReloginPolicy />
+      <Activity />
     </main>
   )
 }
@@ -88,6 +89,37 @@ function Session() {
         <output data-testid="userinfo">{userinfo}</output>
       </p>
       <LogoutButton />
+    </section>
+  )
+}
+
+const DESCRIBE: Partial<Record<AuthEvent['type'], string>> = {
+  signedIn: 'signed in here',
+  refreshed: 'refreshed here (the one request for all tabs)',
+  adopted: 'took the session another tab wrote',
+  signedOut: 'signed out',
+  reloginRequired: 'the session ended at the server',
+  refreshFailed: 'refresh failed, retrying',
+}
+
+/** What this tab's client did: open the demo in several tabs to see one refresh per expiry. */
+function Activity() {
+  const [lines, setLines] = useState<Array<{ id: number; text: string }>>([])
+  useEffect(
+    () =>
+      client.onEvent((event) => {
+        const what = DESCRIBE[event.type]
+        if (!what) return
+        const generation = 'generation' in event ? ` (generation ${event.generation})` : ''
+        const text = `${new Date().toLocaleTimeString()} ${what}${generation}`
+        setLines((previous) => [{ id: (previous[0]?.id ?? 0) + 1, text }, ...previous].slice(0, 8))
+      }),
+    [],
+  )
+  return (
+    <section>
+      <h2>Activity in this tab</h2>
+      <ol data-testid="activity">{lines.length ? lines.map((line) => <li key={line.id}>{line.text}</li>) : <li>nothing yet</li>}</ol>
     </section>
   )
 }

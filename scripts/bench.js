@@ -17,6 +17,7 @@ import { join, resolve } from 'node:path'
 import { chromium } from 'playwright-core'
 import { build, preview } from 'vite'
 import { startProvider } from './provider.js'
+import { chromiumArgs, chromiumPath } from './lib/chromium.js'
 import { sizes } from './size.js'
 
 const root = resolve(import.meta.dirname, '..')
@@ -24,18 +25,6 @@ const TAB_COUNTS = [1, 2, 5, 10, 20]
 const TTL = 3 // seconds: a visible tab refreshes at 3/4 of it, so one expiry every ~2.25 s
 const EXPIRIES = 5 // per tab count
 const COLD_TABS = 3 // per tab count
-// The same flags as test/chromium.ts (that file is TypeScript; this script is plain Node).
-const chromiumPath = process.env.CHROMIUM_PATH || '/usr/bin/chromium'
-const chromiumArgs = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-dev-shm-usage',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-]
 
 /**
  * Runs in every page before the app: records the client's events, the moment each refresh_token

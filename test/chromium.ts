@@ -1,14 +1,1 @@
-/** The Chromium the e2e tests drive: Debian's by default, CHROMIUM_PATH to use another. */
-export const chromiumPath = process.env.CHROMIUM_PATH || '/usr/bin/chromium'
-
-/** Flags that let Chromium run headless as root in a container. */
-export const chromiumArgs = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-dev-shm-usage',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-]
+export { chromiumArgs, chromiumPath } from '../scripts/lib/chromium.js'

@@ -4,6 +4,7 @@ import { afterEach, expect, test } from 'vitest'
 import { commands } from 'vitest/browser'
 import type {} from './commands'
 import { browserChannel, browserLock } from '../../src/core/adapters'
+import { memoryOnlyStore } from '../../src/core/memoryOnly'
 import { indexedDBStore } from '../../src/core/store'
 import { counterSteps } from './fixtures/steps'
 
@@ -71,4 +72,15 @@ test('the channel carries a message from another tab, and not back to the sender
   await commands.evalInTab(other, `window.adapters.post(${JSON.stringify(name)}, { from: 'other', generation: 7 })`)
   await expect.poll(() => received).toEqual([{ from: 'other', generation: 7 }])
   stop()
+})
+
+test('memory-only mode: a tab reads the session another tab holds in memory, and nothing is stored', async () => {
+  const key = `memory-${crypto.randomUUID()}`
+  const [holder] = await openTabs(1)
+  await commands.evalInTab(holder, `window.adapters.rememberInMemory(${JSON.stringify(key)}, 7)`)
+  const record = await memoryOnlyStore().get(key)
+  expect(record).toEqual({ v: 1, generation: 7, session: null, ended: 'signedOut' })
+  expect(await indexedDBStore().get(key)).toBeUndefined()
+  expect(Object.keys(localStorage).filter((k) => k.includes(key))).toEqual([])
+  expect(Object.keys(sessionStorage).filter((k) => k.includes(key))).toEqual([])
 })

@@ -1,14 +1,11 @@
 // A used callback URL (?code=...&state=...) comes back: reloaded, or reached with the Back button.
 // The app must not send the code again (the provider would revoke the grant), must not loop
 // between the app and the provider, and must end signed in (or signed out with a visible message).
-import type { Browser, BrowserContext, Page } from 'playwright-core'
-import { afterAll, afterEach, beforeAll, beforeEach, expect, test } from 'vitest'
+import type { Page } from 'playwright-core'
+import { expect, test } from 'vitest'
 import {
   appUrl,
   counts,
-  launchBrowser,
-  newContext,
-  resetProvider,
   settle,
   signIn,
   status,
@@ -16,26 +13,11 @@ import {
   tokenRequests,
   waitForStatus,
   type Counts,
+  useBrowser,
 } from './helpers.ts'
 
-let browser: Browser
-let context: BrowserContext
 let page: Page
-
-beforeAll(async () => {
-  // Playwright launches Chromium without the back/forward cache, so Back loads the page afresh.
-  browser = await launchBrowser()
-})
-afterAll(async () => {
-  await browser?.close()
-})
-beforeEach(async () => {
-  await resetProvider()
-  ;({ context, page } = await newContext(browser))
-})
-afterEach(async () => {
-  await context?.close()
-})
+useBrowser((_, p) => (page = p))
 
 /** Collects the callback URLs the tab navigated to (the provider's redirect back to the app). */
 function recordCallbackUrls(target: Page): string[] {

@@ -4,15 +4,12 @@
 // authorization code end with the reason shown, a clean URL and no loop.
 // Every count is read at the provider (`counts()`), never from the page; the page's own events
 // (recorded with Date.now(), the same clock as the provider's) only say which tab did what, when.
-import type { Browser, BrowserContext, Page } from 'playwright-core'
-import { afterAll, afterEach, beforeAll, beforeEach, expect, test } from 'vitest'
+import type { BrowserContext, Page } from 'playwright-core'
+import { beforeEach, expect, test } from 'vitest'
 import {
   appUrl,
   counts,
   issuer,
-  launchBrowser,
-  newContext,
-  resetProvider,
   revoke,
   settings,
   settle,
@@ -24,26 +21,14 @@ import {
   waitFor,
   waitForStatus,
   type Counts,
+  useBrowser,
 } from './helpers.ts'
 
-let browser: Browser
 let context: BrowserContext
 let page: Page
-
-beforeAll(async () => {
-  browser = await launchBrowser()
-})
-afterAll(async () => {
-  await browser?.close()
-})
+useBrowser((c, p) => ((context = c), (page = p)))
 beforeEach(async () => {
-  await resetProvider()
-  ;({ context, page } = await newContext(browser))
   await context.addInitScript(recordEvents)
-})
-afterEach(async () => {
-  await context?.close()
-  await settings({ accessTokenTtl: 300, tokenFailure: null })
 })
 
 // ---- what the pages do ------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 // Shared helpers for the e2e tests: a real Chromium (playwright-core), the example app, and the
 // dev provider's control API. Counts always come from the provider, never from the page.
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
-import { inject } from 'vitest'
+import { afterAll, afterEach, beforeAll, beforeEach, inject } from 'vitest'
 import { chromiumArgs, chromiumPath } from '../chromium.ts'
 
 export const issuer = inject('issuer')
@@ -103,6 +103,34 @@ export async function newContext(browser: Browser): Promise<{ context: BrowserCo
   context.on('page', watch)
   const page = await context.newPage()
   return { context, page }
+}
+
+/**
+ * The hooks every e2e file needs: one browser per file; per test a provider back to its defaults
+ * and a fresh context (a new profile) with one page, handed to `use`.
+ */
+export function useBrowser(
+  use: (context: BrowserContext, page: Page) => void,
+  open: (browser: Browser) => Promise<{ context: BrowserContext; page: Page }> = newContext,
+): void {
+  let browser: Browser | undefined
+  let context: BrowserContext | undefined
+  beforeAll(async () => {
+    browser = await launchBrowser()
+  })
+  afterAll(async () => {
+    await browser?.close()
+  })
+  beforeEach(async () => {
+    await resetProvider()
+    const opened = await open(browser!)
+    context = opened.context
+    use(opened.context, opened.page)
+  })
+  afterEach(async () => {
+    await context?.close()
+    await resetProvider()
+  })
 }
 
 /** Another tab in the same context (same storage, BroadcastChannel and Web Locks). */

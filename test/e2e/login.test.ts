@@ -1,26 +1,11 @@
 // Sign-in through the real provider, with the example app in React StrictMode (dev server, so
 // effects run twice): one code exchange, a clean URL, and the user back where login started.
-import type { Browser, BrowserContext, Page } from 'playwright-core'
-import { afterAll, afterEach, beforeAll, beforeEach, expect, test } from 'vitest'
-import { appUrl, counts, launchBrowser, newContext, resetProvider, settle, signIn, testIdText } from './helpers.ts'
+import type { Page } from 'playwright-core'
+import { expect, test } from 'vitest'
+import { appUrl, counts, settle, signIn, testIdText, useBrowser } from './helpers.ts'
 
-let browser: Browser
-let context: BrowserContext
 let page: Page
-
-beforeAll(async () => {
-  browser = await launchBrowser()
-})
-afterAll(async () => {
-  await browser?.close()
-})
-beforeEach(async () => {
-  await resetProvider()
-  ;({ context, page } = await newContext(browser))
-})
-afterEach(async () => {
-  await context?.close()
-})
+useBrowser((_, p) => (page = p))
 
 test('signing in shows Alice after exactly one code exchange, despite StrictMode', async () => {
   const codeRequests: string[] = []

@@ -1,39 +1,22 @@
 // Signing out ends the session at the provider too: the refresh token the app held is dead.
-import type { Browser, BrowserContext, Page } from 'playwright-core'
-import { afterAll, afterEach, beforeAll, beforeEach, expect, test } from 'vitest'
+import type { Page } from 'playwright-core'
+import { expect, test } from 'vitest'
 import {
   appUrl,
   counts,
   issuer,
-  launchBrowser,
-  newContext,
   readRefreshToken,
   refreshGrant,
-  resetProvider,
   settle,
   signIn,
   status,
   storedRecord,
   waitFor,
+  useBrowser,
 } from './helpers.ts'
 
-let browser: Browser
-let context: BrowserContext
 let page: Page
-
-beforeAll(async () => {
-  browser = await launchBrowser()
-})
-afterAll(async () => {
-  await browser?.close()
-})
-beforeEach(async () => {
-  await resetProvider()
-  ;({ context, page } = await newContext(browser))
-})
-afterEach(async () => {
-  await context?.close()
-})
+useBrowser((_, p) => (page = p))
 
 test('signing out returns to the app signed out, and the old refresh token gets invalid_grant at the provider', async () => {
   await signIn(page)

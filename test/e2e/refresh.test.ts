@@ -1,15 +1,12 @@
 // Token refresh against the real provider (rotating refresh tokens): after the access token
 // expires the app holds a new one, obtained with exactly one refresh_token grant for that expiry,
 // and the new token is accepted by the provider's userinfo endpoint.
-import type { Browser, BrowserContext, Page } from 'playwright-core'
-import { afterAll, afterEach, beforeAll, beforeEach, expect, test } from 'vitest'
+import type { BrowserContext, Page } from 'playwright-core'
+import { expect, test } from 'vitest'
 import {
   counts,
   fingerprint,
-  launchBrowser,
-  newContext,
   newTab,
-  resetProvider,
   settings,
   settle,
   signIn,
@@ -19,26 +16,12 @@ import {
   waitFor,
   waitForStatus,
   appUrl,
+  useBrowser,
 } from './helpers.ts'
 
-let browser: Browser
 let context: BrowserContext
 let page: Page
-
-beforeAll(async () => {
-  browser = await launchBrowser()
-})
-afterAll(async () => {
-  await browser?.close()
-})
-beforeEach(async () => {
-  await resetProvider()
-  ;({ context, page } = await newContext(browser))
-})
-afterEach(async () => {
-  await context?.close()
-  await settings({ accessTokenTtl: 300 })
-})
+useBrowser((c, p) => ((context = c), (page = p)))
 
 /** The last 6 characters of the access token each authorization_code exchange returned. */
 function recordCodeExchangeTokens(target: Page): () => Promise<string[]> {

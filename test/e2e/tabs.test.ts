@@ -1,29 +1,14 @@
 // The reason tabauth exists, end to end: real Chromium tabs of one browser context against the
 // real provider with refresh-token rotation. Every count is read from the provider. Tabs start
 // "hidden" to the library (see tabs.ts), so no tab refreshes on its own timer unless a test says so.
-import type { Browser, BrowserContext, Page } from 'playwright-core'
-import { afterAll, afterEach, beforeAll, beforeEach, expect, test } from 'vitest'
-import { appUrl, counts, launchBrowser, reset, resetProvider, settings, settle, status, tokenRequests, waitForStatus, type Counts } from './helpers.ts'
+import type { BrowserContext, Page } from 'playwright-core'
+import { expect, test } from 'vitest'
+import { appUrl, counts, reset, settings, settle, status, tokenRequests, waitForStatus, type Counts, useBrowser } from './helpers.ts'
 import { events, getTokensAtOnce, sameToken, setVisible, signedInTabs, snapshot, tabsContext, untilExpired, userinfo } from './tabs.ts'
 
-let browser: Browser
 let context: BrowserContext
 let page: Page
-
-beforeAll(async () => {
-  browser = await launchBrowser()
-})
-afterAll(async () => {
-  await browser?.close()
-})
-beforeEach(async () => {
-  await resetProvider()
-  ;({ context, page } = await tabsContext(browser))
-})
-afterEach(async () => {
-  await context?.close()
-  await settings({ accessTokenTtl: 300, tokenFailure: null })
-})
+useBrowser((c, p) => ((context = c), (page = p)), tabsContext)
 
 declare global {
   interface Window {
