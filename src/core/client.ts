@@ -121,19 +121,19 @@ export function createAuthClient(config: AuthConfig): AuthClient {
     return syncing
   }
 
-  /** One timer per tab: the visible tab's refresh ahead of expiry, or the next retry. */
-  function setTimer(delay: number, fn: () => void) {
-    cancelTimer?.()
-    cancelTimer = clock.setTimeout(fn, Math.min(Math.max(delay, 0), 2 ** 31 - 1))
-  }
-
-  /** A visible tab with listeners refreshes at `refreshAt`; hidden tabs refresh only when read. */
+  /**
+   * One timer per tab, while something is listening: a visible tab refreshes ahead of
+   * expiry, or after a transient failure at the next retry time (hidden tabs refresh
+   * only when read). Offline, no timer: the `online` wake-up retries.
+   */
   function schedule() {
     cancelTimer?.()
     cancelTimer = undefined
-    if (!listeners.size || state.status !== 'signedIn' || !record.session) return
-    const delay = refreshAt(record.session.tokens, ctx.skewMs) - clock.now()
-    if (Number.isFinite(delay)) setTimer(delay, refreshIfVisible)
+    const session = record.session
+    if (!listeners.size || !session || (state.status !== 'signedIn' && state.status !== 'error')) return
+    if (retryAt > clock.now() && !lifecycle.isOnline()) return
+    const delay = Math.max(refreshAt(session.tokens, ctx.skewMs), retryAt) - clock.now()
+    if (Number.isFinite(delay)) cancelTimer = clock.setTimeout(refreshIfVisible, Math.min(Math.max(delay, 0), 2 ** 31 - 1))
   }
 
   function refreshIfVisible() {
@@ -270,15 +270,13 @@ export function createAuthClient(config: AuthConfig): AuthClient {
         lastFailure = error as AuthError
         emit({ type: 'refreshFailed', error: error as AuthError, retryInMs: delay })
         const session = record.session
-        const online = lifecycle.isOnline()
         if (session && session.tokens.accessToken !== rejected && clock.now() < (session.tokens.expiresAt ?? Infinity)) {
-          // Offline, timers gain nothing: the `online` wake-up retries.
-          if (online) setTimer(delay, refreshIfVisible)
+          schedule() // the next try, at retryAt
           return session.tokens.accessToken
         }
-        if (failures >= (retry.attempts ?? 4) || !online) {
+        if (failures >= (retry.attempts ?? 4) || !lifecycle.isOnline()) {
           setState({ status: 'error', error: error as AuthError }) // the session is kept; a later success restores it
-          if (online) setTimer(delay, refreshIfVisible)
+          schedule()
           throw error
         }
         await new Promise<void>((resolve) => clock.setTimeout(resolve, delay))

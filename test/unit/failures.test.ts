@@ -32,6 +32,7 @@ describe('transient failures', () => {
   it('with the token still valid: the caller gets it at once, the retry runs in the background', async () => {
     const { env, all } = await signedIn()
     const [tab] = all
+    tab.client.subscribe(() => {}) // a mounted UI: background work runs while something listens
     const before = tab.client.getSnapshot() as { accessToken: string }
     env.clock.advance(285_000) // stale (30 s skew) but not expired
     env.server.failNext.push(() => oauthError('server_error', 503))
@@ -46,6 +47,7 @@ describe('transient failures', () => {
   it('with the token expired: bounded, spaced retries, then error; the session survives and recovers', async () => {
     const { env, all } = await signedIn()
     const [tab] = all
+    tab.client.subscribe(() => {})
     const events: AuthEvent[] = []
     tab.client.onEvent((e) => events.push(e))
     env.clock.advance(301_000)
@@ -63,6 +65,24 @@ describe('transient failures', () => {
     // The server comes back: the next retry restores the session by itself.
     env.server.failNext.length = 0
     await runFor(env, 20_000, 1000)
+    expect(tab.client.getSnapshot()).toMatchObject({ status: 'signedIn', generation: 2 })
+  })
+
+  it('the retry survives the UI re-subscribing during the backoff', async () => {
+    const { env, all } = await signedIn()
+    const [tab] = all
+    const unmount = tab.client.subscribe(() => {})
+    env.clock.advance(285_000)
+    env.server.failNext.push(() => oauthError('server_error', 500))
+    await tab.client.getAccessToken()
+    expect(env.server.requests.refresh_token).toBe(1)
+    // The only listening component unmounts and mounts again: the schedule is recomputed.
+    unmount()
+    tab.client.subscribe(() => {})
+    await tab.client.getAccessToken() // asks during the backoff: no request
+    expect(env.server.requests.refresh_token).toBe(1)
+    await runFor(env, 3_000)
+    expect(env.server.requests.refresh_token).toBe(2)
     expect(tab.client.getSnapshot()).toMatchObject({ status: 'signedIn', generation: 2 })
   })
 
