@@ -228,6 +228,8 @@ export function createAuthClient(config: AuthConfig): AuthClient {
     if (!session) return waitForSession()
     if (!refreshing && lastFailure && clock.now() < retryAt) {
       // Backing off: callers get the still-valid token or the last failure, and the server gets no request.
+      // Re-arm the retry: browser timers may fire a millisecond before `retryAt` by Date.now().
+      schedule()
       if (clock.now() < (session.tokens.expiresAt ?? Infinity) && session.tokens.accessToken !== options.rejected) return session.tokens.accessToken
       throw lastFailure
     }

@@ -86,6 +86,25 @@ describe('transient failures', () => {
     expect(tab.client.getSnapshot()).toMatchObject({ status: 'signedIn', generation: 2 })
   })
 
+  it('the retry happens even when the timer fires a little early', async () => {
+    // Browser timers may fire a millisecond before their time by Date.now(); 20 ms here, so that
+    // the clock (moved in 10 ms steps) is still before the retry time when the callback runs.
+    const env = tabs({ expiresIn: 300, earlyTimersMs: 20 })
+    const tab = await signIn(env, env.open())
+    tab.client.subscribe(() => {})
+    env.clock.advance(285_000)
+    env.server.failNext.push(() => oauthError('server_error', 500))
+    await tab.client.getAccessToken()
+    env.clock.advance(400) // the first backoff is 0.5-1 s
+    for (let t = 0; t < 1_000 && env.server.requests.refresh_token < 2; t += 10) {
+      env.clock.advance(10)
+      for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve))
+    }
+    await settle()
+    expect(env.server.requests.refresh_token).toBe(2)
+    expect(tab.client.getSnapshot()).toMatchObject({ status: 'signedIn', generation: 2 })
+  })
+
   it('callers asking during the backoff cause no request', async () => {
     const { env, all } = await signedIn()
     env.clock.advance(301_000)

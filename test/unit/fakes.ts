@@ -9,21 +9,28 @@ export const ISSUER = 'https://id.example.test'
 export const CLIENT_ID = 'spa'
 export const APP = 'https://app.example.test'
 
-export function fakeClock(start = Date.now()): Clock & { advance(ms: number): void } {
+/** `earlyMs`: timers fire that much before their time, as browser timers may by `Date.now()`. */
+export function fakeClock(start = Date.now(), earlyMs = 0): Clock & { advance(ms: number): void } {
   let now = start
   let timers: Array<{ at: number; fn: () => void }> = []
   return {
     now: () => now,
     setTimeout(fn, ms) {
-      const timer = { at: now + ms, fn }
+      const timer = { at: now + Math.max(0, ms - earlyMs), fn }
       timers.push(timer)
       return () => (timers = timers.filter((t) => t !== timer))
     },
+    /** Moves time on; each due timer runs at its own time, in order. */
     advance(ms) {
-      now += ms
-      const due = timers.filter((t) => t.at <= now)
-      timers = timers.filter((t) => t.at > now)
-      for (const t of due) t.fn()
+      const target = now + ms
+      for (;;) {
+        const next = timers.filter((t) => t.at <= target).sort((a, b) => a.at - b.at)[0]
+        if (!next) break
+        timers = timers.filter((t) => t !== next)
+        now = Math.max(now, next.at)
+        next.fn()
+      }
+      now = target
     },
   }
 }
@@ -203,8 +210,8 @@ export function oauthError(error: string, status = 400) {
 }
 
 /** One "tab": a client with its own navigation, lifecycle and sessionStorage, sharing store, lock and channel with its siblings. */
-export function tabs(options: { expiresIn?: number } = {}) {
-  const clock = fakeClock()
+export function tabs(options: { expiresIn?: number; earlyTimersMs?: number } = {}) {
+  const clock = fakeClock(Date.now(), options.earlyTimersMs)
   const server = fakeServer({ ...options, clock })
   const store: SessionStore = memoryStore()
   // One in-realm lock shared by every fake tab: for them it is what Web Locks are across real tabs.
