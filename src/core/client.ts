@@ -73,10 +73,11 @@ export function createAuthClient(config: AuthConfig): AuthClient {
 
   function setState(next: AuthState) {
     if (shallowEqual(state, next)) return // keep the snapshot stable: React re-renders only on change
+    const enteringRelogin = next.status === 'reloginRequired' && state.status !== 'reloginRequired'
     state = next
     schedule()
     for (const listener of listeners) listener()
-    if (next.status === 'reloginRequired') void reloginByRedirect()
+    if (enteringRelogin) void reloginByRedirect()
   }
 
   /** Takes `next` as this tab's session unless it is older than what we have. */
@@ -288,21 +289,20 @@ export function createAuthClient(config: AuthConfig): AuthClient {
 
   async function refresh(rejected?: string): Promise<string> {
     const outcome = await refreshSession(ctx, rejected)
-    // Every tab reports a dead session as LOGIN_REQUIRED; this tab also knows the server's answer and its likely reason.
-    const loginRequired =
-      outcome.kind === 'invalidGrant'
-        ? new LoginRequiredError(outcome.error.message, { cause: outcome.error, error: outcome.error.error, reasons: outcome.error.reasons })
-        : undefined
-    apply(outcome.record, loginRequired)
     const generation = outcome.record.generation
-    if (outcome.kind === 'refreshed') {
-      broadcast()
-      emit({ type: 'refreshed', generation })
-    } else if (loginRequired) {
-      warn(outcome.kind === 'invalidGrant' ? outcome.error : loginRequired)
+    if (outcome.kind === 'invalidGrant') {
+      // Every tab reports a dead session as LOGIN_REQUIRED; this tab also knows the server's answer and its likely reason.
+      const loginRequired = new LoginRequiredError(outcome.error.message, { cause: outcome.error, error: outcome.error.error, reasons: outcome.error.reasons })
+      apply(outcome.record, loginRequired)
+      warn(outcome.error)
       broadcast()
       emit({ type: 'reloginRequired', generation, error: loginRequired })
       throw loginRequired
+    }
+    apply(outcome.record)
+    if (outcome.kind === 'refreshed') {
+      broadcast()
+      emit({ type: 'refreshed', generation })
     } else {
       emit(outcome.record.session ? { type: 'adopted', generation } : endEvent(outcome.record))
     }
@@ -318,7 +318,7 @@ export function createAuthClient(config: AuthConfig): AuthClient {
       if (!breaker.allowed(clock.now())) {
         const loop = new AuthError('RELOGIN_LOOP', `An automatic re-login already ran in this tab less than ${reloginWindowMs / 1000} s ago: sign in again by hand.`)
         warn(loop)
-        if (state.status === 'reloginRequired') setState({ ...state, error: loop })
+        if (state.status === 'reloginRequired' && state.error.code !== 'RELOGIN_LOOP') setState({ ...state, error: loop })
         return
       }
       if (!(await claimRelogin(ctx, reloginWindowMs))) return // another tab took it on; this one adopts the result

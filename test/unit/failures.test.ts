@@ -220,11 +220,14 @@ describe('re-login', () => {
     const again = env.open({ url: callback, transactionStorage: first.transactionStorage, relogin: 'redirect' })
     await again.client.start()
     expect(again.client.getSnapshot().status).toBe('signedIn')
+    let notified = 0
+    again.client.subscribe(() => notified++)
     env.server.revokeAll()
     env.clock.advance(21_000)
     await again.client.getAccessToken().catch(() => {})
     await settle()
     expect(again.navigation.assigned).toHaveLength(0)
+    expect(notified).toBe(2) // reloginRequired, then its RELOGIN_LOOP reason: no churn
     expect(again.client.getSnapshot()).toMatchObject({ status: 'reloginRequired', error: { code: 'RELOGIN_LOOP' } })
   })
 
