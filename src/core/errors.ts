@@ -40,7 +40,6 @@ export type InvalidGrantReason =
   | 'client_mismatch'
   | 'refresh_token_revoked_or_expired'
   | 'refresh_token_reused'
-  | 'refresh_token_rotated_by_another_tab'
 
 export class AuthError extends Error {
   readonly code: AuthErrorCode

@@ -13,7 +13,6 @@ export const HINTS: Record<InvalidGrantReason, string> = {
   client_mismatch: 'the code was issued to another client_id than the one exchanging it',
   refresh_token_revoked_or_expired: 'the refresh token was revoked (sign-out elsewhere, an administrator, a password change) or has expired: the user must sign in again',
   refresh_token_reused: 'an already rotated refresh token was presented (two tabs refreshed at once without Web Locks), and the server revoked the grant',
-  refresh_token_rotated_by_another_tab: 'another tab rotated the refresh token first; this tab adopted its session',
 }
 
 export interface CodeExchangeFacts {
