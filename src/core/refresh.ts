@@ -61,15 +61,13 @@ export async function refreshSession(ctx: SessionContext, rejected?: string): Pr
     }
     try {
       const { tokens, claims } = await ctx.oauth.refresh(session.tokens.refreshToken)
-      const next: SessionRecord = {
-        v: 1,
-        generation: record.generation + 1,
+      const next = nextRecord(record, {
         session: {
           // A server that does not rotate omits refresh_token (and often id_token): keep ours.
           tokens: { ...tokens, refreshToken: tokens.refreshToken ?? session.tokens.refreshToken, idToken: tokens.idToken ?? session.tokens.idToken },
           user: claims ?? session.user,
         },
-      }
+      })
       await ctx.store.set(ctx.key, next)
       return { kind: 'refreshed', record: next }
     } catch (error) {
@@ -87,20 +85,28 @@ export async function refreshSession(ctx: SessionContext, rejected?: string): Pr
 }
 
 /** Writes `update(current)` as the next generation, under the lock. */
-export async function writeSession(ctx: SessionContext, update: (current: SessionRecord) => Omit<SessionRecord, 'v' | 'generation'>): Promise<{ previous: SessionRecord; record: SessionRecord }> {
+export async function writeSession(ctx: SessionContext, update: (current: SessionRecord) => Pick<SessionRecord, 'session' | 'ended'>): Promise<{ previous: SessionRecord; record: SessionRecord }> {
   return withSessionLock(ctx, async () => {
     const previous = await readRecord(ctx)
-    const record: SessionRecord = { reloginClaimedAt: previous.reloginClaimedAt, ...update(previous), v: 1, generation: previous.generation + 1 }
+    const record = nextRecord(previous, update(previous))
     await ctx.store.set(ctx.key, record)
     return { previous, record }
   })
 }
 
 async function endSession(ctx: SessionContext, current: SessionRecord, ended: 'signedOut' | 'reloginRequired'): Promise<SessionRecord> {
-  // The last automatic re-login is kept: the loop window spans sessions, so a grant that keeps dying can't loop through the tabs.
-  const record: SessionRecord = { v: 1, generation: current.generation + 1, session: null, ended, reloginClaimedAt: current.reloginClaimedAt }
+  const record = nextRecord(current, { session: null, ended })
   await ctx.store.set(ctx.key, record)
   return record
+}
+
+/**
+ * Every write takes the next generation. The time of the last automatic re-login
+ * is carried over: the loop window spans sessions and refreshes, so a grant that
+ * keeps dying can't loop through the tabs.
+ */
+function nextRecord(current: SessionRecord, fields: Pick<SessionRecord, 'session' | 'ended'>): SessionRecord {
+  return { v: 1, generation: current.generation + 1, ...fields, reloginClaimedAt: current.reloginClaimedAt }
 }
 
 /**

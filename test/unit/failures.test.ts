@@ -260,6 +260,31 @@ describe('re-login', () => {
     expect(stayed.client.getSnapshot()).toMatchObject({ status: 'reloginRequired', error: { code: 'LOGIN_REQUIRED' } })
   })
 
+  it('the window holds across a refresh made between the re-login and the next dead grant', async () => {
+    const env = tabs({ expiresIn: 20 })
+    const config = { relogin: 'redirect' as const }
+    const first = await signIn(env, env.open(config), config)
+    env.server.revokeAll()
+    env.clock.advance(21_000)
+    await first.client.getAccessToken().catch(() => {})
+    await settle()
+    expect(first.navigation.assigned).toHaveLength(1)
+    const back = env.open({ ...config, url: await env.server.authorize(first.navigation.assigned[0]), transactionStorage: first.transactionStorage })
+    await back.client.start()
+    // A fresh tab (its own sessionStorage: its breaker allows it) refreshes, then the grant dies again.
+    const other = env.open(config)
+    await other.client.start()
+    env.clock.advance(21_000)
+    await other.client.getAccessToken()
+    expect(env.server.requests.refresh_token).toBe(2)
+    env.server.revokeAll()
+    env.clock.advance(21_000)
+    await other.client.getAccessToken().catch(() => {})
+    await settle()
+    expect(other.navigation.assigned).toHaveLength(0)
+    expect(other.client.getSnapshot()).toMatchObject({ status: 'reloginRequired', error: { code: 'LOGIN_REQUIRED' } })
+  })
+
   it('getAccessToken rejects with LoginRequiredError, or waits for the new session when configured', async () => {
     const { env, all } = await signedIn(2, { reloginWaitMs: 30_000 })
     env.server.revokeAll()
