@@ -6,7 +6,7 @@ import { isInvalidTokenResponse, OAuth } from './oauth'
 import { claimRelogin, isFresh, readRecord, refreshAt, refreshSession, repairStore, writeSession, type SessionContext } from './refresh'
 import { ReloginBreaker } from './relogin'
 import { backoffMs } from './retry'
-import { defaultStore, emptyRecord, parseRecord, type SessionRecord } from './store'
+import { defaultStore, emptyRecord, parseRecord, type SessionRecord, type TokenSet } from './store'
 import { TransactionStore, type Transaction } from './transaction'
 import type { AuthClient, AuthConfig, AuthEvent, AuthState, LoginOptions, LogoutOptions } from './types'
 import { isCallback, parseIssuer, safeReturnTo } from './url'
@@ -231,11 +231,16 @@ export function createAuthClient(config: AuthConfig): AuthClient {
       // Backing off: callers get the still-valid token or the last failure, and the server gets no request.
       // Re-arm the retry: browser timers may fire a millisecond before `retryAt` by Date.now().
       schedule()
-      if (clock.now() < (session.tokens.expiresAt ?? Infinity) && session.tokens.accessToken !== options.rejected) return session.tokens.accessToken
+      if (unexpired(session.tokens, options.rejected)) return session.tokens.accessToken
       throw lastFailure
     }
     refreshing ??= refreshWithRetry(options.rejected).finally(() => (refreshing = undefined))
     return refreshing
+  }
+
+  /** Stale perhaps, but still accepted by servers: what a caller can use while a refresh is retried. */
+  function unexpired(tokens: TokenSet, rejected?: string): boolean {
+    return tokens.accessToken !== rejected && clock.now() < (tokens.expiresAt ?? Infinity)
   }
 
   /** No session: reject at once, or (reloginWaitMs) wait for another tab's re-login to bring one. */
@@ -273,7 +278,7 @@ export function createAuthClient(config: AuthConfig): AuthClient {
         lastFailure = error as AuthError
         emit({ type: 'refreshFailed', error: error as AuthError, retryInMs: delay })
         const session = record.session
-        if (session && session.tokens.accessToken !== rejected && clock.now() < (session.tokens.expiresAt ?? Infinity)) {
+        if (session && unexpired(session.tokens, rejected)) {
           schedule() // the next try, at retryAt
           return session.tokens.accessToken
         }

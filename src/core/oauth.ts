@@ -89,8 +89,7 @@ export class OAuth {
     } catch (cause) {
       throw callbackError(as, expected.state, cause)
     }
-    const sentAt = this.options.now()
-    return this.tokenRequest(sentAt, async (options) => {
+    return this.tokenRequest(async (options) => {
       const response = await oauth.authorizationCodeGrantRequest(as, this.client, this.clientAuth, params, expected.redirectUri, expected.codeVerifier, options)
       assertNotTransient(response, 'token')
       return oauth.processAuthorizationCodeResponse(as, this.client, response, { expectedNonce: expected.nonce, requireIdToken: true })
@@ -98,13 +97,13 @@ export class OAuth {
   }
 
   /** @see https://www.rfc-editor.org/rfc/rfc6749#section-6 — no `scope`: the grant's scope stays as consented. */
-  async refresh(refreshToken: string, signal?: AbortSignal) {
+  async refresh(refreshToken: string) {
     const as = await this.discover()
-    return this.tokenRequest(this.options.now(), async (options) => {
+    return this.tokenRequest(async (options) => {
       const response = await oauth.refreshTokenGrantRequest(as, this.client, this.clientAuth, refreshToken, options)
       assertNotTransient(response, 'token')
       return oauth.processRefreshTokenResponse(as, this.client, response)
-    }, signal)
+    })
   }
 
   /** @see https://www.rfc-editor.org/rfc/rfc7009 — best effort: a failure here must not keep the user signed in. */
@@ -131,23 +130,19 @@ export class OAuth {
     return url.href
   }
 
-  private requestOptions(signal?: AbortSignal) {
-    const timeout = AbortSignal.timeout(this.options.timeoutMs)
+  private requestOptions() {
     return {
       [oauth.customFetch]: this.options.fetch,
       [oauth.allowInsecureRequests]: isLoopback(this.options.issuer),
-      signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+      signal: AbortSignal.timeout(this.options.timeoutMs),
     }
   }
 
-  private async tokenRequest(
-    sentAt: number,
-    send: (options: ReturnType<OAuth['requestOptions']>) => Promise<oauth.TokenEndpointResponse>,
-    signal?: AbortSignal,
-  ): Promise<{ tokens: TokenSet; claims?: User }> {
+  private async tokenRequest(send: (options: ReturnType<OAuth['requestOptions']>) => Promise<oauth.TokenEndpointResponse>): Promise<{ tokens: TokenSet; claims?: User }> {
+    const sentAt = this.options.now()
     let result: oauth.TokenEndpointResponse
     try {
-      result = await send(this.requestOptions(signal))
+      result = await send(this.requestOptions())
     } catch (cause) {
       throw tokenError(cause)
     }
