@@ -1,14 +1,20 @@
 #!/usr/bin/env node
-// `npm test`: runs every vitest project (unit, react, browser, e2e) on a real Chromium and ends
-// with one line, `N passed, N failed`, counted from vitest's JSON report.
+// `npm test`: type-checks, runs every vitest project (unit, react, browser, e2e) on a real Chromium,
+// then the extra suites listed in `suites` below (each a node script), and ends with one line,
+// `N passed, N failed`, summed from vitest's JSON report and every suite's result file.
 //
-//   npm test                       all projects
-//   npm test -- --project unit     extra arguments go to `vitest run`
+//   npm test                       everything
+//   npm test -- --project unit     extra arguments go to `vitest run`; no extra suite runs
+//   npm test -- --suite NAME       only the extra suite NAME (repeatable); its own flags follow `--`
+//
+// An extra suite is `node <script> [args]` run from the repository root with CHROMIUM_PATH set. It
+// prints its own progress and writes `.test-results/<name>.json` = { "passed": N, "failed": N };
+// no result file, or a non-zero exit without failures, counts as one failure.
 //
 // Chromium: $CHROMIUM_PATH, else /usr/bin/chromium, else `chromium` on the PATH. When none is
 // found and we are root on Debian/Ubuntu, Debian's `chromium` package is installed.
 import { spawnSync } from 'node:child_process'
-import { accessSync, constants, mkdirSync, readFileSync, rmSync } from 'node:fs'
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -66,46 +72,100 @@ if (!chromium) {
   process.exit(1)
 }
 
+/**
+ * The suites that are not vitest projects: { name, script, args? }. Each helper script is
+ * described at the top of its own file.
+ */
+const suites = []
+
+// --suite NAME (repeatable) runs only those extra suites; anything else goes to vitest.
+const args = process.argv.slice(2)
+const only = []
+const vitestArgs = []
+for (let i = 0; i < args.length; i++) {
+  if (args[i] === '--suite') only.push(args[++i])
+  else if (args[i].startsWith('--suite=')) only.push(args[i].slice('--suite='.length))
+  else vitestArgs.push(args[i])
+}
+const everything = args.length === 0
+const runVitest = only.length === 0
+const selected = everything ? suites : suites.filter((suite) => only.includes(suite.name))
+for (const name of only) {
+  if (!suites.some((suite) => suite.name === name)) {
+    console.error(`No suite "${name}". Suites: ${suites.map((suite) => suite.name).join(', ') || '(none)'}`)
+    process.exit(1)
+  }
+}
+
 mkdirSync(dirname(reportPath), { recursive: true })
 rmSync(reportPath, { force: true })
+const env = { ...process.env, CHROMIUM_PATH: chromium }
 
 // The whole suite also type-checks the library, tests, example and scripts (a failure counts as one failed check).
 let typeErrors = 0
-if (process.argv.length <= 2) {
+if (everything) {
   const tsc = join(dirname(createRequire(import.meta.url).resolve('typescript/package.json')), 'bin', 'tsc')
   console.log('Type-checking (tsc --noEmit)...')
   const typecheck = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.json', '--noEmit'], { cwd: root, stdio: 'inherit' })
   if (typecheck.status !== 0) typeErrors = 1
 }
 
-const vitest = join(dirname(createRequire(import.meta.url).resolve('vitest/package.json')), 'vitest.mjs')
-const run = spawnSync(
-  process.execPath,
-  [vitest, 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${reportPath}`, ...process.argv.slice(2)],
-  { cwd: root, stdio: 'inherit', env: { ...process.env, CHROMIUM_PATH: chromium } },
-)
-
 let passed = 0
-let failed = 0
-let report
-try {
-  report = JSON.parse(readFileSync(reportPath, 'utf8'))
-} catch {
-  report = undefined
-}
-if (report) {
-  passed = report.numPassedTests ?? 0
-  failed = report.numFailedTests ?? 0
-  // A test file that failed before its tests ran (e.g. an import error) has no failed tests of its own.
-  for (const file of report.testResults ?? []) {
-    const fileFailed = file.status === 'failed'
-    const testsFailed = (file.assertionResults ?? []).some((test) => test.status === 'failed')
-    if (fileFailed && !testsFailed) failed += 1
+let failed = typeErrors
+const lines = []
+
+if (runVitest) {
+  const vitest = join(dirname(createRequire(import.meta.url).resolve('vitest/package.json')), 'vitest.mjs')
+  const run = spawnSync(process.execPath, [vitest, 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${reportPath}`, ...vitestArgs], {
+    cwd: root,
+    stdio: 'inherit',
+    env,
+  })
+  let vitestPassed = 0
+  let vitestFailed = 0
+  let report
+  try {
+    report = JSON.parse(readFileSync(reportPath, 'utf8'))
+  } catch {
+    report = undefined
   }
+  if (report) {
+    vitestPassed = report.numPassedTests ?? 0
+    vitestFailed = report.numFailedTests ?? 0
+    // A test file that failed before its tests ran (e.g. an import error) has no failed tests of its own.
+    for (const file of report.testResults ?? []) {
+      const fileFailed = file.status === 'failed'
+      const testsFailed = (file.assertionResults ?? []).some((test) => test.status === 'failed')
+      if (fileFailed && !testsFailed) vitestFailed += 1
+    }
+  }
+  const crashed = run.status !== 0 || run.signal !== null
+  // vitest failed without a report, or failed outside any test (e.g. an unhandled error): never print "0 failed".
+  if (crashed && vitestFailed === 0) vitestFailed = 1
+  passed += vitestPassed
+  failed += vitestFailed
+  lines.push(`vitest: ${vitestPassed} passed, ${vitestFailed} failed`)
 }
-const crashed = run.status !== 0 || run.signal !== null
-// vitest failed without a report, or failed outside any test (e.g. an unhandled error): never print "0 failed".
-if (crashed && failed === 0) failed = 1
-failed += typeErrors
+
+for (const suite of selected) {
+  const resultPath = join(root, '.test-results', `${suite.name}.json`)
+  rmSync(resultPath, { force: true })
+  console.log(`\n== suite ${suite.name} ==`)
+  const run = spawnSync(process.execPath, [join(root, suite.script), ...(suite.args ?? []), ...(everything ? [] : vitestArgs)], { cwd: root, stdio: 'inherit', env })
+  let result
+  try {
+    result = JSON.parse(readFileSync(resultPath, 'utf8'))
+  } catch {
+    result = { passed: 0, failed: 0 }
+  }
+  let suiteFailed = result.failed ?? 0
+  if ((run.status !== 0 || run.signal !== null || !existsSync(resultPath)) && suiteFailed === 0) suiteFailed = 1
+  passed += result.passed ?? 0
+  failed += suiteFailed
+  lines.push(`${suite.name}: ${result.passed ?? 0} passed, ${suiteFailed} failed`)
+}
+
+if (typeErrors) lines.unshift('tsc: type errors (counted as 1 failed)')
+if (lines.length > 1) console.log(`\n${lines.join('\n')}`)
 console.log(`${passed} passed, ${failed} failed`)
 process.exit(failed > 0 ? 1 : 0)
