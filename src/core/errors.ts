@@ -50,7 +50,7 @@ export class AuthError extends Error {
   readonly retryAfterMs?: number
 
   constructor(code: AuthErrorCode, message: string, options: AuthErrorOptions = {}) {
-    super(message, { cause: options.cause })
+    super(message, { cause: redact(options.cause) })
     this.name = 'AuthError'
     this.code = code
     this.error = options.error
@@ -64,6 +64,20 @@ export class AuthError extends Error {
   get reason(): InvalidGrantReason | undefined {
     return this.reasons?.[0]
   }
+}
+
+/**
+ * A cause safe to print: its name, message and code only. oauth4webapi's errors
+ * carry the response body (tokens), the callback parameters (the code) and the
+ * claims in their own `cause`; `console.error(error)` would print them all.
+ */
+function redact(cause: unknown): unknown {
+  if (cause === undefined || cause instanceof AuthError) return cause
+  const safe = new Error(cause instanceof Error ? cause.message : 'non-Error value')
+  safe.name = cause instanceof Error ? cause.name : typeof cause
+  const code = (cause as { code?: unknown })?.code
+  if (typeof code === 'string') Object.assign(safe, { code })
+  return safe
 }
 
 /** Thrown by `getAccessToken()` when there is no session to take a token from. */

@@ -4,6 +4,7 @@
  */
 import * as oauth from 'oauth4webapi'
 import { AuthError } from './errors'
+import { ServerClock } from './serverClock'
 import type { TokenSet, User } from './store'
 import { isLoopback } from './url'
 
@@ -33,9 +34,11 @@ export class OAuth {
   private readonly client: oauth.Client
   private readonly clientAuth = oauth.None()
   private metadata?: Promise<ServerMetadata>
+  readonly serverClock: ServerClock
 
   constructor(private readonly options: OAuthOptions) {
     this.client = { client_id: options.clientId }
+    this.serverClock = new ServerClock(options.now)
     if (options.metadata) this.metadata = Promise.resolve(options.metadata)
   }
 
@@ -132,10 +135,23 @@ export class OAuth {
 
   private requestOptions() {
     return {
-      [oauth.customFetch]: this.options.fetch,
+      [oauth.customFetch]: this.send,
       [oauth.allowInsecureRequests]: isLoopback(this.options.issuer),
       signal: AbortSignal.timeout(this.options.timeoutMs),
     }
+  }
+
+  /**
+   * Every request to the authorization server: no cookies, no referrer (a code
+   * must never leak through either), and each answer sets the server clock
+   * before oauth4webapi checks the ID token's times against it.
+   * @see https://www.rfc-editor.org/rfc/rfc9700#section-4.2.4
+   */
+  private readonly send = async (url: string, init: RequestInit): Promise<Response> => {
+    const response = await this.options.fetch(url, { ...init, credentials: 'omit', referrerPolicy: 'no-referrer' })
+    await this.serverClock.observe(response)
+    this.client[oauth.clockSkew] = this.serverClock.skewSeconds
+    return response
   }
 
   private async tokenRequest(send: (options: ReturnType<OAuth['requestOptions']>) => Promise<oauth.TokenEndpointResponse>): Promise<{ tokens: TokenSet; claims?: User }> {
@@ -146,7 +162,7 @@ export class OAuth {
     } catch (cause) {
       throw tokenError(cause)
     }
-    if (typeof result.access_token !== 'string') throw new AuthError('INVALID_RESPONSE', 'The token response has no access_token.')
+    checkTokenResponse(result)
     const claims = oauth.getValidatedIdTokenClaims(result) as User | undefined
     return {
       tokens: {
@@ -155,12 +171,27 @@ export class OAuth {
         refreshToken: result.refresh_token,
         idToken: result.id_token,
         // Counted from when the request was sent, so a slow answer can't make a token look fresher than it is.
-        expiresAt: typeof result.expires_in === 'number' ? sentAt + result.expires_in * 1000 : undefined,
+        expiresAt: sentAt + (result.expires_in as number) * 1000,
         issuedAt: sentAt,
         scope: result.scope,
       },
       claims,
     }
+  }
+}
+
+/**
+ * Checked before anything is stored: a Bearer token (oauth4webapi also lets
+ * `DPoP` through) with a lifetime, so that tabauth knows when to refresh.
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.1
+ */
+function checkTokenResponse(result: oauth.TokenEndpointResponse) {
+  if (typeof result.access_token !== 'string' || !result.access_token) throw new AuthError('INVALID_RESPONSE', 'The token response has no access_token.')
+  // oauth4webapi lower-cases token_type.
+  if (result.token_type !== 'bearer') throw new AuthError('INVALID_RESPONSE', `The token response's token_type is "${result.token_type}", expected "Bearer".`)
+  const expiresIn = result.expires_in
+  if (typeof expiresIn !== 'number' || !Number.isFinite(expiresIn) || expiresIn <= 0) {
+    throw new AuthError('INVALID_RESPONSE', 'The token response has no positive expires_in: tabauth cannot tell when the access token expires.')
   }
 }
 
