@@ -112,6 +112,10 @@ export function fakeServer(options: { expiresIn?: number; clock?: Clock } = {}) 
     requests: { discovery: 0, authorization_code: 0, refresh_token: 0, revocation: 0 },
     /** Responses to give to the next token requests instead of the real answer. */
     failNext: [] as Array<() => Response | Promise<Response>>,
+    /** Edits the body of the next successful token responses (to test what the client accepts). */
+    tamperNext: [] as Array<(body: Record<string, unknown>, claims: Record<string, unknown>) => void>,
+    /** Every code, access, refresh and ID token handed out: what must never show in logs, errors or events. */
+    secrets: [] as string[],
     /** Pauses token responses until released (to hold requests in flight). */
     gate: undefined as Promise<void> | undefined,
     metadata: {
@@ -133,7 +137,8 @@ export function fakeServer(options: { expiresIn?: number; clock?: Clock } = {}) 
         callback.searchParams.set('error', redirect.error)
         return callback.href
       }
-      const code = `code-${++counter}`
+      const code = `code-${++counter}-${crypto.randomUUID()}`
+      server.secrets.push(code)
       codes.set(code, { nonce: request.get('nonce')!, challenge: request.get('code_challenge')!, redirectUri: request.get('redirect_uri')!, used: false, grant: { refreshToken: '', revoked: false } })
       callback.searchParams.set('code', code)
       return callback.href
@@ -185,18 +190,16 @@ export function fakeServer(options: { expiresIn?: number; clock?: Clock } = {}) 
   }
 
   function issue(grant: Grant, nonce?: string) {
-    const n = ++counter
+    const n = `${++counter}-${crypto.randomUUID()}`
     grant.refreshToken = `rt-${n}`
     refreshTokens.set(grant.refreshToken, { grant, used: false })
     const now = Math.floor((options.clock?.now() ?? Date.now()) / 1000)
-    const claims = { iss: ISSUER, aud: CLIENT_ID, sub: 'alice', name: 'Alice Example', iat: now, exp: now + 3600, ...(nonce ? { nonce } : {}) }
-    return {
-      access_token: `at-${n}`,
-      token_type: 'Bearer',
-      expires_in: server.expiresIn,
-      refresh_token: grant.refreshToken,
-      id_token: `${base64url({ alg: 'RS256', typ: 'JWT' })}.${base64url(claims)}.c2lnbmF0dXJl`,
-    }
+    const claims: Record<string, unknown> = { iss: ISSUER, aud: CLIENT_ID, sub: 'alice', name: 'Alice Example', iat: now, exp: now + 3600, ...(nonce ? { nonce } : {}) }
+    const body: Record<string, unknown> = { access_token: `at-${n}`, token_type: 'Bearer', expires_in: server.expiresIn, refresh_token: grant.refreshToken }
+    server.tamperNext.shift()?.(body, claims)
+    body.id_token = `${base64url({ alg: 'RS256', typ: 'JWT' })}.${base64url(claims)}.c2lnbmF0dXJl`
+    server.secrets.push(`at-${n}`, grant.refreshToken, body.id_token as string)
+    return body
   }
   return server
 }
