@@ -1,5 +1,6 @@
 import { browserChannel, browserClock, browserLifecycle, browserLock, browserNavigation, webStorage } from './adapters'
 import { CHANNEL_NAME, parseMessage, sessionMessage } from './channel'
+import { defaultDPoPStore } from './dpop'
 import { AuthError, isTransient, LoginRequiredError } from './errors'
 import { explainInvalidGrant } from './explain'
 import { isInvalidTokenResponse, OAuth } from './oauth'
@@ -37,6 +38,7 @@ export function createAuthClient(config: AuthConfig): AuthClient {
     metadata: config.metadata,
     timeoutMs: config.requestTimeoutMs ?? 10_000,
     now: () => clock.now(),
+    dpop: config.dpop ? (config.dpopStore ?? defaultDPoPStore(key)) : undefined,
   })
   const ctx: SessionContext = {
     store: config.store ?? defaultStore(),
@@ -378,11 +380,7 @@ export function createAuthClient(config: AuthConfig): AuthClient {
 
   async function authFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
     const request = new Request(input, init)
-    const send = (req: Request, token: string) => {
-      const headers = new Headers(req.headers)
-      headers.set('authorization', `Bearer ${token}`)
-      return fetchImpl(new Request(req, { headers }))
-    }
+    const send = (req: Request, token: string) => oauth.resourceRequest(req, token)
     const token = await getAccessToken()
     const response = await send(request.clone(), token)
     if (!isInvalidTokenResponse(response)) return response

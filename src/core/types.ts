@@ -1,3 +1,4 @@
+import type { DPoPStore } from './dpop'
 import type { Channel, Clock, KeyValueStorage, Lock, Navigation, PageLifecycle } from './adapters'
 import type { AuthError } from './errors'
 import type { ServerMetadata } from './oauth'
@@ -40,6 +41,13 @@ export interface AuthConfig {
   codeLifetimeSeconds?: number
   /** Print explanations of failures to the console. Default: when `process.env.NODE_ENV !== 'production'`. */
   debug?: boolean
+  /**
+   * DPoP (RFC 9449): tokens bound to a non-extractable key shared by every tab; a stolen
+   * refresh or access token is useless without it. The server must support DPoP.
+   */
+  dpop?: boolean
+  /** Where the DPoP key pair and nonces live. Default IndexedDB; `memoryDPoPStore()` keeps the key in this tab's memory. */
+  dpopStore?: DPoPStore
   /** Called after sign-in with the same-origin path to show (e.g. a router's navigate). The URL is already clean. */
   onRedirectCallback?: (returnTo: string) => void
 
