@@ -7,10 +7,15 @@ export const issuer: string = import.meta.env.VITE_ISSUER || 'http://127.0.0.1:9
 export const RELOGIN_KEY = 'tabauth-demo:relogin'
 export const relogin: 'prompt' | 'redirect' = localStorage.getItem(RELOGIN_KEY) === 'redirect' ? 'redirect' : 'prompt'
 
+/** DPoP on (`localStorage['tabauth-demo:dpop'] = '1'`): the provider's DPoP client, which requires bound tokens and nonces. */
+export const DPOP_KEY = 'tabauth-demo:dpop'
+export const dpop = localStorage.getItem(DPOP_KEY) === '1'
+
 // One client for the whole app; every open tab of the app shares its session.
 export const client = createAuthClient({
   issuer,
-  clientId: 'tabauth-example',
+  clientId: dpop ? 'tabauth-example-dpop' : 'tabauth-example',
+  dpop,
   scope: 'openid profile email offline_access',
   // 'prompt' (the default) shows "Sign in again"; 'redirect' sends one tab to the server, at most once a minute.
   relogin,

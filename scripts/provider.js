@@ -30,6 +30,7 @@ import Provider from 'oidc-provider';
 import { createStore } from './lib/memory-adapter.js';
 
 export const CLIENT_ID = 'tabauth-example';
+export const DPOP_CLIENT_ID = 'tabauth-example-dpop';
 
 export const TEST_USER = Object.freeze({
   sub: 'alice',
@@ -101,6 +102,7 @@ export async function startProvider(options = {}) {
         redirect_uris: appOrigins.map((o) => `${o}/callback`),
         post_logout_redirect_uris: appOrigins.map((o) => `${o}/`),
       },
+      dpopClient(appOrigins),
     ],
     responseTypes: ['code'],
     pkce: { required: () => true }, // v9 only supports S256
@@ -142,7 +144,7 @@ export async function startProvider(options = {}) {
       // Only the client a token was issued to may revoke it (others: silently ignored, per RFC 7009).
       revocation: { enabled: true, allowedPolicy: async (ctx, client, token) => token.clientId === client.clientId },
       userinfo: { enabled: true },
-      dPoP: { enabled: true },
+      dPoP: dpopFeature(),
       rpInitiatedLogout: {
         enabled: true,
         ...(opts.interactive ? {} : { logoutSource: autoConfirmLogoutSource }),
@@ -408,6 +410,34 @@ export async function startProvider(options = {}) {
   }
 
   return { issuer, port, close, counts, reset, settings, revoke, provider };
+}
+
+// ---- DPoP (RFC 9449) ---------------------------------------------------------------------------
+// A second client, DPOP_CLIENT_ID, that must use DPoP (its tokens are bound to the app's key) and
+// must answer nonce challenges: every proof needs the server's latest DPoP-Nonce. The first
+// client keeps Bearer tokens and no nonces.
+
+function dpopClient(appOrigins) {
+  return {
+    client_id: DPOP_CLIENT_ID,
+    client_name: 'tabauth example (DPoP)',
+    token_endpoint_auth_method: 'none',
+    application_type: 'web',
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+    redirect_uris: appOrigins.map((o) => `${o}/callback`),
+    post_logout_redirect_uris: appOrigins.map((o) => `${o}/`),
+    dpop_bound_access_tokens: true,
+  };
+}
+
+function dpopFeature() {
+  return {
+    enabled: true,
+    nonceSecret: crypto.randomBytes(32),
+    // At userinfo (a resource server) the client is not known yet; only DPoP-bound tokens get here with a proof.
+    requireNonce: (ctx) => ctx.oidc?.client?.clientId === DPOP_CLIENT_ID || ctx.path === '/me',
+  };
 }
 
 // ---- pages -----------------------------------------------------------------------------------

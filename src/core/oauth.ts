@@ -164,7 +164,7 @@ export class OAuth {
       return response
     }
     try {
-      return await this.withDPoPNonce(url, (dpop) => oauth.protectedResourceRequest(accessToken, request.method, url, request.headers, null, { ...dpop, [oauth.customFetch]: sendAsIs }))
+      return await this.withDPoPNonce(url, (dpop) => oauth.protectedResourceRequest(accessToken, request.method, url, request.headers, null, { ...dpop, [oauth.customFetch]: sendAsIs, [oauth.allowInsecureRequests]: isLoopback(url) }))
     } catch (cause) {
       if (cause instanceof oauth.WWWAuthenticateChallengeError) return cause.response // the caller reads the challenge (invalid_token)
       throw cause

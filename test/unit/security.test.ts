@@ -2,7 +2,7 @@
 // Each was checked by breaking the rule in the code once and watching the test fail.
 import { inspect } from 'node:util'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { createAuthClient, type AuthEvent } from '../../src'
+import { createAuthClient, memoryDPoPStore, type AuthEvent } from '../../src'
 import { safeReturnTo } from '../../src/core/url'
 import { APP, CLIENT_ID, ISSUER, oauthError, signIn, tabs } from './fakes'
 
@@ -294,5 +294,22 @@ describe('a token response is checked before anything is stored', () => {
     expect(env.server.requests.refresh_token).toBe(1)
     expect(await env.store.get(`${ISSUER} ${CLIENT_ID}`)).toEqual(before)
     expect(tab.client.getSnapshot()).toMatchObject({ status: 'signedIn', generation: 1 })
+  })
+})
+
+describe('DPoP token type', () => {
+  it('with dpop on, a Bearer answer (tokens not bound to the key) is INVALID_RESPONSE and nothing is stored; a DPoP answer signs in', async () => {
+    for (const [tokenType, status] of [['Bearer', 'error'], ['DPoP', 'signedIn']] as const) {
+      const env = tabs()
+      const proofs: Array<string | null> = []
+      const fetch: typeof globalThis.fetch = (input, init) => (proofs.push(new Headers(init?.headers).get('dpop')), env.server.fetch(input, init))
+      const config = { dpop: true, dpopStore: memoryDPoPStore(), fetch }
+      const started = await authorize(env, {}, config)
+      env.server.tamperNext.push((body) => void (body.token_type = tokenType))
+      const page = await land(env, started, config)
+      expect(page.client.getSnapshot().status).toBe(status)
+      expect(proofs.at(-1)).toMatch(/^ey[\w-]+\.[\w-]+\.[\w-]+$/) // the code exchange carried a proof
+      if (status === 'error') expect(await env.store.get(`${ISSUER} ${CLIENT_ID}`)).toBeUndefined()
+    }
   })
 })
