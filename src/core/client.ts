@@ -47,6 +47,7 @@ export function createAuthClient(config: AuthConfig): AuthClient {
     lockTimeoutMs: config.lockTimeoutMs ?? 20_000,
     oauth,
     skewMs: (config.expirySkewSeconds ?? 30) * 1000,
+    retry: config.retry ?? {},
     now: () => clock.now(),
   }
   const origin = () => new URL(navigation.currentUrl()).origin
@@ -80,7 +81,7 @@ export function createAuthClient(config: AuthConfig): AuthClient {
   let started: Promise<void> | undefined
   let refreshing: Promise<string> | undefined
   let syncing: Promise<void> | undefined
-  const retryer = new Retryer(clock, config.retry ?? {})
+  const retryer = new Retryer(clock, ctx.retry)
   const timer = new Timer(clock)
   const cleanups: Array<() => void> = []
   const listeners = new Set<() => void>()
@@ -143,10 +144,18 @@ export function createAuthClient(config: AuthConfig): AuthClient {
       tokens: keepsSession ? record.session?.tokens : undefined,
       retryAt: retryer.retryAt,
       online: lifecycle.isOnline(),
+      visible: lifecycle.isVisible(),
       skewMs: ctx.skewMs,
       now: clock.now(),
     })
-    timer.set(at, refreshIfVisible)
+    timer.set(at, onTimer)
+  }
+
+  function onTimer() {
+    const session = record.session
+    if (!session) return
+    if (lifecycle.isVisible() || !unexpired(session.tokens)) getAccessToken().catch(() => {})
+    else schedule() // hidden since the timer was set: wait for expiry instead
   }
 
   function refreshIfVisible() {
@@ -253,17 +262,20 @@ export function createAuthClient(config: AuthConfig): AuthClient {
         return session && unexpired(session.tokens, rejected) ? session.tokens.accessToken : undefined
       },
       isOnline: () => lifecycle.isOnline(),
-      onFailure: (error, retryInMs) => {
-        emit({ type: 'refreshFailed', error, retryInMs })
-        schedule() // the next try, at retryAt
-      },
-      onGiveUp: (error) => setState({ status: 'error', error }), // the session is kept; a later success restores it
+      // The token is past its expiry and the refresh failing: no tab shows signedIn as if all were well. The session is kept.
+      onUnusable: (error) => setState({ status: 'error', error }),
+      onScheduled: schedule,
     })
   }
 
   async function refresh(rejected?: string): Promise<string> {
-    const outcome = await refreshSession(ctx, rejected)
+    const outcome = await refreshSession(ctx, { rejected, wokeAt: retryer.takeWake() })
     const generation = outcome.record.generation
+    if (outcome.kind === 'transient') {
+      retryer.follow(outcome.record.retry, outcome.error)
+      if (outcome.sent) emit({ type: 'refreshFailed', error: outcome.error, retryInMs: outcome.record.retry.notBefore - clock.now() })
+      throw outcome.error
+    }
     if (outcome.kind === 'invalidGrant') {
       // Every tab reports a dead session as LOGIN_REQUIRED; this tab also knows the server's answer and its likely reason.
       const loginRequired = new LoginRequiredError(outcome.error.message, { cause: outcome.error, error: outcome.error.error, reasons: outcome.error.reasons })
