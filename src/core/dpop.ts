@@ -7,6 +7,9 @@
  * sends a proof the server accepts the first time.
  * @see https://www.rfc-editor.org/rfc/rfc9449
  */
+import { browserChannel, type Channel } from './adapters'
+import { isObject } from './store'
+
 export interface DPoPStore {
   /** The one key pair for this issuer and client, created by the first tab that asks. */
   keyPair(): Promise<CryptoKeyPair>
@@ -19,15 +22,51 @@ function generateKeyPair(): Promise<CryptoKeyPair> {
   return crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify']) as Promise<CryptoKeyPair>
 }
 
-/** Memory only: the key dies with the tab; no other tab can use the tokens bound to it. */
-export function memoryDPoPStore(): DPoPStore {
-  let keys: Promise<CryptoKeyPair> | undefined
+export interface MemoryDPoPOptions {
+  /** Where tabs hand the key to each other. Default the BroadcastChannel `tabauth:dpop`. */
+  channel?: Channel
+  /** How long a tab without a key waits for the open tabs to hand theirs over. Default 50 ms. */
+  answerWaitMs?: number
+}
+
+/**
+ * Memory only: the key pair never touches storage. A tab that needs it asks the
+ * open tabs over the channel (a CryptoKey is structured-cloned, still not
+ * extractable) and creates one only when no tab answers. Closing every tab
+ * that holds it ends what the key signed for: the next refresh is refused.
+ */
+export function memoryDPoPStore(options: MemoryDPoPOptions = {}): DPoPStore {
+  const channel = options.channel ?? browserChannel('tabauth:dpop')
+  const answerWaitMs = options.answerWaitMs ?? 50
+  let keys: CryptoKeyPair | undefined
+  let asking: Promise<CryptoKeyPair> | undefined
   const nonces = new Map<string, string>()
+  channel.subscribe((raw) => {
+    if (!isObject(raw) || raw.tabauth !== 1) return // foreign: ignore
+    if (raw.type === 'dpopKeyRequest' && keys) channel.post({ tabauth: 1, type: 'dpopKey', keys })
+    else if (raw.type === 'dpopKey' && !keys && isKeyPair(raw.keys)) keys = raw.keys
+    else if (raw.type === 'dpopNonce' && typeof raw.origin === 'string' && typeof raw.nonce === 'string') nonces.set(raw.origin, raw.nonce)
+  })
   return {
-    keyPair: () => (keys ??= generateKeyPair()),
+    keyPair() {
+      if (keys) return Promise.resolve(keys)
+      return (asking ??= (async () => {
+        channel.post({ tabauth: 1, type: 'dpopKeyRequest' })
+        await new Promise((resolve) => setTimeout(resolve, answerWaitMs))
+        keys ??= await generateKeyPair()
+        return keys
+      })().finally(() => (asking = undefined)))
+    },
     nonce: async (origin) => nonces.get(origin),
-    saveNonce: async (origin, nonce) => void nonces.set(origin, nonce),
+    async saveNonce(origin, nonce) {
+      nonces.set(origin, nonce)
+      channel.post({ tabauth: 1, type: 'dpopNonce', origin, nonce })
+    },
   }
+}
+
+function isKeyPair(value: unknown): value is CryptoKeyPair {
+  return isObject(value) && value.privateKey instanceof CryptoKey && value.publicKey instanceof CryptoKey
 }
 
 const DB_NAME = 'tabauth-dpop'

@@ -12,4 +12,4 @@ export type { Channel, Clock, KeyValueStorage, Lock, Navigation, PageLifecycle }
 export type { ServerMetadata } from './oauth'
 export type { RetryOptions } from './retry'
 export { memoryDPoPStore } from './dpop'
-export type { DPoPStore } from './dpop'
+export type { DPoPStore, MemoryDPoPOptions } from './dpop'

@@ -38,7 +38,7 @@ export class OAuth {
   private readonly client: oauth.Client
   private readonly clientAuth = oauth.None()
   private metadata?: Promise<ServerMetadata>
-  readonly serverClock: ServerClock
+  private readonly serverClock: ServerClock
 
   constructor(private readonly options: OAuthOptions) {
     this.client = { client_id: options.clientId }
@@ -238,8 +238,8 @@ export class OAuth {
 }
 
 /**
- * Checked before anything is stored: a Bearer token (oauth4webapi also lets
- * `DPoP` through) with a lifetime, so that tabauth knows when to refresh.
+ * Checked before anything is stored: the token type asked for (oauth4webapi
+ * accepts Bearer and DPoP alike) and a lifetime, so that tabauth knows when to refresh.
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.1
  */
 function checkTokenResponse(result: oauth.TokenEndpointResponse, expected: 'bearer' | 'dpop') {

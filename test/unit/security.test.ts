@@ -4,7 +4,7 @@ import { inspect } from 'node:util'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createAuthClient, memoryDPoPStore, type AuthEvent } from '../../src'
 import { safeReturnTo } from '../../src/core/url'
-import { APP, CLIENT_ID, ISSUER, oauthError, signIn, tabs } from './fakes'
+import { APP, channelHub, CLIENT_ID, ISSUER, oauthError, signIn, tabs } from './fakes'
 
 type Env = ReturnType<typeof tabs>
 
@@ -311,5 +311,38 @@ describe('DPoP token type', () => {
       expect(proofs.at(-1)).toMatch(/^ey[\w-]+\.[\w-]+\.[\w-]+$/) // the code exchange carried a proof
       if (status === 'error') expect(await env.store.get(`${ISSUER} ${CLIENT_ID}`)).toBeUndefined()
     }
+  })
+})
+
+describe('memory-only DPoP keys', () => {
+  /** The `jwk` of a DPoP proof's header: which key signed it. */
+  const signer = (proof: string | null) => JSON.stringify(JSON.parse(Buffer.from(proof!.split('.')[0], 'base64url').toString()).jwk)
+
+  it('another tab gets the key of the tab that signed in over the channel and refreshes with it', async () => {
+    const env = tabs()
+    const hub = channelHub()
+    const proofs: Array<string | null> = []
+    const fetch: typeof globalThis.fetch = (input, init) => (proofs.push(new Headers(init?.headers).get('dpop')), env.server.fetch(input, init))
+    const tabConfig = () => ({ dpop: true, dpopStore: memoryDPoPStore({ channel: hub.endpoint(), answerWaitMs: 5 }), fetch })
+    env.server.tamperNext.push((body) => void (body.token_type = 'DPoP'))
+    // The callback page is a new page: a new memory, no key until it makes one.
+    const signedIn = await signIn(env, env.open(tabConfig()), tabConfig())
+    expect(signedIn.client.getSnapshot().status).toBe('signedIn')
+    const other = env.open(tabConfig())
+    await other.client.start()
+    env.clock.advance(300_000)
+    env.server.tamperNext.push((body) => void (body.token_type = 'DPoP'))
+    await other.client.getAccessToken()
+    const signers = proofs.filter(Boolean).map(signer)
+    expect(signers.length).toBe(2) // the code exchange in the first tab, the refresh in the other
+    expect(new Set(signers).size).toBe(1)
+  })
+
+  it('a tab that no other tab answers makes its own key', async () => {
+    const hub = channelHub()
+    const alone = memoryDPoPStore({ channel: hub.endpoint(), answerWaitMs: 5 })
+    const keys = await alone.keyPair()
+    expect(keys.privateKey.extractable).toBe(false)
+    expect(await alone.keyPair()).toBe(keys)
   })
 })
