@@ -199,15 +199,18 @@ export class OAuth {
 
   /**
    * Every request to the authorization server: no cookies, no referrer (a code
-   * must never leak through either), and each answer sets the server clock
-   * before oauth4webapi checks the ID token's times against it.
+   * must never leak through either), and each token response sets the server
+   * clock before oauth4webapi checks the ID token's times against it.
    * @see https://www.rfc-editor.org/rfc/rfc9700#section-4.2.4
    */
   private readonly send = async (url: string, init: RequestInit): Promise<Response> => {
     const response = await this.options.fetch(url, { ...init, credentials: 'omit', referrerPolicy: 'no-referrer' })
     await this.keepNonce(url, response)
-    await this.serverClock.observe(response)
-    this.client[oauth.clockSkew] = this.serverClock.skewSeconds
+    // Only token responses carry an ID token to judge (and its `iat` to learn the time from).
+    if (init.body instanceof URLSearchParams && init.body.has('grant_type')) {
+      await this.serverClock.observe(response)
+      this.client[oauth.clockSkew] = this.serverClock.skewSeconds
+    }
     return response
   }
 
