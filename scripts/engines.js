@@ -76,7 +76,7 @@ async function runEngine(name, picked, appUrl, provider) {
     console.log(`  ✗ ${name} did not start: ${error.message}`)
     return { name, version: '(did not start)', seconds: 0, results: picked.map((s) => ({ scenario: s.name, outcome: 'failed', detail: `engine did not start: ${error.message}` })) }
   }
-  console.log(`\n${engine.version}`)
+  console.log(`\n${name}`)
   for (const scenario of picked) {
     if (scenario.needs === 'pause' && engine.pause !== true) {
       results.push({ scenario: scenario.name, outcome: 'skipped', detail: engine.pause })
