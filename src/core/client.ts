@@ -176,6 +176,7 @@ export function createAuthClient(config: AuthConfig): AuthClient {
         // Back from the server's page via the back/forward cache: the redirect did not happen.
         if (state.status === 'redirecting') apply(record)
         void sync().then(() => {
+          schedule() // visibility may have changed: a visible tab refreshes ahead of expiry again
           if (state.status === 'reloginRequired') void reloginByRedirect(autoRelogin)
           else if (record.session && (state.status === 'error' || !isFresh(record.session.tokens, ctx.skewMs, clock.now()))) refreshIfVisible()
         })

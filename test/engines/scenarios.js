@@ -27,7 +27,12 @@ const snapshot = (tab) =>
 
 const events = (tab) => tab.evaluate(() => window.__tabEvents)
 
-const setVisible = (tab, visible) => tab.evaluate((value) => void (window.__tabVisible = value), visible)
+/** Makes the page report `visible` (or `hidden`) and fires `visibilitychange`, as a browser does. */
+const setVisible = (tab, visible) =>
+  tab.evaluate((value) => {
+    window.__tabVisible = value
+    document.dispatchEvent(new Event('visibilitychange'))
+  }, visible)
 
 /** Clicks the app's "Sign in" after this evaluate returns (the click navigates away). */
 async function clickSignIn(tab) {
@@ -40,11 +45,10 @@ async function clickSignIn(tab) {
 }
 
 /**
- * Starts `times` getAccessToken() calls in each tab at one Date.now() deadline (so they do not
- * arrive one driver round trip apart) and returns at once; `callsOf` reads what they did.
+ * Starts `times` getAccessToken() calls in each tab at one Date.now() deadline `at` (so they do
+ * not arrive one driver round trip apart) and returns at once; `callsOf` reads what they did.
  */
-async function startCalls(tabs, times) {
-  const at = Date.now() + 200 * tabs.length
+async function startCalls(tabs, times, at = Date.now() + 200 * tabs.length) {
   for (const tab of tabs) {
     await tab.evaluate(
       ({ at, times }) => {
@@ -104,10 +108,12 @@ async function sameToken(tabs, other) {
   return all[0].accessToken
 }
 
-/** Sleeps until every tab's access token has expired (per the expiry each client holds). */
+/** When the last tab's access token expires (per the expiry each client holds). */
+const expiry = async (tabs) => Math.max(...(await Promise.all(tabs.map(snapshot))).map((s) => s.expiresAt ?? 0))
+
+/** Sleeps until every tab's access token has expired. At expiry every tab that renders the token asks for a new one. */
 async function untilExpired(tabs) {
-  const expiries = (await Promise.all(tabs.map(snapshot))).map((s) => s.expiresAt ?? 0)
-  await sleep(Math.max(0, Math.max(...expiries) + 50 - Date.now()))
+  await sleep(Math.max(0, (await expiry(tabs)) + 50 - Date.now()))
 }
 
 /** Lets in-flight requests land before counts are final (nothing may follow, so this only waits). */
@@ -139,13 +145,14 @@ async function signInOnce(ctx) {
 
 /** @param {Context} ctx */
 async function storm(ctx) {
-  const tabs = await signedInTabs(ctx, 5, { ttl: 3 })
+  const tabs = await signedInTabs(ctx, 5, { ttl: 3, ttlAfter: 3 })
   const before = (await snapshot(tabs[0])).accessToken
-  await untilExpired(tabs)
   await ctx.provider.reset()
-  // The refresh request is held at the provider until all 15 calls have started: they overlap by
-  // construction, whatever the engine's timers do, and the rig checks that they did.
+  // The refresh request (made by whichever tab asks first, at expiry) is held at the provider
+  // until all 15 calls have started: they overlap by construction, whatever the engine's timers
+  // do, and the rig checks that they did.
   await ctx.provider.settings({ tokenFailure: { hang: true, times: 1 } })
+  await untilExpired(tabs)
   await startCalls(tabs, 3)
   const started = await allCalls(tabs, 'start', '15 calls to start')
   await waitFor(() => ctx.provider.counts(), (c) => c.hanging === 1, { message: 'the refresh request to reach the provider' })
@@ -217,23 +224,29 @@ async function signOut(ctx) {
 
 /** @param {Context} ctx */
 async function relay(ctx, rounds = 6) {
-  const tabs = await signedInTabs(ctx, 4, { ttl: 3, ttlAfter: 1 })
+  // 2 s tokens: a round has 1.5 s before the token is stale, 2 s before every tab asks by itself.
+  const tabs = await signedInTabs(ctx, 4, { ttl: 2, ttlAfter: 2 })
+  // Start the rounds on a token just made (at expiry, by whichever tab asks first).
+  await untilExpired(tabs)
+  let token = await sameToken(tabs, (await snapshot(tabs[0])).accessToken)
   await ctx.provider.reset()
   let last = -1
-  let token = (await snapshot(tabs[0])).accessToken
   const log = []
   for (let round = 0; round < rounds; round++) {
-    // Every 5th round all tabs ask at once; otherwise one tab other than the last refresher asks,
-    // by its own timer (made visible) or by calling getAccessToken() after expiry, in turn.
+    // Every 5th round all tabs ask at once after expiry; otherwise one tab other than the last
+    // refresher asks ahead of expiry (while the token is stale: the last quarter of its life),
+    // by its own timer (made visible) or by calling getAccessToken(), in turn.
     const mode = round % 5 === 4 ? 'all' : round % 2 === 0 ? 'timer' : 'call'
     const others = tabs.map((_, i) => i).filter((i) => i !== last)
     const chosen = mode === 'all' ? -1 : others[round % others.length]
     const since = Date.now()
     if (mode === 'timer') {
       await setVisible(tabs[chosen], true)
+    } else if (mode === 'call') {
+      await startCalls([tabs[chosen]], 1, (await expiry(tabs)) - 250)
     } else {
       await untilExpired(tabs)
-      await startCalls(mode === 'all' ? tabs : [tabs[chosen]], 1)
+      await startCalls(tabs, 1)
     }
     token = await sameToken(tabs, token).catch((error) => {
       throw new Error(`round ${round} ${mode} (chose ${chosen}): ${error.message}\n${log.join('\n')}`)
@@ -259,11 +272,11 @@ async function relay(ctx, rounds = 6) {
 
 /** @param {Context} ctx */
 async function deadGrant(ctx) {
-  const tabs = await signedInTabs(ctx, 5, { ttl: 3 })
+  const tabs = await signedInTabs(ctx, 5, { ttl: 3, ttlAfter: 3 })
   for (const tab of tabs) await tab.evaluate(() => void (window.__sameDocument = true))
-  await untilExpired(tabs)
   await ctx.provider.revoke('alice')
   await ctx.provider.reset()
+  await untilExpired(tabs)
   await startCalls(tabs, 1)
   const calls = (await allCalls(tabs, 'end', 'every call to end')).flat()
   assert.deepEqual(calls.map((call) => call.result), Array(5).fill('error: LOGIN_REQUIRED'))
