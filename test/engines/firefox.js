@@ -9,7 +9,9 @@ export async function launch() {
   return {
     name: 'firefox',
     version: `Firefox ${(await browser.version()).replace(/^firefox\//, '')}`,
-    pause: 'not wired up: BiDi has no debugger and Firefox’s own remote debugging protocol is not driven by this rig yet',
+    // Measured with Firefox's remote debugging protocol (attach the tab's thread, stop at a
+    // `debugger` statement): the stopped page still adopted both rotations, so it is no freeze.
+    pause: 'BiDi has no debugger, and a page stopped by Firefox’s own debugger still handles BroadcastChannel and IndexedDB (it adopted both rotations while stopped): no way to freeze a page',
     async newProfile() {
       const context = await browser.createBrowserContext()
       return {

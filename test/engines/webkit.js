@@ -3,8 +3,7 @@
 // (a fresh, ephemeral MiniBrowser); tabs are its windows. The driver runs one command at a time,
 // so commands are queued and each switches to its window first. WebDriver cannot pause a page.
 import { spawn } from 'node:child_process'
-import { createServer } from 'node:net'
-import { sleep } from './engine.js'
+import { freePort, sleep } from './engine.js'
 
 export const webkitDriverPath = process.env.WEBKIT_DRIVER_PATH || 'WebKitWebDriver'
 export const miniBrowserPath = process.env.MINIBROWSER_PATH || '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser'
@@ -105,15 +104,4 @@ async function command(base, method, path, body) {
   const json = await response.json().catch(() => ({}))
   if (!response.ok) throw new Error(`WebDriver ${method} ${path}: ${json.value?.error ?? response.status} ${json.value?.message ?? ''}`)
   return json.value
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.on('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address()
-      server.close(() => resolve(port))
-    })
-  })
 }
