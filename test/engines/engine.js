@@ -51,20 +51,6 @@ export function instrument() {
   })
 }
 
-import { createServer } from 'node:net'
-
-/** A free TCP port on loopback, for tools that must be told one (WebDriver, Firefox's debugger). */
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.on('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address()
-      server.close(() => resolve(port))
-    })
-  })
-}
-
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /** Polls `fn` until `until(value)`; throws with the last value and `describe()` after `timeout` ms. */

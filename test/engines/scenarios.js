@@ -27,12 +27,25 @@ const snapshot = (tab) =>
 
 const events = (tab) => tab.evaluate(() => window.__tabEvents)
 
-/** Makes the page report `visible` (or `hidden`) and fires `visibilitychange`, as a browser does. */
-const setVisible = (tab, visible) =>
-  tab.evaluate((value) => {
-    window.__tabVisible = value
-    document.dispatchEvent(new Event('visibilitychange'))
-  }, visible)
+/**
+ * Makes the page report `visible` (or `hidden`) and fires `visibilitychange`, as a browser does.
+ * `untilRefreshed`: the page turns hidden again on its own first `refreshed` event (so a slow
+ * driver cannot leave it visible long enough to refresh twice).
+ */
+const setVisible = (tab, visible, untilRefreshed = false) =>
+  tab.evaluate(
+    ({ visible, untilRefreshed }) => {
+      const show = (value) => {
+        window.__tabVisible = value
+        document.dispatchEvent(new Event('visibilitychange'))
+      }
+      show(visible)
+      if (untilRefreshed) {
+        const stop = window.tabauth.onEvent((event) => event.type === 'refreshed' && (stop(), show(false)))
+      }
+    },
+    { visible, untilRefreshed },
+  )
 
 /** Clicks the app's "Sign in" after this evaluate returns (the click navigates away). */
 async function clickSignIn(tab) {
@@ -156,7 +169,7 @@ async function storm(ctx) {
   await startCalls(tabs, 3)
   const started = await allCalls(tabs, 'start', '15 calls to start')
   await waitFor(() => ctx.provider.counts(), (c) => c.hanging === 1, { message: 'the refresh request to reach the provider' })
-  await ctx.provider.settings({ tokenFailure: null })
+  await ctx.provider.settings({ tokenFailure: null, accessTokenTtl: 300 }) // the new token outlasts the checks
   const calls = (await allCalls(tabs, 'end', '15 calls to end')).flat()
 
   await settle()
@@ -241,7 +254,7 @@ async function relay(ctx, rounds = 6) {
     const chosen = mode === 'all' ? -1 : others[round % others.length]
     const since = Date.now()
     if (mode === 'timer') {
-      await setVisible(tabs[chosen], true)
+      await setVisible(tabs[chosen], true, true)
     } else if (mode === 'call') {
       await startCalls([tabs[chosen]], 1, (await expiry(tabs)) - 250)
     } else {
@@ -251,7 +264,6 @@ async function relay(ctx, rounds = 6) {
     token = await sameToken(tabs, token).catch((error) => {
       throw new Error(`round ${round} ${mode} (chose ${chosen}): ${error.message}\n${log.join('\n')}`)
     })
-    if (mode === 'timer') await setVisible(tabs[chosen], false)
     const refreshers = []
     for (const [i, tab] of tabs.entries()) if ((await events(tab)).some((e) => e.type === 'refreshed' && e.at >= since)) refreshers.push(i)
     const c = await ctx.provider.counts()

@@ -3,7 +3,8 @@
 // (a fresh, ephemeral MiniBrowser); tabs are its windows. The driver runs one command at a time,
 // so commands are queued and each switches to its window first. WebDriver cannot pause a page.
 import { spawn } from 'node:child_process'
-import { freePort, sleep } from './engine.js'
+import { freePort } from '../../scripts/lib/free-port.js'
+import { sleep } from './engine.js'
 
 export const webkitDriverPath = process.env.WEBKIT_DRIVER_PATH || 'WebKitWebDriver'
 export const miniBrowserPath = process.env.MINIBROWSER_PATH || '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser'
