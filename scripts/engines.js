@@ -62,7 +62,8 @@ function appServer(dir) {
 
 function withTimeout(promise, ms, what) {
   let timer
-  return Promise.race([promise, new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} took over ${ms / 1000} s`)), ms))).finally(() => clearTimeout(timer))])
+  const timeout = new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} took over ${ms / 1000} s`)), ms)))
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
 }
 
 async function runEngine(name, picked, appUrl, provider) {
