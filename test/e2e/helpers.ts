@@ -26,7 +26,7 @@ export interface Counts {
 export interface ProviderSettings {
   accessTokenTtl?: number
   refreshTokenTtl?: number
-  tokenFailure?: null | { status: number; error?: string; times?: number } | { hang: true; times?: number }
+  tokenFailure?: null | { status: number; error?: string; times?: number; retryAfter?: number } | { hang: true; times?: number }
 }
 
 // ---- the provider's control API -------------------------------------------------------------
