@@ -9,6 +9,7 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import { gzipSync } from 'node:zlib'
 import { build } from 'esbuild'
+import { devMessagesEsbuildPlugin } from './lib/dev-messages.js'
 import { entries, pkg, root } from './lib/entries.js'
 
 /** gzip budgets in bytes, by entry name. */
@@ -29,6 +30,8 @@ async function measure({ name, source }) {
     metafile: true,
     logLevel: 'silent',
     external: [...external, ...other],
+    // What the library build does to src (dist is what users bundle; src keeps the breakdown per module).
+    plugins: [devMessagesEsbuildPlugin()],
   })
   const code = result.outputFiles[0].contents
   const inputs = Object.values(result.metafile.outputs)[0].inputs
