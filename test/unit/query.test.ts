@@ -48,7 +48,7 @@ afterEach(() => {
 
 describe('fetchJson as queryFn', () => {
   it('reads the token at call time: after a refresh the same query sends the new token', async () => {
-    const { env, api, tab, token } = await signedInTab()
+    const { env, tab, token } = await signedInTab()
     const qc = queryClient()
     const queryFn = () => fetchJson<{ token: string }>(tab.client, API)
     const first = await qc.fetchQuery({ queryKey: ['notes'], queryFn })
