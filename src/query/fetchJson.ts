@@ -15,24 +15,33 @@ export class HttpError extends Error {
 /**
  * `client.fetch` (the token read at call time; one refresh and one replay on a 401
  * `invalid_token`), then JSON: a `queryFn` or `mutationFn`. A request made while the
- * session needs a re-login waits for the new session instead of failing; it fails with
- * `LoginRequiredError` on sign-out or when another user signs in. Not 2xx: `HttpError`.
+ * session needs a re-login, or refused because the grant died during it, waits for the
+ * new session and is sent again once; it fails with `LoginRequiredError` on sign-out or
+ * when another user signs in. A response that is not 2xx: `HttpError`.
  */
 export async function fetchJson<T = unknown>(client: AuthClient, input: RequestInfo | URL, init?: RequestInit): Promise<T> {
   const user = currentUser(client.getSnapshot())
   await client.start()
-  await untilSignedIn(client, user, init?.signal)
-  let response: Response
-  try {
-    response = await client.fetch(input, init)
-  } catch (error) {
-    if (!(error instanceof LoginRequiredError) || client.getSnapshot().status !== 'reloginRequired') throw error
-    // The session ended while this request waited for its token: send it once the user signed in again.
-    await untilSignedIn(client, user ?? currentUser(client.getSnapshot()), init?.signal)
-    response = await client.fetch(input, init)
-  }
+  let response = await sendWhenSignedIn(client, user, input, init)
+  if (response === RELOGIN) response = await sendWhenSignedIn(client, user ?? currentUser(client.getSnapshot()), input, init)
+  if (response === RELOGIN) throw (client.getSnapshot() as { error?: Error }).error ?? new LoginRequiredError()
   if (!response.ok) throw new HttpError(response)
   return (response.status === 204 ? undefined : await response.json()) as T
+}
+
+/** The request was refused because the session ended at the server: it was not processed. */
+const RELOGIN = Symbol('relogin')
+
+async function sendWhenSignedIn(client: AuthClient, user: string | undefined, input: RequestInfo | URL, init?: RequestInit): Promise<Response | typeof RELOGIN> {
+  await untilSignedIn(client, user, init?.signal)
+  const reloginRequired = () => client.getSnapshot().status === 'reloginRequired'
+  try {
+    const response = await client.fetch(input, init)
+    return response.status === 401 && reloginRequired() ? RELOGIN : response
+  } catch (error) {
+    if (error instanceof LoginRequiredError && reloginRequired()) return RELOGIN
+    throw error
+  }
 }
 
 /**

@@ -190,6 +190,29 @@ describe('connectQueryClient', () => {
     disconnect()
   })
 
+  it('a mutation refused because the grant died during it waits for the re-login and is sent again once', async () => {
+    const { env, api, tab, fetch, token } = await signedInTab()
+    const qc = queryClient()
+    const disconnect = connectQueryClient(qc, tab.client)
+    const dead = token()
+    env.server.revokeAll()
+    api.rejected.add(dead) // the resource server sees the revoked access token
+    const mutation = new MutationObserver(qc, {
+      mutationFn: (text: string) => fetchJson<{ token: string; body: string }>(tab.client, API, { method: 'POST', body: text }),
+    })
+    const saved = mutation.mutate('pending save')
+    for (let i = 0; i < 5; i++) await settle()
+    expect(tab.client.getSnapshot().status).toBe('reloginRequired')
+    expect(mutation.getCurrentResult().status).toBe('pending')
+    expect(api.seen).toEqual([dead])
+
+    await signIn(env, env.open({ fetch }), { fetch })
+    await tab.client.getAccessToken()
+    expect(await saved).toEqual({ token: token(), body: 'pending save' })
+    expect(api.seen).toEqual([dead, token()])
+    disconnect()
+  })
+
   it('sign-out clears the cache: data and mutations are gone, and a waiting mutation fails with LoginRequiredError', async () => {
     const { env, api, tab } = await signedInTab()
     const qc = queryClient()
