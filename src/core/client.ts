@@ -289,36 +289,52 @@ export function createAuthClient(config: AuthConfig): AuthClient {
     return session.tokens.accessToken
   }
 
-  async function login(options: LoginOptions = {}): Promise<LoginResult> {
-    // Opened before any await: browsers allow a popup only inside the click that asked for it.
-    const popup = options.popup ? (navigation.openPopup?.() ?? null) : undefined
-    if (popup === null) {
-      emit({ type: 'popupBlocked' })
-      return 'blocked'
-    }
+  /** The authorization request's URL; its transaction is remembered in `store` for the callback. */
+  async function authorize(options: LoginOptions, store: TransactionStore): Promise<string> {
     const current = new URL(navigation.currentUrl())
     const returnTo = safeReturnTo(options.returnTo ?? current.pathname + current.search + current.hash, current.origin)
     const secrets = OAuth.randomSecrets()
+    const url = await oauth.authorizationUrl({
+      ...secrets,
+      redirectUri: redirectUri(),
+      scope: config.scope ?? 'openid profile offline_access',
+      params: { ...config.authorizationParams, ...options.authorizationParams },
+    })
+    store.save({ ...secrets, redirectUri: redirectUri(), returnTo, createdAt: clock.now() }, clock.now())
+    return url
+  }
+
+  function failLogin(error: unknown): AuthError {
+    const authError = toAuthError(error)
+    setState({ status: 'error', error: authError })
+    return authError
+  }
+
+  async function login(options: LoginOptions = {}): Promise<LoginResult> {
+    if (options.popup) return loginInPopup(options)
+    setState({ status: 'redirecting' })
+    try {
+      navigation.assign(await authorize(options, transactions))
+      return 'redirected'
+    } catch (error) {
+      throw failLogin(error)
+    }
+  }
+
+  async function loginInPopup(options: LoginOptions): Promise<LoginResult> {
+    // Opened before any await: browsers allow a popup only inside the click that asked for it.
+    const popup = navigation.openPopup?.() ?? null
+    if (!popup) {
+      emit({ type: 'popupBlocked' })
+      return 'blocked'
+    }
     const before = state
     setState({ status: 'redirecting' })
     try {
-      const url = await oauth.authorizationUrl({
-        ...secrets,
-        redirectUri: redirectUri(),
-        scope: config.scope ?? 'openid profile offline_access',
-        params: { ...config.authorizationParams, ...options.authorizationParams },
-      })
-      ;(popup ? popupTransactions : transactions).save({ ...secrets, redirectUri: redirectUri(), returnTo, createdAt: clock.now() }, clock.now())
-      if (!popup) {
-        navigation.assign(url)
-        return 'redirected'
-      }
-      popup.navigate(url)
+      popup.navigate(await authorize(options, popupTransactions))
     } catch (error) {
-      popup?.close()
-      const authError = toAuthError(error)
-      setState({ status: 'error', error: authError })
-      throw authError
+      popup.close()
+      throw failLogin(error)
     }
     const result = await watchPopup(popup, { clock, onEvent: subscribeEvents, sync, hasSession: () => record.session !== null })
     if (result !== 'signedIn') {
