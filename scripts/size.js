@@ -1,5 +1,5 @@
 // Prints the library's shipped size: minified and gzipped, alone (as published,
-// oauth4webapi and React external) and as an app would ship it (with oauth4webapi).
+// oauth4webapi and React external), as an app would ship it (with oauth4webapi), and tabauth/query.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -8,7 +8,7 @@ import { build } from 'vite'
 
 const root = resolve(import.meta.dirname, '..')
 
-async function measure(label, external) {
+async function measure(label, external, entry = 'src/index.ts') {
   const outDir = mkdtempSync(join(tmpdir(), 'tabauth-size-'))
   try {
     await build({
@@ -20,7 +20,7 @@ async function measure(label, external) {
         minify: true,
         // Not lib mode: lib mode keeps whitespace in ES output, which is not what an app ships.
         rollupOptions: {
-          input: resolve(root, 'src/index.ts'),
+          input: resolve(root, entry),
           external,
           preserveEntrySignatures: 'strict',
           output: { format: 'es', entryFileNames: 'index.js' },
@@ -36,7 +36,12 @@ async function measure(label, external) {
 
 export async function sizes() {
   const react = [/^react($|\/)/, /^react-dom($|\/)/]
-  return [await measure('tabauth', [...react, 'oauth4webapi']), await measure('tabauth + oauth4webapi', react)]
+  return [
+    await measure('tabauth', [...react, 'oauth4webapi']),
+    await measure('tabauth + oauth4webapi', react),
+    // The query entry with the parts of the core it uses: what it adds to an app that has tabauth is less.
+    await measure('tabauth/query', [...react, /^@tanstack\//, 'oauth4webapi'], 'src/query/index.ts'),
+  ]
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
