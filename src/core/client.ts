@@ -49,6 +49,7 @@ export function createAuthClient(config: AuthConfig): AuthClient {
     lockTimeoutMs: config.lockTimeoutMs ?? 20_000,
     oauth,
     skewMs: (config.expirySkewSeconds ?? 30) * 1000,
+    retry: config.retry ?? {},
     now: () => clock.now(),
   }
   const origin = () => new URL(navigation.currentUrl()).origin
@@ -83,7 +84,7 @@ export function createAuthClient(config: AuthConfig): AuthClient {
   let started: Promise<void> | undefined
   let refreshing: Promise<string> | undefined
   let syncing: Promise<void> | undefined
-  const retryer = new Retryer(clock, config.retry ?? {})
+  const retryer = new Retryer(clock, ctx.retry)
   const timer = new Timer(clock)
   const cleanups: Array<() => void> = []
   const listeners = new Set<() => void>()
@@ -146,10 +147,30 @@ export function createAuthClient(config: AuthConfig): AuthClient {
       tokens: keepsSession ? record.session?.tokens : undefined,
       retryAt: retryer.retryAt,
       online: lifecycle.isOnline(),
+      visible: lifecycle.isVisible(),
       skewMs: ctx.skewMs,
       now: clock.now(),
     })
-    timer.set(at, refreshIfVisible)
+    timer.set(at, onTimer)
+  }
+
+  function onTimer() {
+    if (!record.session) return
+    if (lifecycle.isVisible()) getAccessToken().catch(() => {})
+    else void checkExpired()
+  }
+
+  /** A hidden tab at expiry: adopt what another tab wrote, or show the outage another tab met. */
+  async function checkExpired() {
+    const latest = await readRecord(ctx).catch(() => record)
+    if (latest.generation > record.generation) return sync()
+    const session = record.session
+    if (latest.retry && session && !unexpired(session.tokens) && state.status === 'signedIn') {
+      const retry = latest.retry
+      retryer.follow(retry, new AuthError(retry.error.code, retry.error.message, { status: retry.error.status }))
+      setState({ status: 'error', error: retryer.lastFailure! })
+    }
+    schedule() // the next look: at expiry, or when the shared schedule allows a try
   }
 
   function refreshIfVisible() {
@@ -221,6 +242,7 @@ export function createAuthClient(config: AuthConfig): AuthClient {
       // Re-arm the retry: browser timers may fire a millisecond before `retryAt` by Date.now().
       schedule()
       if (unexpired(session.tokens, options.rejected)) return session.tokens.accessToken
+      if (state.status === 'signedIn' && !unexpired(session.tokens)) setState({ status: 'error', error: retryer.lastFailure! }) // expired during the backoff
       throw retryer.lastFailure
     }
     refreshing ??= refreshWithRetry(options.rejected).finally(() => (refreshing = undefined))
@@ -257,17 +279,20 @@ export function createAuthClient(config: AuthConfig): AuthClient {
         return session && unexpired(session.tokens, rejected) ? session.tokens.accessToken : undefined
       },
       isOnline: () => lifecycle.isOnline(),
-      onFailure: (error, retryInMs) => {
-        emit({ type: 'refreshFailed', error, retryInMs })
-        schedule() // the next try, at retryAt
-      },
-      onGiveUp: (error) => setState({ status: 'error', error }), // the session is kept; a later success restores it
+      // The token is past its expiry and the refresh failing: no tab shows signedIn as if all were well. The session is kept.
+      onUnusable: (error) => setState({ status: 'error', error }),
+      onScheduled: schedule,
     })
   }
 
   async function refresh(rejected?: string): Promise<string> {
-    const outcome = await refreshSession(ctx, rejected)
+    const outcome = await refreshSession(ctx, { rejected, wokeAt: retryer.takeWake() })
     const generation = outcome.record.generation
+    if (outcome.kind === 'transient') {
+      retryer.follow(outcome.record.retry, outcome.error)
+      if (outcome.sent) emit({ type: 'refreshFailed', error: outcome.error, retryInMs: outcome.record.retry.notBefore - clock.now() })
+      throw outcome.error
+    }
     if (outcome.kind === 'invalidGrant') {
       // Every tab reports a dead session as LOGIN_REQUIRED; this tab also knows the server's answer and its likely reason.
       const loginRequired = new LoginRequiredError(outcome.error.message, { cause: outcome.error, error: outcome.error.error, reasons: outcome.error.reasons })
