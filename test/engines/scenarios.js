@@ -124,7 +124,7 @@ async function sameToken(tabs, other) {
 /** When the last tab's access token expires (per the expiry each client holds). */
 const expiry = async (tabs) => Math.max(...(await Promise.all(tabs.map(snapshot))).map((s) => s.expiresAt ?? 0))
 
-/** Sleeps until every tab's access token has expired. At expiry every tab that renders the token asks for a new one. */
+/** Sleeps until every tab's access token has expired. */
 async function untilExpired(tabs) {
   await sleep(Math.max(0, (await expiry(tabs)) + 50 - Date.now()))
 }
@@ -161,7 +161,7 @@ async function storm(ctx) {
   const tabs = await signedInTabs(ctx, 5, { ttl: 3, ttlAfter: 3 })
   const before = (await snapshot(tabs[0])).accessToken
   await ctx.provider.reset()
-  // The refresh request (made by whichever tab asks first, at expiry) is held at the provider
+  // The refresh request (made by whichever tab asks first) is held at the provider
   // until all 15 calls have started: they overlap by construction, whatever the engine's timers
   // do, and the rig checks that they did.
   await ctx.provider.settings({ tokenFailure: { hang: true, times: 1 } })
@@ -239,8 +239,9 @@ async function signOut(ctx) {
 async function relay(ctx, rounds = 6) {
   // 2 s tokens: a round has 1.5 s before the token is stale, 2 s before every tab asks by itself.
   const tabs = await signedInTabs(ctx, 4, { ttl: 2, ttlAfter: 2 })
-  // Start the rounds on a token just made (at expiry, by whichever tab asks first).
+  // Start the rounds on a token just made.
   await untilExpired(tabs)
+  await startCalls(tabs, 1)
   let token = await sameToken(tabs, (await snapshot(tabs[0])).accessToken)
   await ctx.provider.reset()
   let last = -1
