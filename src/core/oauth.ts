@@ -156,6 +156,7 @@ export class OAuth {
         idToken: result.id_token,
         // Counted from when the request was sent, so a slow answer can't make a token look fresher than it is.
         expiresAt: typeof result.expires_in === 'number' ? sentAt + result.expires_in * 1000 : undefined,
+        refreshExpiresAt: typeof result.refresh_token_expires_in === 'number' ? sentAt + result.refresh_token_expires_in * 1000 : undefined,
         issuedAt: sentAt,
         scope: result.scope,
       },

@@ -9,7 +9,7 @@
  */
 import type { Lock } from './adapters'
 import { AuthError } from './errors'
-import { explainInvalidGrant } from './explain'
+import { explainInvalidGrant, HINTS } from './explain'
 import type { OAuth } from './oauth'
 import { emptyRecord, parseRecord, type SessionRecord, type SessionStore, type TokenSet } from './store'
 
@@ -41,6 +41,10 @@ export function refreshAt(tokens: TokenSet, skewMs: number): number {
   return tokens.expiresAt - Math.min(skewMs, (tokens.expiresAt - tokens.issuedAt) / 4)
 }
 
+function pastLifetime(tokens: TokenSet, now: number): boolean {
+  return tokens.refreshExpiresAt !== undefined && now >= tokens.refreshExpiresAt
+}
+
 export function isFresh(tokens: TokenSet, skewMs: number, now: number): boolean {
   return now < refreshAt(tokens, skewMs)
 }
@@ -59,12 +63,22 @@ export async function refreshSession(ctx: SessionContext, rejected?: string): Pr
       const error = new AuthError('LOGIN_REQUIRED', 'The access token expired and there is no refresh token (request the offline_access scope, or enable refresh tokens for this client at the server).')
       return { kind: 'invalidGrant', record: await endSession(ctx, record, 'reloginRequired'), error }
     }
+    if (pastLifetime(session.tokens, ctx.now())) {
+      // The server told us when this refresh token dies: don't send a request we know it rejects.
+      const error = new AuthError('LOGIN_REQUIRED', `The refresh token reached its fixed lifetime: ${HINTS.refresh_token_lifetime_exceeded}.`, { reasons: ['refresh_token_lifetime_exceeded'] })
+      return { kind: 'invalidGrant', record: await endSession(ctx, record, 'reloginRequired'), error }
+    }
     try {
       const { tokens, claims } = await ctx.oauth.refresh(session.tokens.refreshToken)
       const next = nextRecord(record, {
         session: {
           // A server that does not rotate omits refresh_token (and often id_token): keep ours.
-          tokens: { ...tokens, refreshToken: tokens.refreshToken ?? session.tokens.refreshToken, idToken: tokens.idToken ?? session.tokens.idToken },
+          tokens: {
+            ...tokens,
+            refreshToken: tokens.refreshToken ?? session.tokens.refreshToken,
+            refreshExpiresAt: tokens.refreshExpiresAt ?? (tokens.refreshToken ? undefined : session.tokens.refreshExpiresAt),
+            idToken: tokens.idToken ?? session.tokens.idToken,
+          },
           user: claims ?? session.user,
         },
       })
@@ -76,7 +90,7 @@ export async function refreshSession(ctx: SessionContext, rejected?: string): Pr
         const latest = await readRecord(ctx)
         if (latest.generation > record.generation && latest.session) return { kind: 'adopted', record: latest }
         // The grant is dead: clear it so that no tab ever sends this refresh token again.
-        const explained = explainInvalidGrant(error, { grant: 'refresh_token', crossTabLock: ctx.lock.crossTab })
+        const explained = explainInvalidGrant(error, { grant: 'refresh_token', crossTabLock: ctx.lock.crossTab, lifetimeExceeded: pastLifetime(session.tokens, ctx.now()) })
         return { kind: 'invalidGrant', record: await endSession(ctx, record, 'reloginRequired'), error: explained }
       }
       throw error // transient or configuration: the session stays as it is

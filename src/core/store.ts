@@ -15,6 +15,8 @@ export interface TokenSet {
   idToken?: string
   /** Milliseconds since the epoch; undefined when the server gave no `expires_in`. */
   expiresAt?: number
+  /** When the refresh token dies whatever happens (`refresh_token_expires_in`, e.g. Entra ID for SPAs), in ms. */
+  refreshExpiresAt?: number
   /** When the token request was sent (ms): `expiresAt` counts from it, never from the answer. */
   issuedAt: number
   scope?: string
@@ -73,6 +75,7 @@ export function parseRecord(raw: unknown): SessionRecord | undefined {
     optional(tokens.refreshToken, 'string') &&
     optional(tokens.idToken, 'string') &&
     optional(tokens.expiresAt, 'number') &&
+    optional(tokens.refreshExpiresAt, 'number') &&
     optional(tokens.scope, 'string') &&
     typeof user.sub === 'string'
   return ok ? (raw as unknown as SessionRecord) : undefined
