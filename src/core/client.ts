@@ -30,11 +30,13 @@ export function createAuthClient(config: AuthConfig): AuthClient {
   const breaker = new ReloginBreaker(tabStorage, `tabauth:relogin:${key}`, reloginWindowMs)
   const retry = config.retry ?? {}
   const debug = config.debug ?? isDevelopment()
+  const scope = config.scope ?? 'openid profile offline_access'
   const oauth = new OAuth({
     issuer,
     clientId: config.clientId,
     fetch: fetchImpl,
     metadata: config.metadata,
+    algorithm: scope.split(' ').includes('openid') ? 'oidc' : 'oauth2',
     timeoutMs: config.requestTimeoutMs ?? 10_000,
     now: () => clock.now(),
   })
@@ -343,7 +345,7 @@ export function createAuthClient(config: AuthConfig): AuthClient {
       const url = await oauth.authorizationUrl({
         ...secrets,
         redirectUri: redirectUri(),
-        scope: config.scope ?? 'openid profile offline_access',
+        scope,
         params: { ...config.authorizationParams, ...options.authorizationParams },
       })
       transactions.save({ ...secrets, redirectUri: redirectUri(), returnTo, createdAt: clock.now() }, clock.now())

@@ -3,6 +3,7 @@
  * everything it throws leaves here as an `AuthError` with a stable code.
  */
 import * as oauth from 'oauth4webapi'
+import { discoveryFetch } from './discovery'
 import { AuthError } from './errors'
 import type { TokenSet, User } from './store'
 import { isLoopback } from './url'
@@ -13,8 +14,13 @@ export interface OAuthOptions {
   issuer: URL
   clientId: string
   fetch: typeof fetch
-  /** Static metadata: skips discovery when it names the issuer and the endpoints. */
-  metadata?: ServerMetadata
+  /**
+   * Static metadata. With `issuer` and `authorization_endpoint` and `token_endpoint` it skips discovery;
+   * otherwise its fields are merged over the discovered ones (e.g. a revocation endpoint metadata omits).
+   */
+  metadata?: Partial<ServerMetadata>
+  /** 'oidc': /.well-known/openid-configuration; 'oauth2': RFC 8414 /.well-known/oauth-authorization-server. */
+  algorithm: 'oidc' | 'oauth2'
   /** Bound on every request to the server. */
   timeoutMs: number
   now: () => number
@@ -36,7 +42,8 @@ export class OAuth {
 
   constructor(private readonly options: OAuthOptions) {
     this.client = { client_id: options.clientId }
-    if (options.metadata) this.metadata = Promise.resolve(options.metadata)
+    const { metadata } = options
+    if (metadata?.issuer && metadata.authorization_endpoint && metadata.token_endpoint) this.metadata = Promise.resolve(metadata as ServerMetadata)
   }
 
   /** @see https://openid.net/specs/openid-connect-discovery-1_0.html — fetched once, retried after a failure. */
@@ -44,12 +51,13 @@ export class OAuth {
     this.metadata ??= (async () => {
       const { issuer } = this.options
       try {
-        const response = await oauth.discoveryRequest(issuer, { algorithm: 'oidc', ...this.requestOptions() })
+        const options = { ...this.requestOptions(), [oauth.customFetch]: discoveryFetch(this.options.fetch, issuer) }
+        const response = await oauth.discoveryRequest(issuer, { algorithm: this.options.algorithm, ...options })
         assertNotTransient(response, 'discovery')
-        return await oauth.processDiscoveryResponse(issuer, response)
+        return { ...(await oauth.processDiscoveryResponse(issuer, response)), ...this.options.metadata }
       } catch (cause) {
         this.metadata = undefined
-        throw discoveryError(issuer, cause)
+        throw discoveryError(issuer, this.options.algorithm, cause)
       }
     })()
     return this.metadata
@@ -216,10 +224,23 @@ function tokenError(cause: unknown): AuthError {
   return new AuthError('INVALID_RESPONSE', `The token response is invalid: ${(cause as Error)?.message ?? cause}`, { cause })
 }
 
+/** @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1 — the errors only a configuration change can fix. */
+const SIGN_IN_CONFIG_HINTS: Record<string, string> = {
+  invalid_scope: 'A requested scope is unknown to the server or not allowed for this client: remove it from `scope` (the default asks for profile and offline_access) or enable it at the server',
+  unauthorized_client: 'This client may not use the authorization code flow: enable it for this client_id at the server',
+  unsupported_response_type: 'The server does not allow response_type=code for this client: enable the authorization code flow',
+  invalid_request: "The server rejected the request's parameters: check that redirectUri is registered for this client and that PKCE (S256) is allowed",
+  invalid_client: 'The server does not know this clientId',
+}
+
 function callbackError(as: ServerMetadata, expectedState: string, cause: unknown): AuthError {
   if (cause instanceof oauth.AuthorizationResponseError) {
     const options = { error: cause.error, errorDescription: cause.error_description, cause }
-    return new AuthError('AUTHORIZATION_ERROR', `The authorization server answered ${cause.error}${cause.error_description ? `: ${cause.error_description}` : ''}.`, options)
+    const answered = `The authorization server answered ${cause.error}${cause.error_description ? `: ${cause.error_description}` : ''}`
+    const fix = SIGN_IN_CONFIG_HINTS[cause.error]
+    // A misconfigured client is the developer's to fix, not a user who said no.
+    if (fix) return new AuthError('CONFIG', `${answered}. ${fix}.`, options)
+    return new AuthError('AUTHORIZATION_ERROR', `${answered}.`, options)
   }
   const expected = (cause as { cause?: { expected?: unknown } })?.cause?.expected
   if (cause instanceof oauth.OperationProcessingError && expected === as.issuer) {
@@ -231,14 +252,15 @@ function callbackError(as: ServerMetadata, expectedState: string, cause: unknown
   return new AuthError('INVALID_RESPONSE', `The authorization response is invalid: ${(cause as Error)?.message ?? cause}`, { cause })
 }
 
-function discoveryError(issuer: URL, cause: unknown): AuthError {
+function discoveryError(issuer: URL, algorithm: 'oidc' | 'oauth2', cause: unknown): AuthError {
+  if (cause instanceof AuthError && cause.code === 'DISCOVERY_FAILED') return cause
   const transport = transportError(cause)
-  const where = `${issuer.href.replace(/\/$/, '')}/.well-known/openid-configuration`
+  const where = algorithm === 'oidc' ? `${issuer.href.replace(/\/$/, '')}/.well-known/openid-configuration` : `${issuer.origin}/.well-known/oauth-authorization-server${issuer.pathname.replace(/\/$/, '')}`
   // Unreachable or overloaded is transient (NETWORK, TIMEOUT, SERVER_ERROR): retried, never a reason to drop a session.
   if (transport) return new AuthError(transport.code, `Could not load ${where}: ${transport.message}`, { cause, status: transport.status, retryAfterMs: transport.retryAfterMs })
-  const attribute = (cause as { cause?: { attribute?: unknown } })?.cause?.attribute
-  if (attribute === 'issuer') {
-    return new AuthError('DISCOVERY_FAILED', `${where} names another issuer than "${issuer.href}": set issuer to exactly the metadata's "issuer" value.`, { cause })
+  const detail = (cause as { cause?: { attribute?: unknown; body?: { issuer?: unknown } } })?.cause
+  if (detail?.attribute === 'issuer') {
+    return new AuthError('DISCOVERY_FAILED', `${where} names the issuer "${String(detail.body?.issuer)}", not "${issuer.href}": set issuer to exactly the metadata's "issuer" value (RFC 8414 section 3.3).`, { cause })
   }
-  return new AuthError('DISCOVERY_FAILED', `${where} is not valid OpenID Provider metadata: ${(cause as Error)?.message ?? cause}`, { cause })
+  return new AuthError('DISCOVERY_FAILED', `${where} is not valid server metadata: ${(cause as Error)?.message ?? cause}`, { cause })
 }

@@ -8,7 +8,10 @@ export interface AuthConfig {
   /** The authorization server's issuer identifier, e.g. `https://id.example.com`. */
   issuer: string
   clientId: string
-  /** Default `openid profile offline_access` (offline_access asks for a refresh token). */
+  /**
+   * Default `openid profile offline_access` (offline_access asks for a refresh token). Without `openid` it is
+   * plain OAuth 2.0: RFC 8414 metadata, no ID token, and no `user` unless `userinfo` is set.
+   */
   scope?: string
   /** Default `${location.origin}/callback`. */
   redirectUri?: string
@@ -16,8 +19,11 @@ export interface AuthConfig {
   postLogoutRedirectUri?: string
   /** Extra authorization request parameters, e.g. `{ audience, resource, prompt }`. */
   authorizationParams?: Record<string, string>
-  /** Static server metadata (must include `issuer`): skips discovery. */
-  metadata?: ServerMetadata
+  /**
+   * Static server metadata. With `issuer`, `authorization_endpoint` and `token_endpoint` it replaces discovery;
+   * otherwise it is merged over the discovered metadata, e.g. `{ revocation_endpoint }` that the server does not advertise.
+   */
+  metadata?: Partial<ServerMetadata>
   /** A token counts as stale this long before it expires (capped at a quarter of its lifetime). Default 30. */
   expirySkewSeconds?: number
   /** Bound on each request to the server. Default 10 000 ms. */
