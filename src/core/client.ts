@@ -8,7 +8,8 @@ import { ReloginBreaker } from './relogin'
 import { backoffMs } from './retry'
 import { defaultStore, emptyRecord, parseRecord, type SessionRecord, type TokenSet } from './store'
 import { TransactionStore, type Transaction } from './transaction'
-import type { AuthClient, AuthConfig, AuthEvent, AuthState, LoginOptions, LogoutOptions } from './types'
+import { logoutAtServer } from './logout'
+import type { AuthClient, AuthConfig, AuthEvent, AuthState, LoginOptions, LogoutOptions, LogoutResult } from './types'
 import { isCallback, parseIssuer, safeReturnTo } from './url'
 
 const LOADING: AuthState = { status: 'loading' }
@@ -357,25 +358,22 @@ export function createAuthClient(config: AuthConfig): AuthClient {
     }
   }
 
-  async function logout(options: LogoutOptions = {}) {
+  async function logout(options: LogoutOptions = {}): Promise<LogoutResult> {
     await start()
     const { previous, record: next } = await writeSession(ctx, () => ({ session: null, ended: 'signedOut' }))
     apply(next)
     broadcast()
     emit({ type: 'signedOut', generation: next.generation })
-    const tokens = previous.session?.tokens
-    try {
-      // Revoking the refresh token ends the grant at the server, access tokens included (RFC 7009).
-      if (tokens) await oauth.revoke(tokens.refreshToken ?? tokens.accessToken, tokens.refreshToken ? 'refresh_token' : 'access_token')
-      if (options.localOnly) return
-      const endSession = await oauth.endSessionUrl(tokens?.idToken, config.postLogoutRedirectUri ?? `${origin()}/`)
-      if (endSession) {
-        setState({ status: 'redirecting' })
-        navigation.assign(endSession)
-      }
-    } catch {
-      // The local session is gone either way; an unreachable server cannot keep the user signed in.
+    // The local session is gone either way; what the server did is reported, never a reason to stay signed in.
+    const postLogoutRedirectUri = config.postLogoutRedirectUri ?? `${origin()}/`
+    const { result, endSessionUrl } = await logoutAtServer(oauth, previous.session?.tokens, { localOnly: options.localOnly, postLogoutRedirectUri })
+    if (result.error) warn(result.error)
+    emit({ type: 'logout', result })
+    if (endSessionUrl) {
+      setState({ status: 'redirecting' })
+      navigation.assign(endSessionUrl)
     }
+    return result
   }
 
   async function authFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {

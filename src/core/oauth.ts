@@ -114,16 +114,17 @@ export class OAuth {
     })
   }
 
-  /** @see https://www.rfc-editor.org/rfc/rfc7009 — best effort: a failure here must not keep the user signed in. */
-  async revoke(token: string, hint: 'refresh_token' | 'access_token'): Promise<boolean> {
+  /** @see https://www.rfc-editor.org/rfc/rfc7009 — 'no_endpoint' when neither metadata nor configuration names one; throws on failure. */
+  async revoke(token: string, hint: 'refresh_token' | 'access_token'): Promise<'revoked' | 'no_endpoint'> {
     const as = await this.discover()
-    if (!as.revocation_endpoint) return false
+    if (!as.revocation_endpoint) return 'no_endpoint'
     try {
       const response = await oauth.revocationRequest(as, this.client, this.clientAuth, token, { ...this.requestOptions(), additionalParameters: { token_type_hint: hint } })
+      assertNotTransient(response, 'revocation')
       await oauth.processRevocationResponse(response)
-      return true
-    } catch {
-      return false
+      return 'revoked'
+    } catch (cause) {
+      throw tokenError(cause)
     }
   }
 
@@ -174,7 +175,7 @@ export class OAuth {
 }
 
 /** 5xx and 429 are the server's trouble, not the grant's: keep them apart from OAuth errors. */
-function assertNotTransient(response: Response, endpoint: 'token' | 'discovery') {
+function assertNotTransient(response: Response, endpoint: 'token' | 'discovery' | 'revocation') {
   if (response.status >= 500 || response.status === 429) {
     const retryAfter = Number(response.headers.get('retry-after'))
     throw new AuthError('SERVER_ERROR', `The ${endpoint} endpoint answered HTTP ${response.status}.`, {

@@ -77,6 +77,8 @@ export type AuthEvent =
   | { type: 'reloginRequired'; generation: number; error: AuthError }
   /** A refresh failed for a transient reason; the next try is in `retryInMs`. */
   | { type: 'refreshFailed'; error: AuthError; retryInMs: number }
+  /** What `logout()` did at the server (also its result). */
+  | { type: 'logout'; result: LogoutResult }
   /** A malformed message on the channel: ignored, reported for debugging. */
   | { type: 'channelMessageIgnored'; message: unknown }
 
@@ -92,13 +94,28 @@ export interface LogoutOptions {
   localOnly?: boolean
 }
 
+/**
+ * What sign-out did at the server. The session is gone from every tab in every case.
+ * - `revocation`: 'revoked' (the server accepted the revocation of the refresh token, or of the access
+ *   token when there was none); 'no_session'; 'no_endpoint' (neither metadata nor `metadata` config names a
+ *   revocation_endpoint: the tokens stay valid at the server until they expire); 'failed' (see `error`).
+ * - `endSession`: 'redirecting' (the browser goes to the end_session_endpoint); 'local_only' (asked for);
+ *   'no_endpoint' (the server's login session stays: the next sign-in may not ask for credentials); 'failed'.
+ */
+export interface LogoutResult {
+  revocation: 'revoked' | 'no_session' | 'no_endpoint' | 'failed'
+  endSession: 'redirecting' | 'local_only' | 'no_endpoint' | 'failed'
+  error?: AuthError
+}
+
 export interface AuthClient {
   subscribe(listener: () => void): () => void
   getSnapshot(): AuthState
   /** Reads the session (or finishes a sign-in callback). Idempotent; the provider calls it on mount. */
   start(): Promise<void>
   login(options?: LoginOptions): Promise<void>
-  logout(options?: LogoutOptions): Promise<void>
+  /** Ends the session in every tab, then at the server as far as it can; resolves to what it did there. */
+  logout(options?: LogoutOptions): Promise<LogoutResult>
   /** A fresh access token: no I/O when the current one is fresh, else one refresh shared by every caller in every tab. */
   getAccessToken(): Promise<string>
   /**

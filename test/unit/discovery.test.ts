@@ -65,6 +65,6 @@ describe('discovery', () => {
     const tab = await signIn(env, env.open(), { metadata: { revocation_endpoint: `${ISSUER}/revoke` } })
     const result = await tab.client.logout({ localOnly: true })
     expect(env.server.requests.revocation).toBe(1)
-    expect(result).toMatchObject({ revoked: true })
+    expect(result).toMatchObject({ revocation: 'revoked', endSession: 'local_only' })
   })
 })
