@@ -193,8 +193,8 @@ export function createAuthClient(config: AuthConfig): AuthClient {
     navigation.replace(new URL(tx.returnTo, origin()).href)
     try {
       const { tokens, claims } = await oauth.exchangeCode(callback, tx)
-      if (!claims) throw new AuthError('INVALID_RESPONSE', 'The token response has no ID token.')
-      const { record: next } = await writeSession(ctx, () => ({ session: { tokens, user: claims } }))
+      const user = claims ?? (config.userinfo ? await oauth.userinfo(tokens.accessToken) : undefined)
+      const { record: next } = await writeSession(ctx, () => ({ session: { tokens, user } }))
       apply(next)
       broadcast()
       emit({ type: 'signedIn', generation: next.generation })

@@ -79,7 +79,7 @@ export class OAuth {
     params.set('redirect_uri', request.redirectUri)
     params.set('scope', request.scope)
     params.set('state', request.state)
-    params.set('nonce', request.nonce)
+    if (this.oidc) params.set('nonce', request.nonce)
     params.set('code_challenge', await oauth.calculatePKCECodeChallenge(request.codeVerifier))
     params.set('code_challenge_method', 'S256')
     return url.href
@@ -100,7 +100,8 @@ export class OAuth {
     return this.tokenRequest(async (options) => {
       const response = await oauth.authorizationCodeGrantRequest(as, this.client, this.clientAuth, params, expected.redirectUri, expected.codeVerifier, options)
       assertNotTransient(response, 'token')
-      return oauth.processAuthorizationCodeResponse(as, this.client, response, { expectedNonce: expected.nonce, requireIdToken: true })
+      // Plain OAuth 2.0 (no openid scope): no ID token to require, no nonce to check.
+      return oauth.processAuthorizationCodeResponse(as, this.client, response, this.oidc ? { expectedNonce: expected.nonce, requireIdToken: true } : {})
     })
   }
 
@@ -139,6 +140,23 @@ export class OAuth {
     return url.href
   }
 
+  /** @see https://openid.net/specs/openid-connect-core-1_0.html#UserInfo — the user for a token response without an ID token. */
+  async userinfo(accessToken: string): Promise<User> {
+    const as = await this.discover()
+    if (!as.userinfo_endpoint) throw new AuthError('CONFIG', 'userinfo is set, but the server names no userinfo_endpoint (set it in `metadata`).')
+    try {
+      const response = await oauth.userInfoRequest(as, this.client, accessToken, this.requestOptions())
+      assertNotTransient(response, 'userinfo')
+      return (await oauth.processUserInfoResponse(as, this.client, oauth.skipSubjectCheck, response)) as User
+    } catch (cause) {
+      throw transportError(cause) ?? new AuthError('INVALID_RESPONSE', `The userinfo response is invalid: ${(cause as Error)?.message ?? cause}`, { cause })
+    }
+  }
+
+  private get oidc() {
+    return this.options.algorithm === 'oidc'
+  }
+
   private requestOptions() {
     return {
       [oauth.customFetch]: this.options.fetch,
@@ -175,7 +193,7 @@ export class OAuth {
 }
 
 /** 5xx and 429 are the server's trouble, not the grant's: keep them apart from OAuth errors. */
-function assertNotTransient(response: Response, endpoint: 'token' | 'discovery' | 'revocation') {
+function assertNotTransient(response: Response, endpoint: 'token' | 'discovery' | 'revocation' | 'userinfo') {
   if (response.status >= 500 || response.status === 429) {
     const retryAfter = Number(response.headers.get('retry-after'))
     throw new AuthError('SERVER_ERROR', `The ${endpoint} endpoint answered HTTP ${response.status}.`, {

@@ -32,7 +32,8 @@ export interface User {
 
 export interface Session {
   tokens: TokenSet
-  user: User
+  /** From the ID token (or userinfo); absent with plain OAuth 2.0. */
+  user?: User
 }
 
 /**
@@ -66,7 +67,7 @@ export function parseRecord(raw: unknown): SessionRecord | undefined {
   if (!optional(raw.reloginClaimedAt, 'number')) return undefined
   if (raw.session === null) return raw as unknown as SessionRecord
   const session = raw.session
-  if (!isObject(session) || !isObject(session.tokens) || !isObject(session.user)) return undefined
+  if (!isObject(session) || !isObject(session.tokens) || (session.user !== undefined && !isObject(session.user))) return undefined
   const { tokens, user } = session
   const ok =
     typeof tokens.accessToken === 'string' &&
@@ -77,7 +78,7 @@ export function parseRecord(raw: unknown): SessionRecord | undefined {
     optional(tokens.expiresAt, 'number') &&
     optional(tokens.refreshExpiresAt, 'number') &&
     optional(tokens.scope, 'string') &&
-    typeof user.sub === 'string'
+    (user === undefined || typeof user.sub === 'string')
   return ok ? (raw as unknown as SessionRecord) : undefined
 }
 

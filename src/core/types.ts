@@ -15,6 +15,8 @@ export interface AuthConfig {
   scope?: string
   /** Default `${location.origin}/callback`. */
   redirectUri?: string
+  /** Read the user from the userinfo endpoint when the token response has no ID token (plain OAuth 2.0). Default false. */
+  userinfo?: boolean
   /** Where the server sends the user after logout. Default `${location.origin}/`. */
   postLogoutRedirectUri?: string
   /** Extra authorization request parameters, e.g. `{ audience, resource, prompt }`. */
@@ -68,7 +70,7 @@ export type AuthState =
   | { status: 'loading' }
   | { status: 'signedOut'; error?: AuthError }
   | { status: 'redirecting' }
-  | { status: 'signedIn'; user: User; accessToken: string; expiresAt?: number; generation: number }
+  | { status: 'signedIn'; user?: User; accessToken: string; expiresAt?: number; generation: number }
   | { status: 'reloginRequired'; user?: User; error: AuthError }
   | { status: 'error'; error: AuthError }
 
