@@ -4,6 +4,9 @@
 //                            [--refresh-token-ttl S] [--interactive]
 //   env: PROVIDER_PORT, APP_ORIGINS (comma-separated), ACCESS_TOKEN_TTL, REFRESH_TOKEN_TTL, INTERACTIVE=1
 //
+// Server profiles (scripts/lib/profiles.js): startProvider({ profile: { rotate: false, ... } }) behaves like
+// another kind of server; without `profile` nothing changes.
+//
 // In-process: `const op = await startProvider({ port: 0 })` -> { issuer, port, close(), counts(),
 // reset(), settings(patch?), revoke(sub), provider }.
 //
@@ -28,6 +31,7 @@ import { pathToFileURL } from 'node:url';
 import Provider from 'oidc-provider';
 
 import { createStore } from './lib/memory-adapter.js';
+import { profileMiddleware } from './lib/profiles.js';
 
 export const CLIENT_ID = 'tabauth-example';
 
@@ -120,7 +124,7 @@ export async function startProvider(options = {}) {
     }),
     // Refresh tokens for every authorization of this client, not only with offline_access.
     issueRefreshToken: async (ctx, client) => client.grantTypeAllowed('refresh_token'),
-    rotateRefreshToken: () => true,
+    rotateRefreshToken: () => opts.profile?.rotate !== false,
     clientBasedCORS: (ctx, origin) => appOrigins.includes(origin),
     ttl: {
       AccessToken: () => settingsState.accessTokenTtl,
@@ -176,6 +180,8 @@ export async function startProvider(options = {}) {
   provider.use(countRequests);
   provider.use(tokenEndpointStats);
   provider.use(tokenFailureInjection);
+  // ---- server profile (options.profile): other servers' behaviour, see scripts/lib/profiles.js ----
+  if (opts.profile) provider.use(profileMiddleware(opts.profile, { provider, store, issuer, appOrigins }));
   provider.use(autoInteraction);
 
   server.on('request', provider.callback());

@@ -95,7 +95,7 @@ export function createAuthClient(config: AuthConfig): AuthClient {
       setState({ status: 'signedIn', user: session.user, accessToken: session.tokens.accessToken, expiresAt: session.tokens.expiresAt, generation: next.generation })
     } else if (next.ended === 'reloginRequired') {
       const reloginError = state.status === 'reloginRequired' && !error ? state.error : error
-      setState({ status: 'reloginRequired', user: previousUser, error: reloginError ?? new LoginRequiredError('The session ended at the server (the grant was revoked or expired): sign in again.') })
+      setState({ status: 'reloginRequired', user: previousUser, error: reloginError ?? new LoginRequiredError('The session ended at the server (the grant was revoked or expired): sign in again.', { reasons: next.reasons }) })
     } else {
       setState({ status: 'signedOut' })
     }

@@ -8,7 +8,7 @@
  * already) and writes the result under the next generation.
  */
 import type { Lock } from './adapters'
-import { AuthError } from './errors'
+import { AuthError, type InvalidGrantReason } from './errors'
 import { explainInvalidGrant, HINTS } from './explain'
 import type { OAuth } from './oauth'
 import { emptyRecord, parseRecord, type SessionRecord, type SessionStore, type TokenSet } from './store'
@@ -66,7 +66,7 @@ export async function refreshSession(ctx: SessionContext, rejected?: string): Pr
     if (pastLifetime(session.tokens, ctx.now())) {
       // The server told us when this refresh token dies: don't send a request we know it rejects.
       const error = new AuthError('LOGIN_REQUIRED', `The refresh token reached its fixed lifetime: ${HINTS.refresh_token_lifetime_exceeded}.`, { reasons: ['refresh_token_lifetime_exceeded'] })
-      return { kind: 'invalidGrant', record: await endSession(ctx, record, 'reloginRequired'), error }
+      return { kind: 'invalidGrant', record: await endSession(ctx, record, 'reloginRequired', error.reasons), error }
     }
     try {
       const { tokens, claims } = await ctx.oauth.refresh(session.tokens.refreshToken)
@@ -91,7 +91,7 @@ export async function refreshSession(ctx: SessionContext, rejected?: string): Pr
         if (latest.generation > record.generation && latest.session) return { kind: 'adopted', record: latest }
         // The grant is dead: clear it so that no tab ever sends this refresh token again.
         const explained = explainInvalidGrant(error, { grant: 'refresh_token', crossTabLock: ctx.lock.crossTab, lifetimeExceeded: pastLifetime(session.tokens, ctx.now()) })
-        return { kind: 'invalidGrant', record: await endSession(ctx, record, 'reloginRequired'), error: explained }
+        return { kind: 'invalidGrant', record: await endSession(ctx, record, 'reloginRequired', explained.reasons), error: explained }
       }
       throw error // transient or configuration: the session stays as it is
     }
@@ -108,8 +108,9 @@ export async function writeSession(ctx: SessionContext, update: (current: Sessio
   })
 }
 
-async function endSession(ctx: SessionContext, current: SessionRecord, ended: 'signedOut' | 'reloginRequired'): Promise<SessionRecord> {
-  const record = nextRecord(current, { session: null, ended })
+async function endSession(ctx: SessionContext, current: SessionRecord, ended: 'signedOut' | 'reloginRequired', reasons?: InvalidGrantReason[]): Promise<SessionRecord> {
+  // The reasons go with the record, so every tab can show why, not only the one that asked the server.
+  const record = nextRecord(current, { session: null, ended, ...(reasons ? { reasons } : {}) })
   await ctx.store.set(ctx.key, record)
   return record
 }
@@ -119,7 +120,7 @@ async function endSession(ctx: SessionContext, current: SessionRecord, ended: 's
  * is carried over: the loop window spans sessions and refreshes, so a grant that
  * keeps dying can't loop through the tabs.
  */
-function nextRecord(current: SessionRecord, fields: Pick<SessionRecord, 'session' | 'ended'>): SessionRecord {
+function nextRecord(current: SessionRecord, fields: Pick<SessionRecord, 'session' | 'ended' | 'reasons'>): SessionRecord {
   return { v: 1, generation: current.generation + 1, ...fields, reloginClaimedAt: current.reloginClaimedAt }
 }
 

@@ -7,6 +7,7 @@
  * token presented to a rotating server revokes the whole grant. IndexedDB
  * transactions are consistent across tabs.
  */
+import type { InvalidGrantReason } from './errors'
 
 export interface TokenSet {
   accessToken: string
@@ -47,6 +48,8 @@ export interface SessionRecord {
   session: Session | null
   /** Why there is no session: signed out, or the grant died and the user must sign in again. */
   ended?: 'signedOut' | 'reloginRequired'
+  /** For reloginRequired: why the grant died, most likely first (see explain.ts). */
+  reasons?: InvalidGrantReason[]
   /** When a tab took on the automatic re-login redirect for every tab (relogin: 'redirect'). */
   reloginClaimedAt?: number
 }
@@ -65,6 +68,7 @@ export function parseRecord(raw: unknown): SessionRecord | undefined {
   if (!isObject(raw) || raw.v !== 1 || !Number.isSafeInteger(raw.generation) || (raw.generation as number) < 0) return undefined
   if (raw.ended !== undefined && raw.ended !== 'signedOut' && raw.ended !== 'reloginRequired') return undefined
   if (!optional(raw.reloginClaimedAt, 'number')) return undefined
+  if (raw.reasons !== undefined && !(Array.isArray(raw.reasons) && raw.reasons.every((r) => typeof r === 'string'))) return undefined
   if (raw.session === null) return raw as unknown as SessionRecord
   const session = raw.session
   if (!isObject(session) || !isObject(session.tokens) || (session.user !== undefined && !isObject(session.user))) return undefined
