@@ -89,7 +89,7 @@ async function runProfile(name) {
 
 /** What the demo app is told about the server (localStorage `tabauth-demo:server`). */
 function serverConfig(issuer, profile) {
-  return { issuer, ...(profile.oauth2 ? { scope: 'offline_access' } : {}) };
+  return { issuer, ...(profile.oauth2 ? { scope: 'api' } : {}) };
 }
 
 const queue = [...names];

@@ -31,7 +31,7 @@ import { pathToFileURL } from 'node:url';
 import Provider from 'oidc-provider';
 
 import { createStore } from './lib/memory-adapter.js';
-import { profileMiddleware } from './lib/profiles.js';
+import { OAUTH2_RESOURCE, profileMiddleware } from './lib/profiles.js';
 
 export const CLIENT_ID = 'tabauth-example';
 
@@ -146,6 +146,7 @@ export async function startProvider(options = {}) {
       // Only the client a token was issued to may revoke it (others: silently ignored, per RFC 7009).
       revocation: { enabled: true, allowedPolicy: async (ctx, client, token) => token.clientId === client.clientId },
       userinfo: { enabled: true },
+      ...(opts.profile?.oauth2 ? { resourceIndicators: OAUTH2_RESOURCE } : {}),
       dPoP: { enabled: true },
       rpInitiatedLogout: {
         enabled: true,

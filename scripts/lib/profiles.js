@@ -15,6 +15,17 @@
 
 const METADATA = '/.well-known/openid-configuration';
 
+/**
+ * oauth2 profile: oidc-provider grants no OIDC scope without `openid`, so plain OAuth 2.0 clients ask
+ * for a resource server's scope (`api`); this is its `features.resourceIndicators` configuration.
+ */
+export const OAUTH2_RESOURCE = {
+  enabled: true,
+  defaultResource: () => 'urn:tabauth:api',
+  useGrantedResource: () => true,
+  getResourceServerInfo: () => ({ scope: 'api', accessTokenFormat: 'opaque' }),
+};
+
 export const PROFILES = {
   'rotation, reuse revokes the family': {},
   'reuse rejected, no revocation': { reuse: 'reject' },
