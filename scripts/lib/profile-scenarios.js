@@ -101,13 +101,13 @@ async function userinfoStatus(env, token) {
   return response.status;
 }
 
-/** The refresh token the app stored in IndexedDB. */
-function storedRefreshToken(page, key) {
+/** The token set the app stored in IndexedDB. */
+function storedTokens(page, key) {
   return page.evaluate(async (key) => {
     const req = (r) => new Promise((resolve, reject) => { r.onsuccess = () => resolve(r.result); r.onerror = () => reject(r.error); });
     const db = await req(indexedDB.open('tabauth'));
     try {
-      return (await req(db.transaction('sessions').objectStore('sessions').get(key)))?.session?.tokens.refreshToken;
+      return (await req(db.transaction('sessions').objectStore('sessions').get(key)))?.session?.tokens;
     } finally {
       db.close();
     }
@@ -154,6 +154,8 @@ export const SCENARIOS = [
       keep(context);
       await env.op.settings({ accessTokenTtl: 300 });
       const before = (await snapshot(tabs[0])).accessToken;
+      const key = `${env.op.issuer} ${env.clientId}`;
+      const stored = await storedTokens(tabs[0], key);
       await untilExpired(tabs);
       env.op.reset();
       const results = (await tokensAtOnce(tabs, 3)).flat();
@@ -164,6 +166,14 @@ export const SCENARIOS = [
       if (!env.profile.oauth2) same(await userinfoStatus(env, results[0]), 200, 'the new token at userinfo');
       // The profile is real: this server killed the old access token the moment the refresh succeeded.
       if (env.profile.revokePreviousAccess) same(await userinfoStatus(env, before), 401, 'the previous access token at userinfo');
+      const now = await storedTokens(tabs[0], key);
+      same(now.idToken === stored.idToken, env.profile.idTokenOnRefresh === false || Boolean(env.profile.oauth2), 'the ID token from sign-in kept');
+      same(now.refreshToken === stored.refreshToken, env.profile.rotate === false, 'the refresh token kept (no rotation)');
+      if (env.profile.rotate !== false && !env.profile.oauth2) {
+        // Replaying the rotated refresh token (the test does it, never tabauth): rejected; the family dies unless reuse: 'reject'.
+        same(await refreshGrantStatus(env, stored.refreshToken), 400, 'the rotated refresh token replayed');
+        same(await userinfoStatus(env, results[0]), env.profile.reuse === 'reject' ? 200 : 401, 'the newest access token after the replay');
+      }
       return stats(c);
     }),
   },
@@ -223,7 +233,7 @@ export const SCENARIOS = [
         const context = keep(await openContext(env));
         const page = await openApp(context, env);
         await signIn(page);
-        const refreshToken = await storedRefreshToken(page, key);
+        const refreshToken = (await storedTokens(page, key)).refreshToken;
         same(await page.evaluate(() => window.tabauth.logout()), { revocation: 'no_endpoint', endSession: 'no_endpoint' }, 'logout() result');
         same(await refreshGrantStatus(env, refreshToken), 200, 'the old refresh token at the token endpoint (nothing revoked it)');
         env.op.reset();
@@ -233,7 +243,7 @@ export const SCENARIOS = [
       const context = keep(await openContext(env, { ...env.server, metadata }));
       const page = await openApp(context, env);
       await signIn(page);
-      const refreshToken = await storedRefreshToken(page, key);
+      const refreshToken = (await storedTokens(page, key)).refreshToken;
       const visited = [];
       page.on('framenavigated', (frame) => frame === page.mainFrame() && visited.push(frame.url()));
       await page.getByRole('button', { name: 'Sign out', exact: true }).click();
