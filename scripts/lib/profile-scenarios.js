@@ -18,7 +18,7 @@ async function openContext(env, server = env.server) {
 
 async function text(page, testId) {
   try {
-    return (await page.getByTestId(testId).textContent({ timeout: 300 })) ?? undefined;
+    return (await page.getByTestId(testId).textContent({ timeout: 2_000 })) ?? undefined;
   } catch {
     return undefined;
   }
