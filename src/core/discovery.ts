@@ -6,7 +6,7 @@
  */
 import { AuthError } from './errors'
 
-const FIX = 'set the issuer to exactly the "issuer" value of its metadata, or pass the metadata yourself (the `metadata` option)'
+const FIX = 'set issuer to its metadata\'s exact "issuer", or pass the `metadata` option'
 
 export function discoveryFetch(fetchImpl: typeof fetch, issuer: URL): typeof fetch {
   return async (input, init) => {
@@ -22,15 +22,15 @@ export function discoveryFetch(fetchImpl: typeof fetch, issuer: URL): typeof fet
       const landed = response.url || (target ? new URL(target, url).href : '')
       if (!landed || new URL(landed).origin !== issuer.origin) throw redirected(url, landed || target || 'another origin')
     }
-    if (response.status === 404) throw new AuthError('DISCOVERY_FAILED', `${url} answered HTTP 404: the server publishes no metadata there; ${FIX}.`, { status: 404 })
+    if (response.status === 404) throw new AuthError('DISCOVERY_FAILED', `${url} answered HTTP 404; ${FIX}.`, { status: 404 })
     const type = response.headers.get('content-type') ?? ''
     if (response.ok && !/json/i.test(type)) {
-      throw new AuthError('DISCOVERY_FAILED', `${url} answered ${type.split(';')[0] || 'no content type'} instead of JSON metadata (a login page or an app's fallback page?); ${FIX}.`, { status: response.status })
+      throw new AuthError('DISCOVERY_FAILED', `${url} answered ${type.split(';')[0] || 'no content type'} instead of JSON; ${FIX}.`, { status: response.status })
     }
     return response
   }
 }
 
 function redirected(url: string, target: string, cause?: unknown): AuthError {
-  return new AuthError('DISCOVERY_FAILED', `${url} redirects to ${target}, outside the issuer's origin: refused, metadata must come from the issuer itself; ${FIX}.`, { cause })
+  return new AuthError('DISCOVERY_FAILED', `${url} redirects to ${target}, another origin: refused; ${FIX}.`, { cause })
 }

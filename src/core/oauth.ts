@@ -143,7 +143,7 @@ export class OAuth {
   /** @see https://openid.net/specs/openid-connect-core-1_0.html#UserInfo — the user for a token response without an ID token. */
   async userinfo(accessToken: string): Promise<User> {
     const as = await this.discover()
-    if (!as.userinfo_endpoint) throw new AuthError('CONFIG', 'userinfo is set, but the server names no userinfo_endpoint (set it in `metadata`).')
+    if (!as.userinfo_endpoint) throw new AuthError('CONFIG', 'No userinfo_endpoint: set it in `metadata`.')
     try {
       const response = await oauth.userInfoRequest(as, this.client, accessToken, this.requestOptions())
       assertNotTransient(response, 'userinfo')
@@ -245,11 +245,11 @@ function tokenError(cause: unknown): AuthError {
 
 /** @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1 — the errors only a configuration change can fix. */
 const SIGN_IN_CONFIG_HINTS: Record<string, string> = {
-  invalid_scope: 'A requested scope is unknown to the server or not allowed for this client: remove it from `scope` (the default asks for profile and offline_access) or enable it at the server',
-  unauthorized_client: 'This client may not use the authorization code flow: enable it for this client_id at the server',
-  unsupported_response_type: 'The server does not allow response_type=code for this client: enable the authorization code flow',
-  invalid_request: "The server rejected the request's parameters: check that redirectUri is registered for this client and that PKCE (S256) is allowed",
-  invalid_client: 'The server does not know this clientId',
+  invalid_scope: 'remove the scope from `scope` (the default has profile and offline_access) or allow it at the server',
+  unauthorized_client: 'allow the authorization code flow for this client at the server',
+  unsupported_response_type: 'allow response_type=code for this client at the server',
+  invalid_request: 'check that redirectUri is registered and PKCE (S256) allowed for this client',
+  invalid_client: 'check clientId',
 }
 
 function callbackError(as: ServerMetadata, expectedState: string, cause: unknown): AuthError {
@@ -258,7 +258,7 @@ function callbackError(as: ServerMetadata, expectedState: string, cause: unknown
     const answered = `The authorization server answered ${cause.error}${cause.error_description ? `: ${cause.error_description}` : ''}`
     const fix = SIGN_IN_CONFIG_HINTS[cause.error]
     // A misconfigured client is the developer's to fix, not a user who said no.
-    if (fix) return new AuthError('CONFIG', `${answered}. ${fix}.`, options)
+    if (fix) return new AuthError('CONFIG', `${answered}: ${fix}.`, options)
     return new AuthError('AUTHORIZATION_ERROR', `${answered}.`, options)
   }
   const expected = (cause as { cause?: { expected?: unknown } })?.cause?.expected

@@ -135,7 +135,7 @@ describe('callback', () => {
     await page.client.start()
     expect(page.client.getSnapshot()).toMatchObject({ status: 'error', error: { code: 'CONFIG', error } })
     const state = page.client.getSnapshot()
-    expect(state.status === 'error' && state.error.message).toMatch(/: (remove|enable|check)/)
+    expect(state.status === 'error' && state.error.message).toMatch(/: (remove|allow|check) /)
     expect(env.server.requests.authorization_code).toBe(0)
   })
 
