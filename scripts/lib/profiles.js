@@ -12,6 +12,9 @@
 //   oauth2: true                  RFC 8414 metadata at /.well-known/oauth-authorization-server (plain OAuth 2.0 clients)
 //   announceRefreshLifetime: true token responses carry refresh_token_expires_in (as Entra ID does for SPAs)
 //   invalidGrantText: '...'       every invalid_grant answer carries this error_description (a real server's words)
+//
+// PROFILES also names a provider option where the behaviour is oidc-provider's own: refreshTokenTtl (s), an
+// absolute lifetime (a rotated refresh token never outlives its predecessor, see scripts/provider.js).
 
 const METADATA = '/.well-known/openid-configuration';
 
@@ -50,11 +53,13 @@ export function profileMiddleware(profile, { provider, store, issuer, appOrigins
     }
   };
 
+  const touchesTokens = ['reuse', 'revokePreviousAccess', 'idTokenOnRefresh', 'announceRefreshLifetime', 'invalidGrantText'].some((flag) => flag in profile);
+
   return async function profileBehaviour(ctx, next) {
     if (ctx.method === 'GET' && (ctx.path === METADATA || ctx.path === `${METADATA}/` || ctx.path === '/.well-known/oauth-authorization-server')) {
       return metadata(ctx, next);
     }
-    if (ctx.method === 'POST' && ctx.path === '/token') return token(ctx, next);
+    if (ctx.method === 'POST' && ctx.path === '/token' && touchesTokens) return token(ctx, next);
     await next();
     if (profile.iss === false) stripIss(ctx);
   };
