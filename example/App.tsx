@@ -1,6 +1,8 @@
 import { useEffect, useState } from 'react'
 import { LoginButton, LogoutButton, useAuth, useGetToken, useToken, type AuthEvent } from 'tabauth'
 import { client, issuer, relogin, RELOGIN_KEY } from './auth'
+import { DataView } from './DataView'
+import { NoteForm } from './NoteForm'
 
 export function App() {
   const { status, error } = useAuth()
@@ -15,7 +17,9 @@ export function App() {
           <code>{error.code}</code> {error.reason && <code data-testid="reason">{error.reason}</code>} {error.message}
         </p>
       )}
-      {status === 'signedIn' ? <Session /> : status !== 'loading' && status !== 'redirecting' && <LoginButton />}
+      {status === 'signedIn' ? <Session /> : status !== 'loading' && status !== 'redirecting' && <LoginButton popup />}
+      <DataView />
+      <NoteForm />
       <ReloginPolicy />
       <Activity />
     </main>

@@ -10,14 +10,16 @@
 // In-process: `const op = await startProvider({ port: 0 })` -> { issuer, port, close(), counts(),
 // reset(), settings(patch?), revoke(sub), provider }.
 //
+// The protected resource /notes (scripts/lib/notes.js) runs on the same server.
+//
 // Test-control API on the same server (JSON, CORS for the app origins):
 //   GET  /__test/health    -> { ok: true, issuer }
 //   GET  /__test/counts    -> { token: { authorization_code: {success, error}, refresh_token: {...} },
 //                               authorizations, revocations, logouts, userinfo, injected, hanging,
-//                               errors: [{ grant_type, error, detail, at }] }
+//                               notes: { read, saved, rejected }, errors: [{ grant_type, error, detail, at }] }
 //   POST /__test/reset     -> zeroes counts and errors (revokes nothing), returns the counts
-//   GET|POST /__test/settings  { accessTokenTtl?, refreshTokenTtl?, tokenFailure? } -> settings
-//        tokenFailure: null | { status: 400..599, error?, times? } | { hang: true, times? }
+//   GET|POST /__test/settings  { accessTokenTtl?, refreshTokenTtl?, tokenFailure?, coop? } -> settings
+//        tokenFailure: null | { status: 400..599, error?, times?, retryAfter? (s) } | { hang: true, times? }
 //   POST /__test/revoke    { sub = 'alice' } -> { revoked: N }  (every grant of that user)
 //
 // Counting: every POST /token is counted once under token[grant_type] (success = HTTP 200).
@@ -32,6 +34,7 @@ import Provider from 'oidc-provider';
 
 import { createStore } from './lib/memory-adapter.js';
 import { OAUTH2_RESOURCE, profileMiddleware } from './lib/profiles.js';
+import { notesResource } from './lib/notes.js';
 
 export const CLIENT_ID = 'tabauth-example';
 
@@ -43,6 +46,18 @@ export const TEST_USER = Object.freeze({
   email: 'alice@example.com',
   email_verified: true,
 });
+
+// A second user, so that tests can switch users: the automatic login signs in whoever
+// `login_hint` names (alice when it names nobody known).
+export const SECOND_USER = Object.freeze({
+  sub: 'bob',
+  name: 'Bob Example',
+  given_name: 'Bob',
+  family_name: 'Example',
+  email: 'bob@example.com',
+  email_verified: true,
+});
+const USERS = new Map([TEST_USER, SECOND_USER].map((user) => [user.sub, user]));
 
 const DEFAULTS = {
   port: 9000,
@@ -70,6 +85,7 @@ export async function startProvider(options = {}) {
     accessTokenTtl: positiveInt(opts.accessTokenTtl, 'accessTokenTtl'),
     refreshTokenTtl: positiveInt(opts.refreshTokenTtl, 'refreshTokenTtl'),
     tokenFailure: null, // null | { status, error?, times? } | { hang: true, times? }
+    coop: false, // send Cross-Origin-Opener-Policy: same-origin on the sign-in pages (cuts a popup off from its opener)
   };
   let stats = emptyCounts();
   /** token requests currently held by a `hang` failure: Set<{ release() }> */
@@ -119,8 +135,8 @@ export async function startProvider(options = {}) {
     conformIdTokenClaims: false,
     findAccount: async (ctx, sub) => ({
       accountId: sub,
-      // Any login name works in --interactive mode; only 'alice' has the full profile.
-      claims: async () => (sub === TEST_USER.sub ? { ...TEST_USER } : { sub, name: sub }),
+      // Any login name works in --interactive mode; only the known users have a full profile.
+      claims: async () => (USERS.has(sub) ? { ...USERS.get(sub) } : { sub, name: sub }),
     }),
     // Refresh tokens for every authorization of this client, not only with offline_access.
     issueRefreshToken: async (ctx, client) => client.grantTypeAllowed('refresh_token'),
@@ -183,7 +199,9 @@ export async function startProvider(options = {}) {
   provider.use(tokenFailureInjection);
   // ---- server profile (options.profile): other servers' behaviour, see scripts/lib/profiles.js ----
   if (opts.profile) provider.use(profileMiddleware(opts.profile, { provider, store, issuer, appOrigins }));
+  provider.use(crossOriginOpenerPolicy);
   provider.use(autoInteraction);
+  provider.use(notesResource({ provider, appOrigins, count: (outcome) => (stats.notes[outcome] += 1) }));
 
   server.on('request', provider.callback());
   log(`issuer ${issuer} (client_id ${CLIENT_ID}; app origins ${appOrigins.join(', ')})`);
@@ -201,6 +219,7 @@ export async function startProvider(options = {}) {
       const next = { ...settingsState };
       if (patch.accessTokenTtl !== undefined) next.accessTokenTtl = positiveInt(patch.accessTokenTtl, 'accessTokenTtl');
       if (patch.refreshTokenTtl !== undefined) next.refreshTokenTtl = positiveInt(patch.refreshTokenTtl, 'refreshTokenTtl');
+      if (patch.coop !== undefined) next.coop = Boolean(patch.coop);
       if (patch.tokenFailure !== undefined) {
         next.tokenFailure = validateFailure(patch.tokenFailure);
         // Any explicit tokenFailure update releases the requests held by an earlier `hang`.
@@ -330,6 +349,10 @@ export async function startProvider(options = {}) {
       cors();
       ctx.status = failure.status;
       ctx.set('Cache-Control', 'no-store');
+      if (failure.retryAfter) {
+        ctx.set('Retry-After', String(failure.retryAfter));
+        ctx.set('Access-Control-Expose-Headers', 'Retry-After'); // else a cross-origin page cannot read it
+      }
       ctx.body = { error: failure.error ?? 'server_error', error_description: 'injected failure (tabauth test provider)' };
       return;
     }
@@ -364,8 +387,16 @@ export async function startProvider(options = {}) {
     return next();
   }
 
+  /** settings.coop: the sign-in pages send COOP, as many real providers do. */
+  async function crossOriginOpenerPolicy(ctx, next) {
+    await next();
+    if (settingsState.coop && (ctx.path === '/auth' || ctx.path.startsWith('/interaction/'))) {
+      ctx.set('Cross-Origin-Opener-Policy', 'same-origin');
+    }
+  }
+
   /**
-   * Non-interactive login + consent for alice. With `interactive`, only consent is automatic and
+   * Non-interactive login (of the user `login_hint` names, else alice) + consent. With `interactive`, only consent is automatic and
    * login is devInteractions' real form.
    */
   async function autoInteraction(ctx, next) {
@@ -377,7 +408,7 @@ export async function startProvider(options = {}) {
     if (prompt.name === 'login') {
       if (opts.interactive) return next();
       const returnTo = await provider.interactionResult(
-        ctx.req, ctx.res, { login: { accountId: TEST_USER.sub } }, { mergeWithLastSubmission: false },
+        ctx.req, ctx.res, { login: { accountId: USERS.has(params.login_hint) ? params.login_hint : TEST_USER.sub } }, { mergeWithLastSubmission: false },
       );
       ctx.status = 303;
       ctx.redirect(returnTo);
@@ -458,6 +489,7 @@ function emptyCounts() {
     logouts: 0,
     userinfo: 0,
     injected: 0,
+    notes: { read: 0, saved: 0, rejected: 0 },
     errors: [],
   };
 }
@@ -471,7 +503,8 @@ function validateFailure(value) {
   if (!Number.isInteger(status) || status < 400 || status > 599) {
     throw new TypeError('tokenFailure needs { status: 400..599 } or { hang: true }');
   }
-  return { status, ...(value.error ? { error: String(value.error) } : {}), ...(times ? { times } : {}) };
+  const retryAfter = value.retryAfter === undefined || value.retryAfter === null ? undefined : positiveInt(value.retryAfter, 'tokenFailure.retryAfter');
+  return { status, ...(value.error ? { error: String(value.error) } : {}), ...(times ? { times } : {}), ...(retryAfter ? { retryAfter } : {}) };
 }
 
 function positiveInt(value, name) {

@@ -77,6 +77,8 @@ if (!chromium) {
  * described at the top of its own file.
  */
 const suites = [
+  { name: 'size', script: 'scripts/size.js', args: ['--check'] },
+  { name: 'package', script: 'scripts/package-check.js' },
   // The core scenarios against every server profile (scripts/lib/profiles.js), in real Chromium.
   { name: 'profiles', script: 'scripts/profiles.js' },
 ]

@@ -6,7 +6,10 @@
 import { AuthError, type InvalidGrantReason } from './errors'
 import { serverReasons } from './serverText'
 
-export const HINTS: Record<InvalidGrantReason, string> = {
+declare const process: { env: { NODE_ENV?: string } }
+
+/** Development builds only (see scripts/lib/dev-messages.js): production errors keep `reason` and `reasons`, not the prose. */
+export const HINTS: Partial<Record<InvalidGrantReason, string>> = typeof process !== 'undefined' && process.env.NODE_ENV !== 'production' ? {
   code_reused: 'the authorization code was already exchanged: the callback URL was replayed, or another tab, a duplicated tab or a link prefetcher used it first',
   code_expired: "the code was exchanged after the server's code lifetime (often 60 s): the callback was slow or replayed late",
   redirect_uri_mismatch: 'the redirect_uri sent to the token endpoint differs from the one used at authorization',
@@ -16,7 +19,7 @@ export const HINTS: Record<InvalidGrantReason, string> = {
   refresh_token_reused: 'an already rotated refresh token was presented (two tabs refreshed at once without Web Locks), and the server revoked the grant',
   refresh_token_lifetime_exceeded: 'the refresh token reached its fixed lifetime (Entra ID: 24 h for SPAs), which no refresh extends: sign in again',
   session_ended: 'the session at the server ended (signed out there, timed out, password changed): sign in again',
-}
+} : {}
 
 export interface CodeExchangeFacts {
   grant: 'authorization_code'
@@ -72,14 +75,18 @@ function factReasons(facts: CodeExchangeFacts | RefreshFacts): InvalidGrantReaso
 /** The INVALID_GRANT error with its reasons and a one-line hint in the message. */
 export function explainInvalidGrant(error: AuthError, facts: CodeExchangeFacts | RefreshFacts): AuthError {
   const reasons = invalidGrantReasons(facts, error.errorDescription)
-  const hint = reasons.length === 1 ? HINTS[reasons[0]] : `possible causes: ${reasons.map((r) => `${r} (${HINTS[r]})`).join('; ')}`
-  const what = facts.grant === 'authorization_code' ? 'The authorization code was rejected' : 'The refresh token was rejected'
-  const said = error.errorDescription ? `: "${error.errorDescription}"` : ''
-  return new AuthError('INVALID_GRANT', `${what} (invalid_grant${said}): ${hint}.`, {
+  return new AuthError('INVALID_GRANT', describe(facts.grant, reasons, error.errorDescription), {
     error: error.error,
     errorDescription: error.errorDescription,
     status: error.status,
     cause: error,
     reasons,
   })
+}
+
+/** The message: a function call inside the message argument, so production builds drop it with the hints. */
+function describe(grant: CodeExchangeFacts['grant'] | RefreshFacts['grant'], reasons: InvalidGrantReason[], said?: string): string {
+  const hint = reasons.length === 1 ? HINTS[reasons[0]] : `possible causes: ${reasons.map((r) => `${r} (${HINTS[r]})`).join('; ')}`
+  const what = grant === 'authorization_code' ? 'The authorization code was rejected' : 'The refresh token was rejected'
+  return `${what} (invalid_grant${said ? `: "${said}"` : ''}): ${hint}.`
 }

@@ -243,23 +243,25 @@ function tokenError(cause: unknown): AuthError {
   return new AuthError('INVALID_RESPONSE', `The token response is invalid: ${(cause as Error)?.message ?? cause}`, { cause })
 }
 
-/** @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1 — the errors only a configuration change can fix. */
-const SIGN_IN_CONFIG_HINTS: Record<string, string> = {
+declare const process: { env: { NODE_ENV?: string } }
+
+/** @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1 — the errors only a configuration change can fix (hints: development builds only). */
+const SIGN_IN_CONFIG = ['invalid_scope', 'unauthorized_client', 'unsupported_response_type', 'invalid_request', 'invalid_client']
+const SIGN_IN_HINTS: Record<string, string> = typeof process !== 'undefined' && process.env.NODE_ENV !== 'production' ? {
   invalid_scope: 'remove the scope from `scope` (the default has profile and offline_access) or allow it at the server',
   unauthorized_client: 'allow the authorization code flow for this client at the server',
   unsupported_response_type: 'allow response_type=code for this client at the server',
   invalid_request: 'check that redirectUri is registered and PKCE (S256) allowed for this client',
   invalid_client: 'check clientId',
-}
+} : {}
 
 function callbackError(as: ServerMetadata, expectedState: string, cause: unknown): AuthError {
   if (cause instanceof oauth.AuthorizationResponseError) {
     const options = { error: cause.error, errorDescription: cause.error_description, cause }
-    const answered = `The authorization server answered ${cause.error}${cause.error_description ? `: ${cause.error_description}` : ''}`
-    const fix = SIGN_IN_CONFIG_HINTS[cause.error]
+    const answered = () => `The authorization server answered ${cause.error}${cause.error_description ? `: ${cause.error_description}` : ''}`
     // A misconfigured client is the developer's to fix, not a user who said no.
-    if (fix) return new AuthError('CONFIG', `${answered}: ${fix}.`, options)
-    return new AuthError('AUTHORIZATION_ERROR', `${answered}.`, options)
+    if (SIGN_IN_CONFIG.includes(cause.error)) return new AuthError('CONFIG', `${answered()}: ${SIGN_IN_HINTS[cause.error]}.`, options)
+    return new AuthError('AUTHORIZATION_ERROR', `${answered()}.`, options)
   }
   const expected = (cause as { cause?: { expected?: unknown } })?.cause?.expected
   if (cause instanceof oauth.OperationProcessingError && expected === as.issuer) {

@@ -58,6 +58,8 @@ export interface AuthConfig {
   store?: SessionStore
   /** Per-tab storage for login transactions and the re-login loop breaker. Default sessionStorage. */
   transactionStorage?: KeyValueStorage
+  /** Storage for popup sign-ins, shared with the popup window (sessionStorage is not). Default localStorage. */
+  popupTransactionStorage?: KeyValueStorage
   lock?: Lock
   channel?: Channel
   navigation?: Navigation
@@ -81,6 +83,10 @@ export type AuthEvent =
   | { type: 'refreshFailed'; error: AuthError; retryInMs: number }
   /** What `logout()` did at the server (also its result). */
   | { type: 'logout'; result: LogoutResult }
+  /** `login({ popup: true })` could not open its window: nothing happened; call it again from a click, or sign in by redirect. */
+  | { type: 'popupBlocked' }
+  /** The sign-in popup was closed (or timed out) without a session; the page is back in its previous state. */
+  | { type: 'popupClosed'; timedOut: boolean }
   /** A malformed message on the channel: ignored, reported for debugging. */
   | { type: 'channelMessageIgnored'; message: unknown }
 
@@ -89,7 +95,18 @@ export interface LoginOptions {
   returnTo?: string
   /** Extra parameters for this request only, e.g. `{ prompt: 'login' }`. */
   authorizationParams?: Record<string, string>
+  /**
+   * Sign in in a popup window (or a new tab, where the browser opens popups as tabs): this page
+   * never navigates and keeps its state. Call it from a click, or the browser blocks the popup.
+   */
+  popup?: boolean
 }
+
+/**
+ * What `login()` did: 'redirected' (the page is leaving for the server); with `popup`:
+ * 'signedIn', 'closed' (the user closed the popup), 'timedOut', or 'blocked' (no window opened).
+ */
+export type LoginResult = 'redirected' | 'signedIn' | 'closed' | 'timedOut' | 'blocked'
 
 export interface LogoutOptions {
   /** Only end the session in this app (every tab); do not visit the server's end-session endpoint. */
@@ -115,7 +132,7 @@ export interface AuthClient {
   getSnapshot(): AuthState
   /** Reads the session (or finishes a sign-in callback). Idempotent; the provider calls it on mount. */
   start(): Promise<void>
-  login(options?: LoginOptions): Promise<void>
+  login(options?: LoginOptions): Promise<LoginResult>
   /** Ends the session in every tab, then at the server as far as it can; resolves to what it did there. */
   logout(options?: LogoutOptions): Promise<LogoutResult>
   /** A fresh access token: no I/O when the current one is fresh, else one refresh shared by every caller in every tab. */

@@ -22,6 +22,7 @@ export function mockClient(initial: AuthState) {
     },
     async login(options) {
       calls.login.push(options)
+      return options?.popup ? 'signedIn' : 'redirected'
     },
     async logout(options) {
       calls.logout.push(options)
