@@ -140,17 +140,17 @@ export class OAuth {
     return url.href
   }
 
-  /** @see https://openid.net/specs/openid-connect-core-1_0.html#UserInfo — the user for a token response without an ID token. */
+  /** @see https://openid.net/specs/openid-connect-core-1_0.html#UserInfo — the user for a token response without an ID token (JSON only). */
   async userinfo(accessToken: string): Promise<User> {
     const as = await this.discover()
     if (!as.userinfo_endpoint) throw new AuthError('CONFIG', 'No userinfo_endpoint: set it in `metadata`.')
-    try {
-      const response = await oauth.userInfoRequest(as, this.client, accessToken, this.requestOptions())
-      assertNotTransient(response, 'userinfo')
-      return (await oauth.processUserInfoResponse(as, this.client, oauth.skipSubjectCheck, response)) as User
-    } catch (cause) {
-      throw transportError(cause) ?? new AuthError('INVALID_RESPONSE', `The userinfo response is invalid: ${(cause as Error)?.message ?? cause}`, { cause })
-    }
+    const response = await this.options.fetch(as.userinfo_endpoint, { headers: { authorization: `Bearer ${accessToken}`, accept: 'application/json' }, signal: AbortSignal.timeout(this.options.timeoutMs) }).catch((cause) => {
+      throw transportError(cause) ?? cause
+    })
+    assertNotTransient(response, 'userinfo')
+    const user = response.ok ? ((await response.json().catch(() => undefined)) as User | undefined) : undefined
+    if (typeof user?.sub !== 'string') throw new AuthError('INVALID_RESPONSE', `The userinfo endpoint answered HTTP ${response.status} without a "sub".`, { status: response.status })
+    return user
   }
 
   private get oidc() {
