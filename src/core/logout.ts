@@ -24,8 +24,9 @@ export async function logoutAtServer(
   let endSessionUrl: string | undefined
   let endSession: LogoutResult['endSession'] = 'local_only'
   if (!options.localOnly) {
-    endSessionUrl = await oauth.endSessionUrl(tokens?.idToken, options.postLogoutRedirectUri).catch((cause) => void fail(cause))
-    endSession = endSessionUrl ? 'redirecting' : error ? 'failed' : 'no_endpoint'
+    let failed = false
+    endSessionUrl = await oauth.endSessionUrl(tokens?.idToken, options.postLogoutRedirectUri).catch((cause) => void (failed = !!fail(cause)))
+    endSession = failed ? 'failed' : endSessionUrl ? 'redirecting' : 'no_endpoint'
   }
   return { result: { revocation, endSession, ...(error ? { error } : {}) }, endSessionUrl }
 }

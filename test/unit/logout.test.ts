@@ -62,6 +62,18 @@ describe('logout', () => {
     expect(page.client.getSnapshot().status).toBe('signedOut')
   })
 
+  it('a failed revocation does not make a missing end-session endpoint look failed', async () => {
+    const env = tabs()
+    delete (env.server.metadata as { end_session_endpoint?: string }).end_session_endpoint
+    await signIn(env, env.open())
+    const fetch = env.server.fetch
+    const failing = (async (input: RequestInfo | URL, init?: RequestInit) =>
+      String(input).endsWith('/revoke') ? new Response('busy', { status: 503 }) : fetch(input, init)) as typeof globalThis.fetch
+    const page = env.open({ fetch: failing })
+    await page.client.start()
+    expect(await page.client.logout()).toMatchObject({ revocation: 'failed', endSession: 'no_endpoint', error: { code: 'SERVER_ERROR' } })
+  })
+
   it('without a session there is nothing to revoke', async () => {
     const env = tabs()
     const tab = env.open()
