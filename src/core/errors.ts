@@ -77,7 +77,7 @@ declare const process: { env: { NODE_ENV?: string } }
 /** Thrown by `getAccessToken()` when there is no session to take a token from. */
 export class LoginRequiredError extends AuthError {
   constructor(message?: string, options: AuthErrorOptions = {}) {
-    super('LOGIN_REQUIRED', message ?? (typeof process !== 'undefined' && process.env.NODE_ENV !== 'production' ? 'Sign-in required: there is no session.' : ''), options)
+    super('LOGIN_REQUIRED', message ?? (process.env.NODE_ENV !== 'production' ? 'Sign-in required: there is no session.' : ''), options)
     this.name = 'LoginRequiredError'
   }
 }

@@ -247,7 +247,7 @@ declare const process: { env: { NODE_ENV?: string } }
 
 /** @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1 — the errors only a configuration change can fix (hints: development builds only). */
 const SIGN_IN_CONFIG = ['invalid_scope', 'unauthorized_client', 'unsupported_response_type', 'invalid_request', 'invalid_client']
-const SIGN_IN_HINTS: Record<string, string> = typeof process !== 'undefined' && process.env.NODE_ENV !== 'production' ? {
+const SIGN_IN_HINTS: Record<string, string> = process.env.NODE_ENV !== 'production' ? {
   invalid_scope: 'remove the scope from `scope` (the default has profile and offline_access) or allow it at the server',
   unauthorized_client: 'allow the authorization code flow for this client at the server',
   unsupported_response_type: 'allow response_type=code for this client at the server',
