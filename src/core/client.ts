@@ -321,7 +321,7 @@ export function createAuthClient(config: AuthConfig): AuthClient {
     if (config.relogin !== 'redirect' || !lifecycle.isVisible()) return
     try {
       if (!breaker.allowed(clock.now())) {
-        const loop = new AuthError('RELOGIN_LOOP', `An automatic re-login already ran in this tab less than ${reloginWindowMs / 1000} s ago: sign in again by hand.`)
+        const loop = breaker.loopError()
         warn(loop)
         if (state.status === 'reloginRequired' && state.error.code !== 'RELOGIN_LOOP') setState({ ...state, error: loop })
         return
@@ -353,6 +353,15 @@ export function createAuthClient(config: AuthConfig): AuthClient {
       setState({ status: 'error', error: authError })
       throw authError
     }
+  }
+
+  /** login() without a click (a route guard): at most once per tab per window, like the automatic re-login. */
+  async function autoLogin(options?: LoginOptions) {
+    // A failed sign-in, an error or reloginRequired is shown, never redirected; 'redirecting' is StrictMode's second effect.
+    if (state.status !== 'signedOut' || state.error) return
+    if (!breaker.allowed(clock.now())) return setState({ status: 'signedOut', error: breaker.loopError() })
+    breaker.record(clock.now())
+    await login(options)
   }
 
   async function logout(options: LogoutOptions = {}) {
@@ -409,6 +418,7 @@ export function createAuthClient(config: AuthConfig): AuthClient {
     getSnapshot: () => state,
     start,
     login,
+    autoLogin,
     logout,
     getAccessToken: () => getAccessToken(),
     fetch: authFetch,

@@ -1,4 +1,5 @@
 import type { KeyValueStorage } from './adapters'
+import { AuthError } from './errors'
 
 /**
  * The loop breaker for automatic re-login redirects. It lives in sessionStorage,
@@ -20,5 +21,10 @@ export class ReloginBreaker {
 
   record(now: number): void {
     this.storage.set(this.key, String(now))
+  }
+
+  /** What the app is told instead of a second automatic redirect. */
+  loopError(): AuthError {
+    return new AuthError('RELOGIN_LOOP', `An automatic sign-in already ran in this tab less than ${this.windowMs / 1000} s ago: sign in by hand.`)
   }
 }

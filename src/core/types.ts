@@ -92,6 +92,13 @@ export interface AuthClient {
   /** Reads the session (or finishes a sign-in callback). Idempotent; the provider calls it on mount. */
   start(): Promise<void>
   login(options?: LoginOptions): Promise<void>
+  /**
+   * `login()` for code that runs without a click (a route guard): at most one automatic redirect
+   * per tab per `reloginWindowSeconds` (the re-login loop breaker). Past that it does not redirect:
+   * the status becomes `signedOut` with a `RELOGIN_LOOP` error. Acts only when `signedOut` without
+   * an error: a refused sign-in, `error` and `reloginRequired` are for the app to show.
+   */
+  autoLogin(options?: LoginOptions): Promise<void>
   logout(options?: LogoutOptions): Promise<void>
   /** A fresh access token: no I/O when the current one is fresh, else one refresh shared by every caller in every tab. */
   getAccessToken(): Promise<string>
