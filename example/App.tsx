@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react'
 import { LoginButton, LogoutButton, useAuth, useGetToken, useToken, type AuthEvent } from 'tabauth'
 import { client, issuer, relogin, RELOGIN_KEY } from './auth'
+import { Protected } from './Protected'
 
 export function App() {
   const { status, error } = useAuth()
@@ -15,7 +16,7 @@ export function App() {
           <code>{error.code}</code> {error.message}
         </p>
       )}
-      {status === 'signedIn' ? <Session /> : status !== 'loading' && status !== 'redirecting' && <LoginButton />}
+      {location.pathname === '/protected' ? <Protected /> : status === 'signedIn' ? <Session /> : status !== 'loading' && status !== 'redirecting' && <LoginButton />}
       <ReloginPolicy />
       <Activity />
     </main>

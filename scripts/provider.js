@@ -13,8 +13,9 @@
 //                               authorizations, revocations, logouts, userinfo, injected, hanging,
 //                               errors: [{ grant_type, error, detail, at }] }
 //   POST /__test/reset     -> zeroes counts and errors (revokes nothing), returns the counts
-//   GET|POST /__test/settings  { accessTokenTtl?, refreshTokenTtl?, tokenFailure? } -> settings
+//   GET|POST /__test/settings  { accessTokenTtl?, refreshTokenTtl?, tokenFailure?, authorizationError? } -> settings
 //        tokenFailure: null | { status: 400..599, error?, times? } | { hang: true, times? }
+//        authorizationError: null | an OAuth error code (e.g. 'access_denied') every sign-in is refused with
 //   POST /__test/revoke    { sub = 'alice' } -> { revoked: N }  (every grant of that user)
 //
 // Counting: every POST /token is counted once under token[grant_type] (success = HTTP 200).
@@ -66,6 +67,7 @@ export async function startProvider(options = {}) {
     accessTokenTtl: positiveInt(opts.accessTokenTtl, 'accessTokenTtl'),
     refreshTokenTtl: positiveInt(opts.refreshTokenTtl, 'refreshTokenTtl'),
     tokenFailure: null, // null | { status, error?, times? } | { hang: true, times? }
+    authorizationError: null, // null | an OAuth error code: see refuseAuthorization
   };
   let stats = emptyCounts();
   /** token requests currently held by a `hang` failure: Set<{ release() }> */
@@ -176,6 +178,7 @@ export async function startProvider(options = {}) {
   provider.use(countRequests);
   provider.use(tokenEndpointStats);
   provider.use(tokenFailureInjection);
+  provider.use(refuseAuthorization);
   provider.use(autoInteraction);
 
   server.on('request', provider.callback());
@@ -199,6 +202,7 @@ export async function startProvider(options = {}) {
         // Any explicit tokenFailure update releases the requests held by an earlier `hang`.
         for (const held of [...hanging]) held.release();
       }
+      if (patch.authorizationError !== undefined) next.authorizationError = validateAuthorizationError(patch.authorizationError);
       Object.assign(settingsState, next);
     }
     return structuredClone(settingsState);
@@ -358,6 +362,20 @@ export async function startProvider(options = {}) {
   }
 
   /**
+   * settings.authorizationError: the interaction ends with that error instead of a sign-in, so the
+   * app's callback gets `error=<code>` (RFC 6749 §4.1.2.1), as when a user clicks "Cancel".
+   */
+  async function refuseAuthorization(ctx, next) {
+    const error = settingsState.authorizationError;
+    if (!error || ctx.method !== 'GET' || !/^\/interaction\/[^/]+$/.test(ctx.path)) return next();
+    const returnTo = await provider.interactionResult(
+      ctx.req, ctx.res, { error, error_description: 'refused by the test provider (settings.authorizationError)' }, { mergeWithLastSubmission: false },
+    );
+    ctx.status = 303;
+    ctx.redirect(returnTo);
+  }
+
+  /**
    * Non-interactive login + consent for alice. With `interactive`, only consent is automatic and
    * login is devInteractions' real form.
    */
@@ -465,6 +483,12 @@ function validateFailure(value) {
     throw new TypeError('tokenFailure needs { status: 400..599 } or { hang: true }');
   }
   return { status, ...(value.error ? { error: String(value.error) } : {}), ...(times ? { times } : {}) };
+}
+
+function validateAuthorizationError(value) {
+  if (value === null || value === false) return null;
+  if (typeof value !== 'string' || !/^[a-z_]+$/.test(value)) throw new TypeError('authorizationError must be null or an OAuth error code such as access_denied');
+  return value;
 }
 
 function positiveInt(value, name) {

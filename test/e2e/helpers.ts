@@ -27,6 +27,8 @@ export interface ProviderSettings {
   accessTokenTtl?: number
   refreshTokenTtl?: number
   tokenFailure?: null | { status: number; error?: string; times?: number } | { hang: true; times?: number }
+  /** Every sign-in is refused with this OAuth error (e.g. 'access_denied'); null signs Alice in. */
+  authorizationError?: null | string
 }
 
 // ---- the provider's control API -------------------------------------------------------------
@@ -48,7 +50,7 @@ export const revoke = (sub = 'alice') => control<{ revoked: number }>('POST', 'r
 
 /** Zeroes the counts and puts the provider's settings back to their defaults. */
 export async function resetProvider(): Promise<void> {
-  await settings({ accessTokenTtl: 300, refreshTokenTtl: 14 * 24 * 3600, tokenFailure: null })
+  await settings({ accessTokenTtl: 300, refreshTokenTtl: 14 * 24 * 3600, tokenFailure: null, authorizationError: null })
   await reset()
 }
 
