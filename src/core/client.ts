@@ -1,13 +1,16 @@
 import { browserChannel, browserClock, browserLifecycle, browserLock, browserNavigation, webStorage } from './adapters'
 import { CHANNEL_NAME, parseMessage, sessionMessage } from './channel'
-import { AuthError, isTransient, LoginRequiredError } from './errors'
-import { explainInvalidGrant } from './explain'
-import { isInvalidTokenResponse, OAuth } from './oauth'
-import { claimRelogin, isFresh, readRecord, refreshAt, refreshSession, repairStore, writeSession, type SessionContext } from './refresh'
-import { ReloginBreaker } from './relogin'
-import { backoffMs } from './retry'
+import { finishSignIn, toAuthError, type CallbackContext } from './callback'
+import { AuthError, LoginRequiredError } from './errors'
+import { fetchWithToken } from './fetchWithToken'
+import { OAuth } from './oauth'
+import { claimRelogin, isFresh, readRecord, refreshSession, repairStore, writeSession, type SessionContext } from './refresh'
+import { ReloginBreaker, reloginByRedirect, type AutoRelogin } from './relogin'
+import { Retryer } from './retryer'
+import { sameState, stateFor } from './state'
 import { defaultStore, emptyRecord, parseRecord, type SessionRecord, type TokenSet } from './store'
-import { TransactionStore, type Transaction } from './transaction'
+import { nextWakeAt, Timer } from './timer'
+import { TransactionStore } from './transaction'
 import type { AuthClient, AuthConfig, AuthEvent, AuthState, LoginOptions, LogoutOptions } from './types'
 import { isCallback, parseIssuer, safeReturnTo } from './url'
 
@@ -28,7 +31,6 @@ export function createAuthClient(config: AuthConfig): AuthClient {
   const transactions = new TransactionStore(tabStorage, `tabauth:tx:${key}`)
   const reloginWindowMs = (config.reloginWindowSeconds ?? 60) * 1000
   const breaker = new ReloginBreaker(tabStorage, `tabauth:relogin:${key}`, reloginWindowMs)
-  const retry = config.retry ?? {}
   const debug = config.debug ?? isDevelopment()
   const oauth = new OAuth({
     issuer,
@@ -45,20 +47,41 @@ export function createAuthClient(config: AuthConfig): AuthClient {
     lockTimeoutMs: config.lockTimeoutMs ?? 20_000,
     oauth,
     skewMs: (config.expirySkewSeconds ?? 30) * 1000,
+    retry: config.retry ?? {},
     now: () => clock.now(),
   }
   const origin = () => new URL(navigation.currentUrl()).origin
   const redirectUri = () => config.redirectUri ?? `${origin()}/callback`
+  const callbackContext: CallbackContext = {
+    session: ctx,
+    oauth,
+    transactions,
+    navigation,
+    clock,
+    clientId: config.clientId,
+    codeLifetimeMs: (config.codeLifetimeSeconds ?? 60) * 1000,
+    origin,
+  }
+  const autoRelogin: AutoRelogin = {
+    enabled: config.relogin === 'redirect',
+    isVisible: () => lifecycle.isVisible(),
+    breaker,
+    now: () => clock.now(),
+    claim: () => claimRelogin(ctx, reloginWindowMs),
+    login: () => login(),
+    onLoop(loop) {
+      warn(loop)
+      if (state.status === 'reloginRequired' && state.error.code !== 'RELOGIN_LOOP') setState({ ...state, error: loop })
+    },
+  }
 
   let state: AuthState = LOADING
   let record: SessionRecord = emptyRecord
   let started: Promise<void> | undefined
   let refreshing: Promise<string> | undefined
   let syncing: Promise<void> | undefined
-  let failures = 0 // transient refresh failures in a row
-  let retryAt = 0 // no refresh before this time after a transient failure, however many callers ask
-  let lastFailure: AuthError | undefined
-  let cancelTimer: (() => void) | undefined
+  const retryer = new Retryer(clock, ctx.retry)
+  const timer = new Timer(clock)
   const cleanups: Array<() => void> = []
   const listeners = new Set<() => void>()
   const eventListeners = new Set<(event: AuthEvent) => void>()
@@ -72,30 +95,20 @@ export function createAuthClient(config: AuthConfig): AuthClient {
   }
 
   function setState(next: AuthState) {
-    if (shallowEqual(state, next)) return // keep the snapshot stable: React re-renders only on change
+    if (sameState(state, next)) return
     const enteringRelogin = next.status === 'reloginRequired' && state.status !== 'reloginRequired'
     state = next
     schedule()
     for (const listener of listeners) listener()
-    if (enteringRelogin) void reloginByRedirect()
+    if (enteringRelogin) void reloginByRedirect(autoRelogin)
   }
 
   /** Takes `next` as this tab's session unless it is older than what we have. */
   function apply(next: SessionRecord, error?: AuthError): boolean {
     if (next.generation < record.generation) return false
-    const previousUser = state.status === 'signedIn' || state.status === 'reloginRequired' ? state.user : undefined
     record = next
-    const session = next.session
-    if (session) {
-      failures = 0
-      retryAt = 0
-      setState({ status: 'signedIn', user: session.user, accessToken: session.tokens.accessToken, expiresAt: session.tokens.expiresAt, generation: next.generation })
-    } else if (next.ended === 'reloginRequired') {
-      const reloginError = state.status === 'reloginRequired' && !error ? state.error : error
-      setState({ status: 'reloginRequired', user: previousUser, error: reloginError ?? new LoginRequiredError('The session ended at the server (the grant was revoked or expired): sign in again.') })
-    } else {
-      setState({ status: 'signedOut' })
-    }
+    if (next.session) retryer.clear()
+    setState(stateFor(next, state, error))
     return true
   }
 
@@ -122,19 +135,26 @@ export function createAuthClient(config: AuthConfig): AuthClient {
     return syncing
   }
 
-  /**
-   * One timer per tab, while something is listening: a visible tab refreshes ahead of
-   * expiry, or after a transient failure at the next retry time (hidden tabs refresh
-   * only when read). Offline, no timer: the `online` wake-up retries.
-   */
+  /** Re-arms this tab's one timer (see timer.ts): refresh ahead of expiry, or retry after a failure. */
   function schedule() {
-    cancelTimer?.()
-    cancelTimer = undefined
+    const keepsSession = state.status === 'signedIn' || state.status === 'error'
+    const at = nextWakeAt({
+      listening: listeners.size > 0,
+      tokens: keepsSession ? record.session?.tokens : undefined,
+      retryAt: retryer.retryAt,
+      online: lifecycle.isOnline(),
+      visible: lifecycle.isVisible(),
+      skewMs: ctx.skewMs,
+      now: clock.now(),
+    })
+    timer.set(at, onTimer)
+  }
+
+  function onTimer() {
     const session = record.session
-    if (!listeners.size || !session || (state.status !== 'signedIn' && state.status !== 'error')) return
-    if (retryAt > clock.now() && !lifecycle.isOnline()) return
-    const delay = Math.max(refreshAt(session.tokens, ctx.skewMs), retryAt) - clock.now()
-    if (Number.isFinite(delay)) cancelTimer = clock.setTimeout(refreshIfVisible, Math.min(Math.max(delay, 0), 2 ** 31 - 1))
+    if (!session) return
+    if (lifecycle.isVisible() || !unexpired(session.tokens)) getAccessToken().catch(() => {})
+    else schedule() // hidden since the timer was set: wait for expiry instead
   }
 
   function refreshIfVisible() {
@@ -151,11 +171,11 @@ export function createAuthClient(config: AuthConfig): AuthClient {
       ctx.store.subscribe?.(() => void sync()) ?? (() => {}),
       // Visible again, back online, resumed from freeze or the back/forward cache: this tab may hold an old generation.
       lifecycle.onWake(() => {
-        retryAt = 0 // back online or back to the user: worth one try now
+        retryer.wake()
         // Back from the server's page via the back/forward cache: the redirect did not happen.
         if (state.status === 'redirecting') apply(record)
         void sync().then(() => {
-          if (state.status === 'reloginRequired') void reloginByRedirect()
+          if (state.status === 'reloginRequired') void reloginByRedirect(autoRelogin)
           else if (record.session && (state.status === 'error' || !isFresh(record.session.tokens, ctx.skewMs, clock.now()))) refreshIfVisible()
         })
       }),
@@ -174,47 +194,20 @@ export function createAuthClient(config: AuthConfig): AuthClient {
   }
 
   async function handleCallback(callback: URL) {
-    let tx: Transaction
-    try {
-      // Consumed synchronously, before any request: a second start (StrictMode, reload, Back) finds nothing.
-      tx = transactions.take(callback.searchParams.get('state'), clock.now())
-    } catch (error) {
-      navigation.replace(`${origin()}/`)
-      // A replayed callback with a live session is harmless: stay signed in, say nothing.
-      const latest = await readRecord(ctx).catch(() => emptyRecord)
-      if (latest.session) return void apply(latest)
-      record = latest
-      return setState({ status: 'signedOut', error: error as AuthError })
+    const outcome = await finishSignIn(callbackContext, callback)
+    if (outcome.kind === 'ignored') {
+      if (outcome.record.session) return void apply(outcome.record)
+      record = outcome.record
+      return setState({ status: 'signedOut', error: outcome.error })
     }
-    // The code leaves the address bar (and history) before it is used.
-    navigation.replace(new URL(tx.returnTo, origin()).href)
-    try {
-      const { tokens, claims } = await oauth.exchangeCode(callback, tx)
-      if (!claims) throw new AuthError('INVALID_RESPONSE', 'The token response has no ID token.')
-      const { record: next } = await writeSession(ctx, () => ({ session: { tokens, user: claims } }))
-      apply(next)
-      broadcast()
-      emit({ type: 'signedIn', generation: next.generation })
-      config.onRedirectCallback?.(tx.returnTo)
-    } catch (error) {
-      let authError = toAuthError(error)
-      if (authError.code === 'INVALID_GRANT') {
-        authError = explainInvalidGrant(authError, {
-          grant: 'authorization_code',
-          transactionAgeMs: clock.now() - tx.createdAt,
-          codeLifetimeMs: (config.codeLifetimeSeconds ?? 60) * 1000,
-          redirectUriSent: tx.redirectUri,
-          redirectUriAuthorized: tx.redirectUri,
-          codeVerifier: tx.codeVerifier,
-          clientIdSent: config.clientId,
-          clientIdAuthorized: config.clientId, // transactions are stored per client
-        })
-      }
-      warn(authError)
-      // The user said no, or the server could not sign them in: signed out, with the reason. Nothing retries.
-      if (authError.code === 'AUTHORIZATION_ERROR') setState({ status: 'signedOut', error: authError })
-      else setState({ status: 'error', error: authError })
+    if (outcome.kind === 'failed') {
+      warn(outcome.error)
+      return setState(outcome.state)
     }
+    apply(outcome.record)
+    broadcast()
+    emit({ type: 'signedIn', generation: outcome.record.generation })
+    config.onRedirectCallback?.(outcome.returnTo)
   }
 
   function start() {
@@ -227,12 +220,12 @@ export function createAuthClient(config: AuthConfig): AuthClient {
     const fresh = session && isFresh(session.tokens, ctx.skewMs, clock.now()) && session.tokens.accessToken !== options.rejected
     if (fresh) return session.tokens.accessToken
     if (!session) return waitForSession()
-    if (!refreshing && lastFailure && clock.now() < retryAt) {
+    if (!refreshing && retryer.backingOff()) {
       // Backing off: callers get the still-valid token or the last failure, and the server gets no request.
       // Re-arm the retry: browser timers may fire a millisecond before `retryAt` by Date.now().
       schedule()
       if (unexpired(session.tokens, options.rejected)) return session.tokens.accessToken
-      throw lastFailure
+      throw retryer.lastFailure
     }
     refreshing ??= refreshWithRetry(options.rejected).finally(() => (refreshing = undefined))
     return refreshing
@@ -261,40 +254,27 @@ export function createAuthClient(config: AuthConfig): AuthClient {
     })
   }
 
-  /**
-   * Refreshes, retrying transient failures with backoff. A caller whose token is
-   * still valid gets it at once and the retry continues in the background; a
-   * caller without one waits for up to `retry.attempts` tries, then sees `error`.
-   */
-  async function refreshWithRetry(rejected?: string): Promise<string> {
-    for (;;) {
-      try {
-        return await refresh(rejected)
-      } catch (error) {
-        if (!isTransient(error)) throw error
-        failures++
-        const delay = backoffMs(failures, error as AuthError, retry)
-        retryAt = clock.now() + delay
-        lastFailure = error as AuthError
-        emit({ type: 'refreshFailed', error: error as AuthError, retryInMs: delay })
+  function refreshWithRetry(rejected?: string): Promise<string> {
+    return retryer.run(() => refresh(rejected), {
+      usableToken: () => {
         const session = record.session
-        if (session && unexpired(session.tokens, rejected)) {
-          schedule() // the next try, at retryAt
-          return session.tokens.accessToken
-        }
-        if (failures >= (retry.attempts ?? 4) || !lifecycle.isOnline()) {
-          setState({ status: 'error', error: error as AuthError }) // the session is kept; a later success restores it
-          schedule()
-          throw error
-        }
-        await new Promise<void>((resolve) => clock.setTimeout(resolve, delay))
-      }
-    }
+        return session && unexpired(session.tokens, rejected) ? session.tokens.accessToken : undefined
+      },
+      isOnline: () => lifecycle.isOnline(),
+      // The token is past its expiry and the refresh failing: no tab shows signedIn as if all were well. The session is kept.
+      onUnusable: (error) => setState({ status: 'error', error }),
+      onScheduled: schedule,
+    })
   }
 
   async function refresh(rejected?: string): Promise<string> {
-    const outcome = await refreshSession(ctx, rejected)
+    const outcome = await refreshSession(ctx, { rejected, wokeAt: retryer.takeWake() })
     const generation = outcome.record.generation
+    if (outcome.kind === 'transient') {
+      retryer.follow(outcome.record.retry, outcome.error)
+      if (outcome.sent) emit({ type: 'refreshFailed', error: outcome.error, retryInMs: outcome.record.retry.notBefore - clock.now() })
+      throw outcome.error
+    }
     if (outcome.kind === 'invalidGrant') {
       // Every tab reports a dead session as LOGIN_REQUIRED; this tab also knows the server's answer and its likely reason.
       const loginRequired = new LoginRequiredError(outcome.error.message, { cause: outcome.error, error: outcome.error.error, reasons: outcome.error.reasons })
@@ -314,24 +294,6 @@ export function createAuthClient(config: AuthConfig): AuthClient {
     const session = outcome.record.session
     if (!session) throw state.status === 'reloginRequired' ? state.error : new LoginRequiredError()
     return session.tokens.accessToken
-  }
-
-  /** relogin: 'redirect' — exactly one visible tab goes to the server, at most once per window per tab. */
-  async function reloginByRedirect() {
-    if (config.relogin !== 'redirect' || !lifecycle.isVisible()) return
-    try {
-      if (!breaker.allowed(clock.now())) {
-        const loop = breaker.loopError()
-        warn(loop)
-        if (state.status === 'reloginRequired' && state.error.code !== 'RELOGIN_LOOP') setState({ ...state, error: loop })
-        return
-      }
-      if (!(await claimRelogin(ctx, reloginWindowMs))) return // another tab took it on; this one adopts the result
-      breaker.record(clock.now())
-      await login()
-    } catch {
-      // Could not claim or reach the server: the prompt stays, nothing loops.
-    }
   }
 
   async function login(options: LoginOptions = {}) {
@@ -385,22 +347,6 @@ export function createAuthClient(config: AuthConfig): AuthClient {
     }
   }
 
-  async function authFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
-    const request = new Request(input, init)
-    const send = (req: Request, token: string) => {
-      const headers = new Headers(req.headers)
-      headers.set('authorization', `Bearer ${token}`)
-      return fetchImpl(new Request(req, { headers }))
-    }
-    const token = await getAccessToken()
-    const response = await send(request.clone(), token)
-    if (!isInvalidTokenResponse(response)) return response
-    // The token was refused although we thought it fresh (revoked, clock skew): one refresh, one replay.
-    const next = await getAccessToken({ rejected: token }).catch(() => undefined)
-    if (next === undefined || next === token) return response
-    return send(request, next)
-  }
-
   function subscribeEvents(listener: (event: AuthEvent) => void) {
     eventListeners.add(listener)
     return () => void eventListeners.delete(listener)
@@ -421,10 +367,10 @@ export function createAuthClient(config: AuthConfig): AuthClient {
     autoLogin,
     logout,
     getAccessToken: () => getAccessToken(),
-    fetch: authFetch,
+    fetch: fetchWithToken(fetchImpl, getAccessToken),
     onEvent: subscribeEvents,
     dispose() {
-      cancelTimer?.()
+      timer.clear()
       listeners.clear()
       for (const cleanup of cleanups.splice(0)) cleanup()
     },
@@ -440,13 +386,4 @@ function isDevelopment(): boolean {
   } catch {
     return false
   }
-}
-
-function toAuthError(error: unknown): AuthError {
-  return error instanceof AuthError ? error : new AuthError('INVALID_RESPONSE', String(error), { cause: error })
-}
-
-function shallowEqual(a: object, b: object): boolean {
-  const keysA = Object.keys(a)
-  return keysA.length === Object.keys(b).length && keysA.every((k) => Object.is((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]))
 }

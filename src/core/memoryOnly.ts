@@ -23,12 +23,12 @@ export function memoryOnlyStore(options: MemoryOnlyOptions = {}): SessionStore {
   const records = new Map<string, SessionRecord>()
   const listeners = new Set<() => void>()
 
-  /** Keeps the newest record per key; equal generations may carry bookkeeping (a re-login claim). */
+  /** Keeps the newest record per key; equal generations may carry bookkeeping (a re-login claim, the retry schedule). */
   function keep(key: string, record: SessionRecord) {
     const current = records.get(key)
     if (current && record.generation < current.generation) return
     // Nothing new (tabs answer every request): stay quiet, or answers would trigger requests forever.
-    if (current && record.generation === current.generation && record.reloginClaimedAt === current.reloginClaimedAt) return
+    if (current && record.generation === current.generation && sameBookkeeping(record, current)) return
     records.set(key, record)
     listeners.forEach((listener) => listener())
   }
@@ -59,4 +59,8 @@ export function memoryOnlyStore(options: MemoryOnlyOptions = {}): SessionStore {
       return () => void listeners.delete(listener)
     },
   }
+}
+
+function sameBookkeeping(a: SessionRecord, b: SessionRecord): boolean {
+  return a.reloginClaimedAt === b.reloginClaimedAt && a.retry?.notBefore === b.retry?.notBefore && a.retry?.failures === b.retry?.failures
 }

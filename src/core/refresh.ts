@@ -8,10 +8,11 @@
  * already) and writes the result under the next generation.
  */
 import type { Lock } from './adapters'
-import { AuthError } from './errors'
+import { AuthError, isTransient } from './errors'
 import { explainInvalidGrant } from './explain'
 import type { OAuth } from './oauth'
-import { emptyRecord, parseRecord, type SessionRecord, type SessionStore, type TokenSet } from './store'
+import { backoffMs, type RetryOptions } from './retry'
+import { emptyRecord, parseRecord, type RetrySchedule, type SessionRecord, type SessionStore, type TokenSet } from './store'
 
 export interface SessionContext {
   store: SessionStore
@@ -21,6 +22,7 @@ export interface SessionContext {
   lockTimeoutMs: number
   oauth: OAuth
   skewMs: number
+  retry: RetryOptions
   now(): number
 }
 
@@ -30,6 +32,8 @@ export type RefreshOutcome =
   | { kind: 'adopted'; record: SessionRecord }
   /** The server rejected the refresh token: the session was cleared for every tab. */
   | { kind: 'invalidGrant'; record: SessionRecord; error: AuthError }
+  /** A transient failure, now or earlier in any tab: `record.retry` says when the next try may go out. */
+  | { kind: 'transient'; record: SessionRecord & { retry: RetrySchedule }; error: AuthError; sent: boolean }
 
 /**
  * When a token stops being "fresh". The margin scales with the token's lifetime
@@ -45,16 +49,25 @@ export function isFresh(tokens: TokenSet, skewMs: number, now: number): boolean 
   return now < refreshAt(tokens, skewMs)
 }
 
-/**
- * @param rejected an access token a resource server rejected (401 invalid_token):
- *   refresh even if it looks fresh, unless the store already holds another one.
- */
-export async function refreshSession(ctx: SessionContext, rejected?: string): Promise<RefreshOutcome> {
+export interface RefreshOptions {
+  /** An access token a resource server rejected (401 invalid_token): refresh even if it looks fresh, unless the store holds another one. */
+  rejected?: string
+  /**
+   * This tab woke (back online, visible again) at this time: one try may go out
+   * inside the backoff, unless another tab already tried since (its failure is newer).
+   */
+  wokeAt?: number
+}
+
+export async function refreshSession(ctx: SessionContext, { rejected, wokeAt }: RefreshOptions = {}): Promise<RefreshOutcome> {
   return withSessionLock(ctx, async () => {
     const record = await readRecord(ctx)
     const session = record.session
     const usable = session && isFresh(session.tokens, ctx.skewMs, ctx.now()) && session.tokens.accessToken !== rejected
     if (!session || usable) return { kind: 'adopted', record }
+    // Inside the shared backoff (another tab's failure, or this one's): nothing is sent.
+    const retry = record.retry
+    if (retry && ctx.now() < retry.notBefore && !(wokeAt !== undefined && retry.at < wokeAt)) return { kind: 'transient', record: { ...record, retry }, error: scheduledError(retry), sent: false }
     if (!session.tokens.refreshToken) {
       const error = new AuthError('LOGIN_REQUIRED', 'The access token expired and there is no refresh token (request the offline_access scope, or enable refresh tokens for this client at the server).')
       return { kind: 'invalidGrant', record: await endSession(ctx, record, 'reloginRequired'), error }
@@ -79,9 +92,29 @@ export async function refreshSession(ctx: SessionContext, rejected?: string): Pr
         const explained = explainInvalidGrant(error, { grant: 'refresh_token', crossTabLock: ctx.lock.crossTab })
         return { kind: 'invalidGrant', record: await endSession(ctx, record, 'reloginRequired'), error: explained }
       }
-      throw error // transient or configuration: the session stays as it is
+      if (isTransient(error)) return { kind: 'transient', record: await recordFailure(ctx, record, error as AuthError), error: error as AuthError, sent: true }
+      throw error // configuration: the session stays as it is
     }
   })
+}
+
+/** The next step of the shared backoff, written for every tab (same generation: the session did not change). */
+async function recordFailure(ctx: SessionContext, record: SessionRecord, error: AuthError): Promise<SessionRecord & { retry: RetrySchedule }> {
+  const failures = (record.retry?.failures ?? 0) + 1
+  const retry: RetrySchedule = {
+    failures,
+    at: ctx.now(),
+    notBefore: ctx.now() + backoffMs(failures, error, ctx.retry),
+    error: { code: error.code as RetrySchedule['error']['code'], message: error.message, status: error.status },
+  }
+  const next = { ...record, retry }
+  await ctx.store.set(ctx.key, next)
+  return next
+}
+
+/** The failure that set the schedule, as an error for the callers that did not see it. */
+function scheduledError(retry: RetrySchedule): AuthError {
+  return new AuthError(retry.error.code, retry.error.message, { status: retry.error.status })
 }
 
 /** Writes `update(current)` as the next generation, under the lock. */

@@ -46,6 +46,24 @@ export interface SessionRecord {
   ended?: 'signedOut' | 'reloginRequired'
   /** When a tab took on the automatic re-login redirect for every tab (relogin: 'redirect'). */
   reloginClaimedAt?: number
+  /** The shared backoff after transient refresh failures: no tab sends before `notBefore`. */
+  retry?: RetrySchedule
+}
+
+/**
+ * Written under the lock by the tab whose refresh failed for a transient reason
+ * (network, timeout, 5xx, 429), so that every tab follows one schedule: one
+ * request per retry step for the whole browser. A new session clears it.
+ */
+export interface RetrySchedule {
+  /** Transient failures in a row. */
+  failures: number
+  /** When the failure was recorded (ms). */
+  at: number
+  /** No refresh before this time (ms), the server's Retry-After included. */
+  notBefore: number
+  /** The last failure, for the tabs that did not see it themselves. */
+  error: { code: 'NETWORK' | 'TIMEOUT' | 'SERVER_ERROR'; message: string; status?: number }
 }
 
 export interface SessionStore {
@@ -62,6 +80,7 @@ export function parseRecord(raw: unknown): SessionRecord | undefined {
   if (!isObject(raw) || raw.v !== 1 || !Number.isSafeInteger(raw.generation) || (raw.generation as number) < 0) return undefined
   if (raw.ended !== undefined && raw.ended !== 'signedOut' && raw.ended !== 'reloginRequired') return undefined
   if (!optional(raw.reloginClaimedAt, 'number')) return undefined
+  if (raw.retry !== undefined && !isRetrySchedule(raw.retry)) return undefined
   if (raw.session === null) return raw as unknown as SessionRecord
   const session = raw.session
   if (!isObject(session) || !isObject(session.tokens) || !isObject(session.user)) return undefined
@@ -76,6 +95,12 @@ export function parseRecord(raw: unknown): SessionRecord | undefined {
     optional(tokens.scope, 'string') &&
     typeof user.sub === 'string'
   return ok ? (raw as unknown as SessionRecord) : undefined
+}
+
+function isRetrySchedule(value: unknown): value is RetrySchedule {
+  if (!isObject(value) || !Number.isSafeInteger(value.failures) || typeof value.at !== 'number' || typeof value.notBefore !== 'number' || !isObject(value.error)) return false
+  const { code, message, status } = value.error
+  return (code === 'NETWORK' || code === 'TIMEOUT' || code === 'SERVER_ERROR') && typeof message === 'string' && optional(status, 'number')
 }
 
 export function isObject(value: unknown): value is Record<string, unknown> {

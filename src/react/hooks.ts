@@ -40,13 +40,25 @@ export interface UseTokenResult {
 
 /**
  * The current access token for rendering. When it is stale the hook asks the
- * client for a fresh one (one refresh for all callers in all tabs). For requests,
- * prefer `useGetToken()`: it awaits a fresh token at call time.
+ * client for a fresh one (one refresh for all callers in all tabs). It never
+ * returns a token past its `expiresAt`: `accessToken` is then undefined until the
+ * new one arrives. For requests, prefer `useGetToken()`: it awaits a fresh token
+ * at call time.
  */
 export function useToken(): UseTokenResult {
   const client = useAuthClient()
   const state = useAuthState(client)
   const [failure, setFailure] = useState<{ state: AuthState; error: AuthError }>()
+  const expiresAt = state.status === 'signedIn' ? state.expiresAt : undefined
+  const [expiredAt, setExpiredAt] = useState<number>()
+  const expired = expiresAt !== undefined && (expiredAt === expiresAt || Date.now() >= expiresAt)
+
+  // Re-render when the token expires, so that it is never shown (or used) past that moment.
+  useEffect(() => {
+    if (expiresAt === undefined || expired) return
+    const id = setTimeout(() => setExpiredAt(expiresAt), Math.min(expiresAt - Date.now(), 2 ** 31 - 1))
+    return () => clearTimeout(id)
+  }, [expiresAt, expired])
 
   useEffect(() => {
     if (state.status !== 'signedIn') return
@@ -55,12 +67,12 @@ export function useToken(): UseTokenResult {
     return () => {
       current = false
     }
-  }, [client, state])
+  }, [client, state, expired])
 
   if (state.status === 'signedIn') {
     // A failure belongs to the snapshot it was met with; a newer snapshot starts clean.
     const error = failure?.state === state ? failure.error : undefined
-    return { status: state.status, accessToken: state.accessToken, expiresAt: state.expiresAt, error }
+    return { status: state.status, accessToken: expired ? undefined : state.accessToken, expiresAt: state.expiresAt, error }
   }
   return { status: state.status, error: 'error' in state ? state.error : undefined }
 }

@@ -138,8 +138,10 @@ describe('transient failures', () => {
     const results = await Promise.allSettled(all.map((tab) => tab.client.getAccessToken()))
     results.forEach((r) => expect(r).toMatchObject({ status: 'rejected', reason: { code: 'NETWORK' } }))
     const attempts = env.server.requests.refresh_token
+    expect(attempts).toBe(1) // one schedule for all tabs: the others saw the failure in the store
     await runFor(env, 60_000, 1000)
     expect(env.server.requests.refresh_token).toBe(attempts) // nothing while offline
+    env.server.failNext.length = 0
     for (const tab of all) {
       tab.lifecycle.online = true
       tab.lifecycle.wake()
@@ -160,9 +162,11 @@ describe('transient failures', () => {
     env.clock.advance(301_000)
     await expect(offline.client.getAccessToken()).rejects.toMatchObject({ code: 'NETWORK' })
     expect(events[0]).toMatchObject({ type: 'refreshFailed', error: { code: 'NETWORK' } })
+    env.clock.advance(60_000) // past the shared backoff, so that the next tab sends
     const overloaded = env.open({ ...once, fetch: async () => new Response('busy', { status: 503 }) })
     await overloaded.client.start()
     await expect(overloaded.client.getAccessToken()).rejects.toMatchObject({ code: 'SERVER_ERROR', status: 503 })
+    env.clock.advance(60_000)
     // A server that answers, but not with metadata, is a configuration problem.
     const misconfigured = env.open({ ...once, fetch: async () => new Response('nope', { status: 404 }) })
     await misconfigured.client.start()

@@ -1,0 +1,28 @@
+/** The snapshot every tab shows, derived from the session record it holds. */
+import { LoginRequiredError, type AuthError } from './errors'
+import type { SessionRecord } from './store'
+import type { AuthState } from './types'
+
+/**
+ * The state for `record`, given the current one: a re-login keeps the user it
+ * was for and the reason it already knows unless `error` brings a new one.
+ */
+export function stateFor(record: SessionRecord, current: AuthState, error?: AuthError): AuthState {
+  const session = record.session
+  if (session) {
+    const { tokens, user } = session
+    return { status: 'signedIn', user, accessToken: tokens.accessToken, expiresAt: tokens.expiresAt, generation: record.generation }
+  }
+  if (record.ended === 'reloginRequired') {
+    const previousUser = current.status === 'signedIn' || current.status === 'reloginRequired' ? current.user : undefined
+    const known = current.status === 'reloginRequired' && !error ? current.error : error
+    return { status: 'reloginRequired', user: previousUser, error: known ?? new LoginRequiredError('The session ended at the server (the grant was revoked or expired): sign in again.') }
+  }
+  return { status: 'signedOut' }
+}
+
+/** Snapshots stay the same object unless a field changed, so React re-renders only on change. */
+export function sameState(a: AuthState, b: AuthState): boolean {
+  const keysA = Object.keys(a)
+  return keysA.length === Object.keys(b).length && keysA.every((k) => Object.is((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]))
+}
