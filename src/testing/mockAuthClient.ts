@@ -109,7 +109,8 @@ export function createMockAuthClient(options: MockAuthClientOptions = {}): MockA
     }),
     getAccessToken: recorded('getAccessToken', getAccessToken),
     fetch: recorded('fetch', async (input, init) => {
-      const headers = new Headers(new Request(input, init).headers)
+      // No `new Request(input)`: a relative URL has no base outside a page (node, jsdom's fetch).
+      const headers = new Headers(init?.headers ?? (input instanceof Request ? input.headers : undefined))
       headers.set('authorization', `Bearer ${await getAccessToken()}`)
       return (options.fetch ?? globalThis.fetch)(input, { ...init, headers })
     }),

@@ -111,4 +111,11 @@ describe('createMockAuthClient', () => {
     expect(sent[0].headers.get('authorization')).toBe('Bearer at-test')
     expect(sent[0].headers.get('accept')).toBe('application/json')
   })
+
+  it("fetch takes a relative URL, as an app's code passes it", async () => {
+    const urls: string[] = []
+    const client = createMockAuthClient({ status: 'signedIn', fetch: async (input) => (urls.push(String(input)), new Response('ok')) })
+    await client.fetch('/api/orders')
+    expect(urls).toEqual(['/api/orders'])
+  })
 })
