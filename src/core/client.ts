@@ -151,10 +151,22 @@ export function createAuthClient(config: AuthConfig): AuthClient {
   }
 
   function onTimer() {
+    if (!record.session) return
+    if (lifecycle.isVisible()) getAccessToken().catch(() => {})
+    else void checkExpired()
+  }
+
+  /** A hidden tab at expiry: adopt what another tab wrote, or show the outage another tab met. */
+  async function checkExpired() {
+    const latest = await readRecord(ctx).catch(() => record)
+    if (latest.generation > record.generation) return sync()
     const session = record.session
-    if (!session) return
-    if (lifecycle.isVisible() || !unexpired(session.tokens)) getAccessToken().catch(() => {})
-    else schedule() // hidden since the timer was set: wait for expiry instead
+    if (latest.retry && session && !unexpired(session.tokens) && state.status === 'signedIn') {
+      const retry = latest.retry
+      retryer.follow(retry, new AuthError(retry.error.code, retry.error.message, { status: retry.error.status }))
+      setState({ status: 'error', error: retryer.lastFailure! })
+    }
+    schedule() // the next look: at expiry, or when the shared schedule allows a try
   }
 
   function refreshIfVisible() {
@@ -225,6 +237,7 @@ export function createAuthClient(config: AuthConfig): AuthClient {
       // Re-arm the retry: browser timers may fire a millisecond before `retryAt` by Date.now().
       schedule()
       if (unexpired(session.tokens, options.rejected)) return session.tokens.accessToken
+      if (state.status === 'signedIn' && !unexpired(session.tokens)) setState({ status: 'error', error: retryer.lastFailure! }) // expired during the backoff
       throw retryer.lastFailure
     }
     refreshing ??= refreshWithRetry(options.rejected).finally(() => (refreshing = undefined))

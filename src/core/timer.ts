@@ -1,10 +1,10 @@
 /**
  * The one timer a tab keeps while something renders the session: a visible tab
  * refreshes ahead of expiry, or after a transient failure at the next retry
- * time. A hidden tab does nothing ahead of time (its timers are throttled, and a
- * visible tab's refresh reaches it over the channel); at expiry its rendered
- * token is dead, so it asks like any reader. Offline nothing is timed while
- * backing off: the `online` wake-up retries.
+ * time. A hidden tab never refreshes on its own (its timers are throttled, and a
+ * visible tab's refresh reaches it over the channel); at expiry it only re-reads
+ * the store, so that its snapshot tells the truth. Offline nothing is timed
+ * while backing off: the `online` wake-up retries.
  */
 import type { Clock } from './adapters'
 import { refreshAt } from './refresh'
@@ -27,8 +27,12 @@ export interface WakeFacts {
 export function nextWakeAt(facts: WakeFacts): number {
   if (!facts.listening || !facts.tokens) return Number.POSITIVE_INFINITY
   if (facts.retryAt > facts.now && !facts.online) return Number.POSITIVE_INFINITY
-  const due = facts.visible ? refreshAt(facts.tokens, facts.skewMs) : (facts.tokens.expiresAt ?? Number.POSITIVE_INFINITY)
-  return Math.max(due, facts.retryAt)
+  const expiresAt = facts.tokens.expiresAt ?? Number.POSITIVE_INFINITY
+  // A hidden tab whose token expired has nothing to wait for until a backoff step ends (or it wakes).
+  if (!facts.visible && expiresAt <= facts.now && facts.retryAt <= facts.now) return Number.POSITIVE_INFINITY
+  const due = Math.max(facts.visible ? refreshAt(facts.tokens, facts.skewMs) : expiresAt, facts.retryAt)
+  // Also at expiry, so that the snapshot says so when the token dies during a backoff.
+  return expiresAt > facts.now ? Math.min(due, expiresAt) : due
 }
 
 export class Timer {

@@ -67,7 +67,7 @@ export function useToken(): UseTokenResult {
     return () => {
       current = false
     }
-  }, [client, state, expired])
+  }, [client, state])
 
   if (state.status === 'signedIn') {
     // A failure belongs to the snapshot it was met with; a newer snapshot starts clean.

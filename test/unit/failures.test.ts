@@ -8,6 +8,12 @@ const settle = async () => {
   for (let i = 0; i < 20; i++) await new Promise((resolve) => setTimeout(resolve, 0))
 }
 
+/** Lets real async work (WebCrypto for PKCE) finish: on a loaded machine it can take longer than `settle`. */
+async function until(condition: () => boolean, ms = 2000) {
+  const deadline = Date.now() + ms
+  while (!condition() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5))
+}
+
 async function signedIn(count = 1, config = {}) {
   const env = tabs({ expiresIn: 300 })
   const first = await signIn(env, env.open(config), config)
@@ -244,6 +250,7 @@ describe('re-login', () => {
     env.server.revokeAll()
     env.clock.advance(21_000)
     await Promise.allSettled([first.client.getAccessToken(), second.client.getAccessToken()])
+    await until(() => first.navigation.assigned.length + second.navigation.assigned.length > 0)
     await settle()
     const redirected = [first, second].filter((t) => t.navigation.assigned.length === 1)
     expect(redirected).toHaveLength(1)
