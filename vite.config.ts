@@ -1,17 +1,17 @@
 import { resolve } from 'node:path'
 import { defineConfig } from 'vite'
+import { devMessagesPlugin } from './scripts/lib/dev-messages.js'
+import { entries, externals } from './scripts/lib/entries.js'
 
-// Library build: ESM only; React and oauth4webapi stay external (peer and dependency).
-// `tabauth/testing` is its own entry: the main entry never imports it (code both use goes to a shared chunk).
+// Library build: ESM only, one entry per package.json `exports` subpath; dependencies and peers stay external.
 export default defineConfig({
+  plugins: [devMessagesPlugin()],
   build: {
     lib: {
-      entry: { index: resolve(import.meta.dirname, 'src/index.ts'), testing: resolve(import.meta.dirname, 'src/testing/index.ts') },
+      entry: Object.fromEntries(entries.map(({ dist, source }) => [dist.replace(/^dist\//, '').replace(/\.js$/, ''), resolve(import.meta.dirname, source)])),
       formats: ['es'],
     },
-    rollupOptions: {
-      external: [/^react($|\/)/, /^react-dom($|\/)/, 'oauth4webapi'],
-    },
+    rollupOptions: { external: externals },
     sourcemap: true,
     target: 'es2022',
     emptyOutDir: true,

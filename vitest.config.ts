@@ -7,11 +7,16 @@ import { browserCommands } from './test/browser/commands.ts'
 import { chromiumArgs, chromiumPath } from './test/chromium.ts'
 
 const root = fileURLToPath(new URL('.', import.meta.url))
+// The package's entries import each other by name (`tabauth/testing` imports `tabauth`): here, the source.
+const self = [{ find: /^tabauth$/, replacement: fileURLToPath(new URL('src/index.ts', import.meta.url)) }]
+// React 18.3, installed beside the root's React 19 by the test/react18 workspace.
+const react18 = fileURLToPath(new URL('test/react18/node_modules/', import.meta.url))
 
 export default defineConfig({
   test: {
     projects: [
       {
+        resolve: { alias: self },
         test: {
           name: 'unit',
           root,
@@ -21,11 +26,33 @@ export default defineConfig({
       },
       {
         plugins: [react()],
+        resolve: { alias: self },
         test: {
           name: 'react',
           root,
           include: ['test/react/**/*.test.tsx'],
           environment: 'jsdom',
+          env: { REACT_MAJOR: '19' },
+        },
+      },
+      {
+        // The same React tests against React 18.3 (the oldest React the peer range allows).
+        plugins: [react()],
+        resolve: {
+          alias: [
+            ...self,
+            { find: /^(react|react-dom)(\/.*)?$/, replacement: `${react18}$1$2` },
+            // Its ES build, so that its own `react` imports go through the alias above (its CommonJS build would require React 19).
+            { find: /^@testing-library\/react$/, replacement: fileURLToPath(new URL('node_modules/@testing-library/react/dist/@testing-library/react.esm.js', import.meta.url)) },
+          ],
+        },
+        test: {
+          name: 'react18',
+          root,
+          include: ['test/react/**/*.test.tsx'],
+          environment: 'jsdom',
+          env: { REACT_MAJOR: '18' },
+          server: { deps: { inline: [/@testing-library\/react/] } },
         },
       },
       {

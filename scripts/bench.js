@@ -6,7 +6,8 @@
 // several short access-token lifetimes, and measure per expiry
 //  - refresh requests at the provider (the point of the library: 1, whatever N),
 //  - the time from the first refresh request of that expiry until every tab holds the new token,
-// and a cold new tab's time from navigation start to its first token.
+// and a cold new tab's time from navigation start to its first token; then the first render of a
+// signed-in new tab beside a localStorage baseline (scripts/first-render.js) and the entry sizes.
 // Times come from Date.now() in the pages (all tabs share one clock); counts from the provider.
 //
 //   npm run bench                 CHROMIUM_PATH=/path/to/chromium npm run bench
@@ -18,6 +19,7 @@ import { chromium } from 'playwright-core'
 import { build, preview } from 'vite'
 import { startProvider } from './provider.js'
 import { chromiumArgs, chromiumPath } from './lib/chromium.js'
+import { firstRender, formatFirstRender } from './first-render.js'
 import { sizes } from './size.js'
 
 const root = resolve(import.meta.dirname, '..')
@@ -184,6 +186,9 @@ async function main() {
       results.push(result)
       console.log(`${result.expiries} expiries, ${result.refreshRequests} refresh requests`)
     }
+    process.stdout.write('first render... ')
+    const render = await firstRender(browser)
+    console.log('done')
     const size = await sizes()
 
     const ms = (x) => (Number.isFinite(x) ? `${Math.round(x)} ms` : '—')
@@ -194,6 +199,8 @@ async function main() {
         `${String(r.tabs).padStart(4)}  ${r.refreshesPerExpiry.toFixed(2).padEnd(16)}  ${ms(r.allTabsUpdatedMs.median).padStart(23)}  ${ms(r.allTabsUpdatedMs.p95).padStart(6)}   ${ms(r.coldTabFirstTokenMs.median).padStart(27)}`,
       )
     }
+    console.log()
+    console.log(formatFirstRender(render))
     console.log()
     for (const { label, minified, gzip } of size) {
       console.log(`size: ${label.padEnd(24)} ${(minified / 1024).toFixed(1)} kB min, ${(gzip / 1024).toFixed(1)} kB gzip`)
@@ -208,6 +215,7 @@ async function main() {
       chromium: browser.version(),
       accessTokenTtlSeconds: TTL,
       results,
+      firstRender: render,
       size,
       durationSeconds: Math.round((Date.now() - startedAt) / 1000),
     }

@@ -14,7 +14,7 @@
 //                               errors: [{ grant_type, error, detail, at }] }
 //   POST /__test/reset     -> zeroes counts and errors (revokes nothing), returns the counts
 //   GET|POST /__test/settings  { accessTokenTtl?, refreshTokenTtl?, tokenFailure?, authorizationError? } -> settings
-//        tokenFailure: null | { status: 400..599, error?, times? } | { hang: true, times? }
+//        tokenFailure: null | { status: 400..599, error?, times?, retryAfter? (s) } | { hang: true, times? }
 //        authorizationError: null | an OAuth error code (e.g. 'access_denied') every sign-in is refused with
 //   POST /__test/revoke    { sub = 'alice' } -> { revoked: N }  (every grant of that user)
 //
@@ -327,6 +327,10 @@ export async function startProvider(options = {}) {
       cors();
       ctx.status = failure.status;
       ctx.set('Cache-Control', 'no-store');
+      if (failure.retryAfter) {
+        ctx.set('Retry-After', String(failure.retryAfter));
+        ctx.set('Access-Control-Expose-Headers', 'Retry-After'); // else a cross-origin page cannot read it
+      }
       ctx.body = { error: failure.error ?? 'server_error', error_description: 'injected failure (tabauth test provider)' };
       return;
     }
@@ -482,7 +486,8 @@ function validateFailure(value) {
   if (!Number.isInteger(status) || status < 400 || status > 599) {
     throw new TypeError('tokenFailure needs { status: 400..599 } or { hang: true }');
   }
-  return { status, ...(value.error ? { error: String(value.error) } : {}), ...(times ? { times } : {}) };
+  const retryAfter = value.retryAfter === undefined || value.retryAfter === null ? undefined : positiveInt(value.retryAfter, 'tokenFailure.retryAfter');
+  return { status, ...(value.error ? { error: String(value.error) } : {}), ...(times ? { times } : {}), ...(retryAfter ? { retryAfter } : {}) };
 }
 
 function validateAuthorizationError(value) {

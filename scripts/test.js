@@ -76,7 +76,10 @@ if (!chromium) {
  * The suites that are not vitest projects: { name, script, args? }. Each helper script is
  * described at the top of its own file.
  */
-const suites = []
+const suites = [
+  { name: 'size', script: 'scripts/size.js', args: ['--check'] },
+  { name: 'package', script: 'scripts/package-check.js' },
+]
 
 // --suite NAME (repeatable) runs only those extra suites; anything else goes to vitest.
 const args = process.argv.slice(2)

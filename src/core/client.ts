@@ -4,7 +4,7 @@ import { finishSignIn, toAuthError, type CallbackContext } from './callback'
 import { AuthError, LoginRequiredError } from './errors'
 import { fetchWithToken } from './fetchWithToken'
 import { OAuth } from './oauth'
-import { claimRelogin, isFresh, readRecord, refreshSession, repairStore, writeSession, type SessionContext } from './refresh'
+import { claimRelogin, isFresh, readRecord, readSettledRecord, refreshSession, repairStore, writeSession, type SessionContext } from './refresh'
 import { ReloginBreaker, reloginByRedirect, type AutoRelogin } from './relogin'
 import { Retryer } from './retryer'
 import { sameState, stateFor } from './state'
@@ -156,9 +156,9 @@ export function createAuthClient(config: AuthConfig): AuthClient {
     else void checkExpired()
   }
 
-  /** A hidden tab at expiry: adopt what another tab wrote, or show the outage another tab met. */
+  /** A hidden tab at expiry: adopt what another tab wrote, or show the outage another tab met. Sends nothing. */
   async function checkExpired() {
-    const latest = await readRecord(ctx).catch(() => record)
+    const latest = await readSettledRecord(ctx).catch(() => record)
     if (latest.generation > record.generation) return sync()
     const session = record.session
     if (latest.retry && session && !unexpired(session.tokens) && state.status === 'signedIn') {

@@ -41,6 +41,9 @@ export type InvalidGrantReason =
   | 'refresh_token_revoked_or_expired'
   | 'refresh_token_reused'
 
+/** Where production messages point: the README section that explains every code and reason. */
+export const ERRORS_DOC = 'https://www.npmjs.com/package/tabauth#errors'
+
 export class AuthError extends Error {
   readonly code: AuthErrorCode
   readonly error?: string
@@ -49,8 +52,9 @@ export class AuthError extends Error {
   readonly reasons?: InvalidGrantReason[]
   readonly retryAfterMs?: number
 
+  /** `message` is empty in production builds of tabauth (scripts/lib/dev-messages.js): then it names the code, the reasons and the docs. */
   constructor(code: AuthErrorCode, message: string, options: AuthErrorOptions = {}) {
-    super(message, { cause: options.cause })
+    super(message || `${code}${options.reasons ? ` (${options.reasons.join(', ')})` : ''}: see ${ERRORS_DOC}`, { cause: options.cause })
     this.name = 'AuthError'
     this.code = code
     this.error = options.error
@@ -66,10 +70,12 @@ export class AuthError extends Error {
   }
 }
 
+declare const process: { env: { NODE_ENV?: string } }
+
 /** Thrown by `getAccessToken()` when there is no session to take a token from. */
 export class LoginRequiredError extends AuthError {
-  constructor(message = 'Sign-in required: there is no session.', options: AuthErrorOptions = {}) {
-    super('LOGIN_REQUIRED', message, options)
+  constructor(message?: string, options: AuthErrorOptions = {}) {
+    super('LOGIN_REQUIRED', message ?? (typeof process !== 'undefined' && process.env.NODE_ENV !== 'production' ? 'Sign-in required: there is no session.' : ''), options)
     this.name = 'LoginRequiredError'
   }
 }

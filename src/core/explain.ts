@@ -5,7 +5,10 @@
  */
 import { AuthError, type InvalidGrantReason } from './errors'
 
-export const HINTS: Record<InvalidGrantReason, string> = {
+declare const process: { env: { NODE_ENV?: string } }
+
+/** Development builds only (see scripts/lib/dev-messages.js): production errors keep `reason` and `reasons`, not the prose. */
+export const HINTS: Partial<Record<InvalidGrantReason, string>> = typeof process !== 'undefined' && process.env.NODE_ENV !== 'production' ? {
   code_reused: 'the authorization code was already exchanged: the callback URL was replayed, or another tab, a duplicated tab or a link prefetcher used it first',
   code_expired: "the code was exchanged after the server's code lifetime (often 60 s): the callback was slow or replayed late",
   redirect_uri_mismatch: 'the redirect_uri sent to the token endpoint differs from the one used at authorization',
@@ -13,7 +16,7 @@ export const HINTS: Record<InvalidGrantReason, string> = {
   client_mismatch: 'the code was issued to another client_id than the one exchanging it',
   refresh_token_revoked_or_expired: 'the refresh token was revoked (sign-out elsewhere, an administrator, a password change) or has expired: the user must sign in again',
   refresh_token_reused: 'an already rotated refresh token was presented (two tabs refreshed at once without Web Locks), and the server revoked the grant',
-}
+} : {}
 
 export interface CodeExchangeFacts {
   grant: 'authorization_code'
@@ -51,13 +54,18 @@ export function invalidGrantReasons(facts: CodeExchangeFacts | RefreshFacts): In
 /** The INVALID_GRANT error with its reasons and a one-line hint in the message. */
 export function explainInvalidGrant(error: AuthError, facts: CodeExchangeFacts | RefreshFacts): AuthError {
   const reasons = invalidGrantReasons(facts)
-  const hint = reasons.length === 1 ? HINTS[reasons[0]] : `possible causes: ${reasons.map((r) => `${r} (${HINTS[r]})`).join('; ')}`
-  const what = facts.grant === 'authorization_code' ? 'The authorization code was rejected' : 'The refresh token was rejected'
-  return new AuthError('INVALID_GRANT', `${what} (invalid_grant): ${hint}.`, {
+  return new AuthError('INVALID_GRANT', describe(facts.grant, reasons), {
     error: error.error,
     errorDescription: error.errorDescription,
     status: error.status,
     cause: error,
     reasons,
   })
+}
+
+/** The message: a function call inside the message argument, so production builds drop it with the hints. */
+function describe(grant: CodeExchangeFacts['grant'] | RefreshFacts['grant'], reasons: InvalidGrantReason[]): string {
+  const hint = reasons.length === 1 ? HINTS[reasons[0]] : `possible causes: ${reasons.map((r) => `${r} (${HINTS[r]})`).join('; ')}`
+  const what = grant === 'authorization_code' ? 'The authorization code was rejected' : 'The refresh token was rejected'
+  return `${what} (invalid_grant): ${hint}.`
 }

@@ -165,6 +165,11 @@ export async function repairStore(ctx: SessionContext): Promise<void> {
   })
 }
 
+/** The record once any refresh in flight (in any tab) has ended: what it wrote, or the failure it recorded. */
+export function readSettledRecord(ctx: SessionContext): Promise<SessionRecord> {
+  return withSessionLock(ctx, () => readRecord(ctx))
+}
+
 /** A corrupt or foreign value in the store is no session. */
 export async function readRecord(ctx: Pick<SessionContext, 'store' | 'key'>): Promise<SessionRecord> {
   return parseRecord(await ctx.store.get(ctx.key)) ?? emptyRecord

@@ -154,6 +154,8 @@ export function indexedDBStore(): SessionStore {
     })
   }
 
+  // Open now, while React renders its first (loading) frame, not after: the first snapshot waits for one read only. A failure is retried on first use.
+  open().catch(() => {})
   return {
     get: (key) => run('readonly', (store) => store.get(key)),
     set: async (key, value) => void (await run('readwrite', (store) => store.put(value, key))),

@@ -1,7 +1,5 @@
-import { AuthError, LoginRequiredError, type InvalidGrantReason } from '../core/errors'
-import { HINTS } from '../core/explain'
-import type { User } from '../core/store'
-import type { AuthClient, AuthEvent, AuthState, AuthStatus } from '../core/types'
+// From the package itself, so that an app's `AuthError` and the mock's are one class (instanceof works).
+import { AuthError, invalidGrantHints, LoginRequiredError, type AuthClient, type AuthEvent, type AuthState, type AuthStatus, type InvalidGrantReason, type User } from 'tabauth'
 
 export interface MockAuthClientOptions {
   /** Default `signedOut`. Where a status needs more (a user, an error), the defaults below fill it in. */
@@ -147,7 +145,7 @@ export function createMockAuthClient(options: MockAuthClientOptions = {}): MockA
 
 /** The LOGIN_REQUIRED error a dead grant gives, with the server's answer and the client's explanation. */
 function explained(reason: InvalidGrantReason): LoginRequiredError {
-  const cause = new AuthError('INVALID_GRANT', `The refresh token was rejected (invalid_grant): ${HINTS[reason]}.`, { error: 'invalid_grant', status: 400, reasons: [reason] })
+  const cause = new AuthError('INVALID_GRANT', `The refresh token was rejected (invalid_grant): ${invalidGrantHints[reason]}.`, { error: 'invalid_grant', status: 400, reasons: [reason] })
   return new LoginRequiredError(cause.message, { cause, error: 'invalid_grant', reasons: [reason] })
 }
 

@@ -26,7 +26,7 @@ export interface Counts {
 export interface ProviderSettings {
   accessTokenTtl?: number
   refreshTokenTtl?: number
-  tokenFailure?: null | { status: number; error?: string; times?: number } | { hang: true; times?: number }
+  tokenFailure?: null | { status: number; error?: string; times?: number; retryAfter?: number } | { hang: true; times?: number }
   /** Every sign-in is refused with this OAuth error (e.g. 'access_denied'); null signs Alice in. */
   authorizationError?: null | string
 }
