@@ -2,6 +2,8 @@ import { useEffect, useState } from 'react'
 import { LoginButton, LogoutButton, useAuth, useGetToken, useToken, type AuthEvent } from 'tabauth'
 import { client, issuer, relogin, RELOGIN_KEY } from './auth'
 import { Protected } from './Protected'
+import { DataView } from './DataView'
+import { NoteForm } from './NoteForm'
 
 export function App() {
   const { status, error } = useAuth()
@@ -16,7 +18,9 @@ export function App() {
           <code>{error.code}</code> {error.message}
         </p>
       )}
-      {location.pathname === '/protected' ? <Protected /> : status === 'signedIn' ? <Session /> : status !== 'loading' && status !== 'redirecting' && <LoginButton />}
+      {location.pathname === '/protected' ? <Protected /> : status === 'signedIn' ? <Session /> : status !== 'loading' && status !== 'redirecting' && <LoginButton popup />}
+      <DataView />
+      <NoteForm />
       <ReloginPolicy />
       <Activity />
     </main>

@@ -10,9 +10,14 @@ export default defineConfig({
   root: exampleDir,
   plugins: [react()],
   // `tabauth` is the library's source, so edits show up without a build.
-  resolve: { alias: [{ find: /^tabauth$/, replacement: fileURLToPath(new URL('../src/index.ts', import.meta.url)) }] },
+  resolve: {
+    alias: [
+      { find: /^tabauth$/, replacement: fileURLToPath(new URL('../src/index.ts', import.meta.url)) },
+      { find: /^tabauth\/query$/, replacement: fileURLToPath(new URL('../src/query/index.ts', import.meta.url)) },
+    ],
+  },
   // Pre-bundle these up front: otherwise Vite discovers them on the first page load and reloads the page.
-  optimizeDeps: { include: ['react', 'react-dom', 'react-dom/client', 'oauth4webapi'] },
+  optimizeDeps: { include: ['react', 'react-dom', 'react-dom/client', 'oauth4webapi', '@tanstack/react-query'] },
   // The dev server falls back to index.html for unknown paths, so /callback is the app too.
   server: { host: '127.0.0.1', port: 5173, fs: { allow: [repoRoot] } },
 })

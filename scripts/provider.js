@@ -7,13 +7,15 @@
 // In-process: `const op = await startProvider({ port: 0 })` -> { issuer, port, close(), counts(),
 // reset(), settings(patch?), revoke(sub), provider }.
 //
+// The protected resource /notes (scripts/lib/notes.js) runs on the same server.
+//
 // Test-control API on the same server (JSON, CORS for the app origins):
 //   GET  /__test/health    -> { ok: true, issuer }
 //   GET  /__test/counts    -> { token: { authorization_code: {success, error}, refresh_token: {...} },
 //                               authorizations, revocations, logouts, userinfo, injected, hanging,
-//                               errors: [{ grant_type, error, detail, at }] }
+//                               notes: { read, saved, rejected }, errors: [{ grant_type, error, detail, at }] }
 //   POST /__test/reset     -> zeroes counts and errors (revokes nothing), returns the counts
-//   GET|POST /__test/settings  { accessTokenTtl?, refreshTokenTtl?, tokenFailure?, authorizationError? } -> settings
+//   GET|POST /__test/settings  { accessTokenTtl?, refreshTokenTtl?, tokenFailure?, coop?, authorizationError? } -> settings
 //        tokenFailure: null | { status: 400..599, error?, times?, retryAfter? (s) } | { hang: true, times? }
 //        authorizationError: null | an OAuth error code (e.g. 'access_denied') every sign-in is refused with
 //   POST /__test/revoke    { sub = 'alice' } -> { revoked: N }  (every grant of that user)
@@ -29,6 +31,7 @@ import { pathToFileURL } from 'node:url';
 import Provider from 'oidc-provider';
 
 import { createStore } from './lib/memory-adapter.js';
+import { notesResource } from './lib/notes.js';
 
 export const CLIENT_ID = 'tabauth-example';
 
@@ -40,6 +43,18 @@ export const TEST_USER = Object.freeze({
   email: 'alice@example.com',
   email_verified: true,
 });
+
+// A second user, so that tests can switch users: the automatic login signs in whoever
+// `login_hint` names (alice when it names nobody known).
+export const SECOND_USER = Object.freeze({
+  sub: 'bob',
+  name: 'Bob Example',
+  given_name: 'Bob',
+  family_name: 'Example',
+  email: 'bob@example.com',
+  email_verified: true,
+});
+const USERS = new Map([TEST_USER, SECOND_USER].map((user) => [user.sub, user]));
 
 const DEFAULTS = {
   port: 9000,
@@ -67,6 +82,7 @@ export async function startProvider(options = {}) {
     accessTokenTtl: positiveInt(opts.accessTokenTtl, 'accessTokenTtl'),
     refreshTokenTtl: positiveInt(opts.refreshTokenTtl, 'refreshTokenTtl'),
     tokenFailure: null, // null | { status, error?, times? } | { hang: true, times? }
+    coop: false, // send Cross-Origin-Opener-Policy: same-origin on the sign-in pages (cuts a popup off from its opener)
     authorizationError: null, // null | an OAuth error code: see refuseAuthorization
   };
   let stats = emptyCounts();
@@ -117,8 +133,8 @@ export async function startProvider(options = {}) {
     conformIdTokenClaims: false,
     findAccount: async (ctx, sub) => ({
       accountId: sub,
-      // Any login name works in --interactive mode; only 'alice' has the full profile.
-      claims: async () => (sub === TEST_USER.sub ? { ...TEST_USER } : { sub, name: sub }),
+      // Any login name works in --interactive mode; only the known users have a full profile.
+      claims: async () => (USERS.has(sub) ? { ...USERS.get(sub) } : { sub, name: sub }),
     }),
     // Refresh tokens for every authorization of this client, not only with offline_access.
     issueRefreshToken: async (ctx, client) => client.grantTypeAllowed('refresh_token'),
@@ -178,8 +194,10 @@ export async function startProvider(options = {}) {
   provider.use(countRequests);
   provider.use(tokenEndpointStats);
   provider.use(tokenFailureInjection);
+  provider.use(crossOriginOpenerPolicy);
   provider.use(refuseAuthorization);
   provider.use(autoInteraction);
+  provider.use(notesResource({ provider, appOrigins, count: (outcome) => (stats.notes[outcome] += 1) }));
 
   server.on('request', provider.callback());
   log(`issuer ${issuer} (client_id ${CLIENT_ID}; app origins ${appOrigins.join(', ')})`);
@@ -197,6 +215,7 @@ export async function startProvider(options = {}) {
       const next = { ...settingsState };
       if (patch.accessTokenTtl !== undefined) next.accessTokenTtl = positiveInt(patch.accessTokenTtl, 'accessTokenTtl');
       if (patch.refreshTokenTtl !== undefined) next.refreshTokenTtl = positiveInt(patch.refreshTokenTtl, 'refreshTokenTtl');
+      if (patch.coop !== undefined) next.coop = Boolean(patch.coop);
       if (patch.tokenFailure !== undefined) {
         next.tokenFailure = validateFailure(patch.tokenFailure);
         // Any explicit tokenFailure update releases the requests held by an earlier `hang`.
@@ -365,6 +384,14 @@ export async function startProvider(options = {}) {
     return next();
   }
 
+  /** settings.coop: the sign-in pages send COOP, as many real providers do. */
+  async function crossOriginOpenerPolicy(ctx, next) {
+    await next();
+    if (settingsState.coop && (ctx.path === '/auth' || ctx.path.startsWith('/interaction/'))) {
+      ctx.set('Cross-Origin-Opener-Policy', 'same-origin');
+    }
+  }
+
   /**
    * settings.authorizationError: the interaction ends with that error instead of a sign-in, so the
    * app's callback gets `error=<code>` (RFC 6749 §4.1.2.1), as when a user clicks "Cancel".
@@ -380,7 +407,7 @@ export async function startProvider(options = {}) {
   }
 
   /**
-   * Non-interactive login + consent for alice. With `interactive`, only consent is automatic and
+   * Non-interactive login (of the user `login_hint` names, else alice) + consent. With `interactive`, only consent is automatic and
    * login is devInteractions' real form.
    */
   async function autoInteraction(ctx, next) {
@@ -392,7 +419,7 @@ export async function startProvider(options = {}) {
     if (prompt.name === 'login') {
       if (opts.interactive) return next();
       const returnTo = await provider.interactionResult(
-        ctx.req, ctx.res, { login: { accountId: TEST_USER.sub } }, { mergeWithLastSubmission: false },
+        ctx.req, ctx.res, { login: { accountId: USERS.has(params.login_hint) ? params.login_hint : TEST_USER.sub } }, { mergeWithLastSubmission: false },
       );
       ctx.status = 303;
       ctx.redirect(returnTo);
@@ -473,6 +500,7 @@ function emptyCounts() {
     logouts: 0,
     userinfo: 0,
     injected: 0,
+    notes: { read: 0, saved: 0, rejected: 0 },
     errors: [],
   };
 }

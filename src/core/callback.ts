@@ -16,6 +16,8 @@ export interface CallbackContext {
   session: SessionContext
   oauth: OAuth
   transactions: TransactionStore
+  /** Sign-ins started by `login({ popup: true })` in another window of this origin. */
+  popupTransactions: TransactionStore
   navigation: Navigation
   clock: Clock
   clientId: string
@@ -25,7 +27,7 @@ export interface CallbackContext {
 
 export type CallbackOutcome =
   /** A new session, written to the store as the next generation. */
-  | { kind: 'signedIn'; record: SessionRecord; returnTo: string }
+  | { kind: 'signedIn'; record: SessionRecord; returnTo: string; popup: boolean }
   /** No transaction for this callback (replayed, foreign, expired): the store's session, or signed out with the reason. */
   | { kind: 'ignored'; record: SessionRecord; error?: AuthError }
   /** The sign-in failed; nothing was stored. */
@@ -33,9 +35,11 @@ export type CallbackOutcome =
 
 export async function finishSignIn(ctx: CallbackContext, callback: URL): Promise<CallbackOutcome> {
   let tx
+  const state = callback.searchParams.get('state')
+  const popup = ctx.popupTransactions.has(state)
   try {
     // Consumed synchronously, before any request: a second start (StrictMode, reload, Back) finds nothing.
-    tx = ctx.transactions.take(callback.searchParams.get('state'), ctx.clock.now())
+    tx = (popup ? ctx.popupTransactions : ctx.transactions).take(state, ctx.clock.now())
   } catch (error) {
     ctx.navigation.replace(`${ctx.origin()}/`)
     // A replayed callback with a live session is harmless: stay signed in, say nothing.
@@ -48,7 +52,7 @@ export async function finishSignIn(ctx: CallbackContext, callback: URL): Promise
     const { tokens, claims } = await ctx.oauth.exchangeCode(callback, tx)
     if (!claims) throw new AuthError('INVALID_RESPONSE', 'The token response has no ID token.')
     const { record } = await writeSession(ctx.session, () => ({ session: { tokens, user: claims } }))
-    return { kind: 'signedIn', record, returnTo: tx.returnTo }
+    return { kind: 'signedIn', record, returnTo: tx.returnTo, popup }
   } catch (error) {
     let authError = toAuthError(error)
     if (authError.code === 'INVALID_GRANT') {

@@ -4,6 +4,7 @@ import { finishSignIn, toAuthError, type CallbackContext } from './callback'
 import { AuthError, LoginRequiredError } from './errors'
 import { fetchWithToken } from './fetchWithToken'
 import { OAuth } from './oauth'
+import { watchPopup } from './popup'
 import { claimRelogin, isFresh, readRecord, readSettledRecord, refreshSession, repairStore, writeSession, type SessionContext } from './refresh'
 import { ReloginBreaker, reloginByRedirect, type AutoRelogin } from './relogin'
 import { Retryer } from './retryer'
@@ -11,7 +12,7 @@ import { sameState, stateFor } from './state'
 import { defaultStore, emptyRecord, parseRecord, type SessionRecord, type TokenSet } from './store'
 import { nextWakeAt, Timer } from './timer'
 import { TransactionStore } from './transaction'
-import type { AuthClient, AuthConfig, AuthEvent, AuthState, LoginOptions, LogoutOptions } from './types'
+import type { AuthClient, AuthConfig, AuthEvent, AuthState, LoginOptions, LoginResult, LogoutOptions } from './types'
 import { isCallback, parseIssuer, safeReturnTo } from './url'
 
 const LOADING: AuthState = { status: 'loading' }
@@ -29,6 +30,7 @@ export function createAuthClient(config: AuthConfig): AuthClient {
   const key = `${config.issuer} ${config.clientId}`
   const tabStorage = config.transactionStorage ?? webStorage('sessionStorage')
   const transactions = new TransactionStore(tabStorage, `tabauth:tx:${key}`)
+  const popupTransactions = new TransactionStore(config.popupTransactionStorage ?? webStorage('localStorage'), `tabauth:popup-tx:${key}`)
   const reloginWindowMs = (config.reloginWindowSeconds ?? 60) * 1000
   const breaker = new ReloginBreaker(tabStorage, `tabauth:relogin:${key}`, reloginWindowMs)
   const debug = config.debug ?? isDevelopment()
@@ -56,6 +58,7 @@ export function createAuthClient(config: AuthConfig): AuthClient {
     session: ctx,
     oauth,
     transactions,
+    popupTransactions,
     navigation,
     clock,
     clientId: config.clientId,
@@ -219,7 +222,8 @@ export function createAuthClient(config: AuthConfig): AuthClient {
     apply(outcome.record)
     broadcast()
     emit({ type: 'signedIn', generation: outcome.record.generation })
-    config.onRedirectCallback?.(outcome.returnTo)
+    if (outcome.popup) navigation.close?.() // the opener and every tab take the session from the store
+    else config.onRedirectCallback?.(outcome.returnTo)
   }
 
   function start() {
@@ -309,24 +313,35 @@ export function createAuthClient(config: AuthConfig): AuthClient {
     return session.tokens.accessToken
   }
 
-  async function login(options: LoginOptions = {}) {
+  /** The authorization request's URL; its transaction is remembered in `store` for the callback. */
+  async function authorize(options: LoginOptions, store: TransactionStore): Promise<string> {
     const current = new URL(navigation.currentUrl())
     const returnTo = safeReturnTo(options.returnTo ?? current.pathname + current.search + current.hash, current.origin)
     const secrets = OAuth.randomSecrets()
+    const url = await oauth.authorizationUrl({
+      ...secrets,
+      redirectUri: redirectUri(),
+      scope: config.scope ?? 'openid profile offline_access',
+      params: { ...config.authorizationParams, ...options.authorizationParams },
+    })
+    store.save({ ...secrets, redirectUri: redirectUri(), returnTo, createdAt: clock.now() }, clock.now())
+    return url
+  }
+
+  function failLogin(error: unknown): AuthError {
+    const authError = toAuthError(error)
+    setState({ status: 'error', error: authError })
+    return authError
+  }
+
+  async function login(options: LoginOptions = {}): Promise<LoginResult> {
+    if (options.popup) return loginInPopup(options)
     setState({ status: 'redirecting' })
     try {
-      const url = await oauth.authorizationUrl({
-        ...secrets,
-        redirectUri: redirectUri(),
-        scope: config.scope ?? 'openid profile offline_access',
-        params: { ...config.authorizationParams, ...options.authorizationParams },
-      })
-      transactions.save({ ...secrets, redirectUri: redirectUri(), returnTo, createdAt: clock.now() }, clock.now())
-      navigation.assign(url)
+      navigation.assign(await authorize(options, transactions))
+      return 'redirected'
     } catch (error) {
-      const authError = toAuthError(error)
-      setState({ status: 'error', error: authError })
-      throw authError
+      throw failLogin(error)
     }
   }
 
@@ -337,6 +352,29 @@ export function createAuthClient(config: AuthConfig): AuthClient {
     if (!breaker.allowed(clock.now())) return setState({ status: 'signedOut', error: breaker.loopError() })
     breaker.record(clock.now())
     await login(options)
+  }
+
+  async function loginInPopup(options: LoginOptions): Promise<LoginResult> {
+    // Opened before any await: browsers allow a popup only inside the click that asked for it.
+    const popup = navigation.openPopup?.() ?? null
+    if (!popup) {
+      emit({ type: 'popupBlocked' })
+      return 'blocked'
+    }
+    const before = state
+    setState({ status: 'redirecting' })
+    try {
+      popup.navigate(await authorize(options, popupTransactions))
+    } catch (error) {
+      popup.close()
+      throw failLogin(error)
+    }
+    const result = await watchPopup(popup, { clock, onEvent: subscribeEvents, sync, hasSession: () => record.session !== null })
+    if (result !== 'signedIn') {
+      if (state.status === 'redirecting') setState(before) // nothing arrived: back to what the page showed
+      emit({ type: 'popupClosed', timedOut: result === 'timedOut' })
+    }
+    return result
   }
 
   async function logout(options: LogoutOptions = {}) {

@@ -37,7 +37,7 @@ export interface AutoRelogin {
   now(): number
   /** Takes the re-login on for every tab: true for exactly one tab per window (the shared store decides). */
   claim(): Promise<boolean>
-  login(): Promise<void>
+  login(): Promise<unknown>
   /** This tab already redirected by itself within the window: the app should show the prompt with this error. */
   onLoop(error: AuthError): void
 }

@@ -32,6 +32,10 @@ export class TransactionStore {
     this.write(prune(pending, now))
   }
 
+  has(state: string | null): boolean {
+    return state !== null && state in this.read()
+  }
+
   /**
    * Removes and returns the transaction for `state`, synchronously, before any
    * request is made: a second call (StrictMode, a reloaded callback URL) finds nothing.

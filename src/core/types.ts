@@ -50,6 +50,8 @@ export interface AuthConfig {
   store?: SessionStore
   /** Per-tab storage for login transactions and the re-login loop breaker. Default sessionStorage. */
   transactionStorage?: KeyValueStorage
+  /** Storage for popup sign-ins, shared with the popup window (sessionStorage is not). Default localStorage. */
+  popupTransactionStorage?: KeyValueStorage
   lock?: Lock
   channel?: Channel
   navigation?: Navigation
@@ -71,6 +73,10 @@ export type AuthEvent =
   | { type: 'reloginRequired'; generation: number; error: AuthError }
   /** A refresh failed for a transient reason; the next try is in `retryInMs`. */
   | { type: 'refreshFailed'; error: AuthError; retryInMs: number }
+  /** `login({ popup: true })` could not open its window: nothing happened; call it again from a click, or sign in by redirect. */
+  | { type: 'popupBlocked' }
+  /** The sign-in popup was closed (or timed out) without a session; the page is back in its previous state. */
+  | { type: 'popupClosed'; timedOut: boolean }
   /** A malformed message on the channel: ignored, reported for debugging. */
   | { type: 'channelMessageIgnored'; message: unknown }
 
@@ -79,7 +85,18 @@ export interface LoginOptions {
   returnTo?: string
   /** Extra parameters for this request only, e.g. `{ prompt: 'login' }`. */
   authorizationParams?: Record<string, string>
+  /**
+   * Sign in in a popup window (or a new tab, where the browser opens popups as tabs): this page
+   * never navigates and keeps its state. Call it from a click, or the browser blocks the popup.
+   */
+  popup?: boolean
 }
+
+/**
+ * What `login()` did: 'redirected' (the page is leaving for the server); with `popup`:
+ * 'signedIn', 'closed' (the user closed the popup), 'timedOut', or 'blocked' (no window opened).
+ */
+export type LoginResult = 'redirected' | 'signedIn' | 'closed' | 'timedOut' | 'blocked'
 
 export interface LogoutOptions {
   /** Only end the session in this app (every tab); do not visit the server's end-session endpoint. */
@@ -91,7 +108,7 @@ export interface AuthClient {
   getSnapshot(): AuthState
   /** Reads the session (or finishes a sign-in callback). Idempotent; the provider calls it on mount. */
   start(): Promise<void>
-  login(options?: LoginOptions): Promise<void>
+  login(options?: LoginOptions): Promise<LoginResult>
   /**
    * `login()` for code that runs without a click (a route guard): at most one automatic redirect
    * per tab per `reloginWindowSeconds` (the re-login loop breaker). Past that it does not redirect:

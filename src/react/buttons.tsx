@@ -6,14 +6,15 @@ type ButtonProps = Omit<ButtonHTMLAttributes<HTMLButtonElement>, 'onClick' | 'di
 /**
  * Starts sign-in. "Sign in", or "Sign in again" when the session ended at the
  * server; disabled while loading or redirecting; renders nothing when signed in.
+ * With `popup`, "Sign in again" signs in in a popup: the page keeps its state.
  */
-export function LoginButton({ children, returnTo, ...props }: ButtonProps & { returnTo?: string }) {
+export function LoginButton({ children, returnTo, popup, ...props }: ButtonProps & { returnTo?: string; popup?: boolean }) {
   const { status, login } = useAuth()
   if (status === 'signedIn') return null
   const busy = status === 'loading' || status === 'redirecting'
   const label = status === 'redirecting' ? 'Signing in…' : status === 'reloginRequired' ? 'Sign in again' : 'Sign in'
   return (
-    <button type="button" {...props} disabled={busy} aria-busy={busy || undefined} onClick={() => login({ returnTo }).catch(() => {})}>
+    <button type="button" {...props} disabled={busy} aria-busy={busy || undefined} onClick={() => login({ returnTo, popup: popup && status === 'reloginRequired' }).catch(() => {})}>
       {children ?? label}
     </button>
   )

@@ -16,8 +16,10 @@ export interface MockAuthClientOptions {
   fetch?: typeof fetch
 }
 
-/** The arguments of every call the app made, per method, in order. */
-export type MockCalls = { [K in keyof AuthClient]: Array<Parameters<AuthClient[K]>> }
+type Recorded = Exclude<keyof AuthClient, 'getSnapshot'>
+
+/** The arguments of every call the app made, per method, in order (`getSnapshot` is not recorded: React calls it on every render). */
+export type MockCalls = { [K in Recorded]: Array<Parameters<AuthClient[K]>> }
 
 export interface MockAuthClient extends AuthClient {
   readonly calls: MockCalls
@@ -77,7 +79,7 @@ export function createMockAuthClient(options: MockAuthClientOptions = {}): MockA
 
   // One entry per AuthClient method: the app's calls are recorded, then answered like the real client would.
   const calls = {} as MockCalls
-  function recorded<K extends keyof AuthClient>(name: K, method: AuthClient[K]): AuthClient[K] {
+  function recorded<K extends Recorded>(name: K, method: AuthClient[K]): AuthClient[K] {
     const list = (calls[name] = [] as MockCalls[K])
     return ((...args: Parameters<AuthClient[K]>) => {
       list.push(args)
@@ -90,9 +92,17 @@ export function createMockAuthClient(options: MockAuthClientOptions = {}): MockA
       listeners.add(listener)
       return () => void listeners.delete(listener)
     }),
-    getSnapshot: () => state, // not recorded: React calls it on every render
+    getSnapshot: () => state,
     start: recorded('start', async () => {}),
-    login: recorded('login', async () => setState({ status: 'redirecting' })),
+    // A redirect leaves the page (the test calls signIn() for the return); a popup brings the user back signed in.
+    login: recorded('login', async (options) => {
+      if (!options?.popup) {
+        setState({ status: 'redirecting' })
+        return 'redirected'
+      }
+      signIn(user)
+      return 'signedIn'
+    }),
     autoLogin: recorded('autoLogin', async () => {
       // The same rule as the real client: only from signedOut without an error, once per client (its "window").
       if (state.status !== 'signedOut' || state.error) return
@@ -119,13 +129,15 @@ export function createMockAuthClient(options: MockAuthClientOptions = {}): MockA
     dispose: recorded('dispose', () => listeners.clear()),
   }
 
+  function signIn(next: User = user) {
+    setState(session(next))
+    emit({ type: 'signedIn', generation })
+  }
+
   return Object.assign(client, {
     calls,
     setState,
-    signIn(next = user) {
-      setState(session(next))
-      emit({ type: 'signedIn', generation })
-    },
+    signIn,
     expire() {
       if (state.status !== 'signedIn') return
       stale = true

@@ -19,6 +19,7 @@ export interface Counts {
   revocations: number
   logouts: number
   userinfo: number
+  notes: { read: number; saved: number; rejected: number }
   errors: unknown[]
   [key: string]: unknown
 }
@@ -27,6 +28,8 @@ export interface ProviderSettings {
   accessTokenTtl?: number
   refreshTokenTtl?: number
   tokenFailure?: null | { status: number; error?: string; times?: number; retryAfter?: number } | { hang: true; times?: number }
+  /** The sign-in pages send Cross-Origin-Opener-Policy: same-origin. */
+  coop?: boolean
   /** Every sign-in is refused with this OAuth error (e.g. 'access_denied'); null signs Alice in. */
   authorizationError?: null | string
 }
@@ -50,7 +53,7 @@ export const revoke = (sub = 'alice') => control<{ revoked: number }>('POST', 'r
 
 /** Zeroes the counts and puts the provider's settings back to their defaults. */
 export async function resetProvider(): Promise<void> {
-  await settings({ accessTokenTtl: 300, refreshTokenTtl: 14 * 24 * 3600, tokenFailure: null, authorizationError: null })
+  await settings({ accessTokenTtl: 300, refreshTokenTtl: 14 * 24 * 3600, tokenFailure: null, coop: false, authorizationError: null })
   await reset()
 }
 

@@ -152,6 +152,15 @@ describe('LoginButton', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Continue with SSO' }))
     expect(client.calls.login).toEqual([[{ returnTo: '/after' }]])
   })
+
+  it('with popup, signs in again in a popup; a first sign-in still redirects', () => {
+    const client = mockClient(states.reloginRequired)
+    render(<LoginButton popup />, { wrapper: wrap(client) })
+    fireEvent.click(screen.getByRole('button', { name: 'Sign in again' }))
+    act(() => client.setState(states.signedOut))
+    fireEvent.click(screen.getByRole('button', { name: 'Sign in' }))
+    expect(client.calls.login).toEqual([[{ popup: true }], [{ popup: false }]])
+  })
 })
 
 describe('LogoutButton', () => {

@@ -103,6 +103,14 @@ describe('createMockAuthClient', () => {
     await expect(client.getAccessToken()).rejects.toBeInstanceOf(LoginRequiredError)
   })
 
+  it('login({ popup: true }) comes back signed in without leaving the page; a redirect says so', async () => {
+    const client = createMockAuthClient({ status: 'reloginRequired' })
+    await expect(client.login({ popup: true })).resolves.toBe('signedIn')
+    expect(client.getSnapshot()).toMatchObject({ status: 'signedIn', user: { sub: 'alice' } })
+    await client.logout()
+    await expect(client.login()).resolves.toBe('redirected')
+  })
+
   it('fetch sends through the given fetch with the access token, and no network otherwise', async () => {
     const sent: Request[] = []
     const client = createMockAuthClient({ status: 'signedIn', accessToken: 'at-test', fetch: async (input, init) => (sent.push(new Request(input, init)), new Response('ok')) })

@@ -14,8 +14,9 @@ async function watchingBrowserApis(fn: () => Promise<void>): Promise<string[]> {
   const touched: string[] = []
   const saved = BROWSER_APIS.map((name) => [name, Object.getOwnPropertyDescriptor(globalThis, name)] as const)
   for (const name of BROWSER_APIS) {
-    // oauth4webapi reads navigator.userAgent once at load, for its User-Agent header: a read, no effect.
-    const get = () => void (new Error().stack?.includes('node_modules/oauth4webapi/') || touched.push(name))
+    // Reads by dependencies at load, with no effect: oauth4webapi's navigator.userAgent (its User-Agent
+    // header) and TanStack Query's `typeof window` (its isServer flag).
+    const get = () => void (/node_modules\/(oauth4webapi|@tanstack)\//.test(new Error().stack ?? '') || touched.push(name))
     Object.defineProperty(globalThis, name, { configurable: true, get })
   }
   try {
