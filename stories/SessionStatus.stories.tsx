@@ -49,7 +49,7 @@ export const ReloginRequired: Story = {
   play: async ({ canvas }) => {
     const alert = canvas.getByRole('alert')
     await expect(alert).toHaveTextContent('LOGIN_REQUIRED')
-    await expect(alert).toHaveTextContent('refresh token was revoked (sign-out elsewhere, an administrator, a password change) or has expired')
+    await expect(alert).toHaveTextContent('The refresh token was rejected (invalid_grant)')
     await expect(alert).toHaveTextContent('reason: refresh_token_revoked_or_expired')
     await expect(canvas.getByRole('button', { name: 'Sign in again' })).toBeEnabled()
   },

@@ -155,9 +155,9 @@ export function createMockAuthClient(options: MockAuthClientOptions = {}): MockA
   })
 }
 
-/** The LOGIN_REQUIRED error a dead grant gives, with the server's answer and the client's explanation. */
+/** The LOGIN_REQUIRED error a dead grant gives, with the server's answer and the client's explanation (the hints are left out of production builds). */
 function explained(reason: InvalidGrantReason): LoginRequiredError {
-  const cause = new AuthError('INVALID_GRANT', `The refresh token was rejected (invalid_grant): ${invalidGrantHints[reason]}.`, { error: 'invalid_grant', status: 400, reasons: [reason] })
+  const cause = new AuthError('INVALID_GRANT', `The refresh token was rejected (invalid_grant): ${invalidGrantHints[reason] ?? reason}.`, { error: 'invalid_grant', status: 400, reasons: [reason] })
   return new LoginRequiredError(cause.message, { cause, error: 'invalid_grant', reasons: [reason] })
 }
 
