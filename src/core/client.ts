@@ -346,12 +346,12 @@ export function createAuthClient(config: AuthConfig): AuthClient {
   }
 
   /** login() without a click (a route guard): at most once per tab per window, like the automatic re-login. */
-  async function autoLogin(options?: LoginOptions) {
+  async function autoLogin(options?: Omit<LoginOptions, 'popup'>) {
     // A failed sign-in, an error or reloginRequired is shown, never redirected; 'redirecting' is StrictMode's second effect.
     if (state.status !== 'signedOut' || state.error) return
     if (!breaker.allowed(clock.now())) return setState({ status: 'signedOut', error: breaker.loopError() })
     breaker.record(clock.now())
-    await login(options)
+    await login({ ...options, popup: false })
   }
 
   async function loginInPopup(options: LoginOptions): Promise<LoginResult> {

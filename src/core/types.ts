@@ -113,9 +113,10 @@ export interface AuthClient {
    * `login()` for code that runs without a click (a route guard): at most one automatic redirect
    * per tab per `reloginWindowSeconds` (the re-login loop breaker). Past that it does not redirect:
    * the status becomes `signedOut` with a `RELOGIN_LOOP` error. Acts only when `signedOut` without
-   * an error: a refused sign-in, `error` and `reloginRequired` are for the app to show.
+   * an error: a refused sign-in, `error` and `reloginRequired` are for the app to show. Never a popup:
+   * browsers open one only from a click.
    */
-  autoLogin(options?: LoginOptions): Promise<void>
+  autoLogin(options?: Omit<LoginOptions, 'popup'>): Promise<void>
   logout(options?: LogoutOptions): Promise<void>
   /** A fresh access token: no I/O when the current one is fresh, else one refresh shared by every caller in every tab. */
   getAccessToken(): Promise<string>

@@ -9,11 +9,10 @@ import { useAuth, type UseAuthResult } from './hooks'
  * coming back to `returnTo` (default: the current path). The client allows one such redirect per tab
  * per `reloginWindowSeconds`; a refused sign-in, `error` and `reloginRequired` are never redirected.
  */
-export function useRequireAuth(options: { returnTo?: string } = {}): UseAuthResult {
+export function useRequireAuth({ returnTo }: { returnTo?: string } = {}): UseAuthResult {
   const client = useAuthClient()
   const auth = useAuth()
   const start = auth.status === 'signedOut' && !auth.error
-  const { returnTo } = options
   useEffect(() => {
     if (start) client.autoLogin({ returnTo }).catch(() => {}) // a failure shows as the `error` status
   }, [client, start, returnTo])
@@ -35,11 +34,9 @@ export interface RequireAuthProps {
 }
 
 /** Renders its children only when signed in; otherwise signs the user in, at most once per window, never in a loop. */
-export function RequireAuth({ children, fallback = null, renderError, returnTo }: RequireAuthProps) {
+export function RequireAuth({ children, fallback = null, returnTo, renderError = (error) => <SignInPrompt error={error} returnTo={returnTo} /> }: RequireAuthProps) {
   const { status, error } = useRequireAuth({ returnTo })
-  if (status === 'signedIn') return <>{children}</>
-  if (!error) return <>{fallback}</>
-  return <>{renderError ? renderError(error) : <SignInPrompt error={error} returnTo={returnTo} />}</>
+  return <>{status === 'signedIn' ? children : error ? renderError(error) : fallback}</>
 }
 
 function SignInPrompt({ error, returnTo }: { error: AuthError; returnTo?: string }) {
