@@ -15,7 +15,7 @@ export function App() {
       </p>
       {error && (
         <p className="error" role="alert" data-testid="error">
-          <code>{error.code}</code> {error.message}
+          <code>{error.code}</code> {error.reason && <code data-testid="reason">{error.reason}</code>} {error.message}
         </p>
       )}
       {location.pathname === '/protected' ? <Protected /> : status === 'signedIn' ? <Session /> : status !== 'loading' && status !== 'redirecting' && <LoginButton popup />}

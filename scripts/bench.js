@@ -12,13 +12,13 @@
 //
 //   npm run bench                 CHROMIUM_PATH=/path/to/chromium npm run bench
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { chromium } from 'playwright-core'
 import { build, preview } from 'vite'
 import { startProvider } from './provider.js'
 import { chromiumArgs, chromiumPath } from './lib/chromium.js'
+import { freePort } from './lib/free-port.js'
 import { firstRender, formatFirstRender } from './first-render.js'
 import { sizes } from './size.js'
 
@@ -52,17 +52,6 @@ function instrument() {
         () => {},
       )
     },
-  })
-}
-
-function freePort() {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer()
-    server.on('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address()
-      server.close(() => resolvePort(port))
-    })
   })
 }
 

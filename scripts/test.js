@@ -8,7 +8,8 @@
 //   npm test -- --suite NAME       only the extra suite NAME (repeatable); its own flags follow `--`
 //
 // An extra suite is `node <script> [args]` run from the repository root with CHROMIUM_PATH set. It
-// prints its own progress and writes `.test-results/<name>.json` = { "passed": N, "failed": N };
+// prints its own progress and writes `.test-results/<name>.json` = { "passed": N, "failed": N }
+// (and "skipped": N, printed beside them);
 // no result file, or a non-zero exit without failures, counts as one failure.
 //
 // Chromium: $CHROMIUM_PATH, else /usr/bin/chromium, else `chromium` on the PATH. When none is
@@ -79,6 +80,9 @@ if (!chromium) {
 const suites = [
   { name: 'size', script: 'scripts/size.js', args: ['--check'] },
   { name: 'package', script: 'scripts/package-check.js' },
+  { name: 'engines', script: 'scripts/engines.js' },
+  // The core scenarios against every server profile (scripts/lib/profiles.js), in real Chromium.
+  { name: 'profiles', script: 'scripts/profiles.js' },
 ]
 
 // --suite NAME (repeatable) runs only those extra suites; anything else goes to vitest.
@@ -165,7 +169,9 @@ for (const suite of selected) {
   if ((run.status !== 0 || run.signal !== null || !existsSync(resultPath)) && suiteFailed === 0) suiteFailed = 1
   passed += result.passed ?? 0
   failed += suiteFailed
-  lines.push(`${suite.name}: ${result.passed ?? 0} passed, ${suiteFailed} failed`)
+  // Skipped is never passed: it is printed, not counted in the closing line.
+  const skipped = result.skipped ? `, ${result.skipped} skipped` : ''
+  lines.push(`${suite.name}: ${result.passed ?? 0} passed, ${suiteFailed} failed${skipped}`)
 }
 
 if (typeErrors) lines.unshift('tsc: type errors (counted as 1 failed)')

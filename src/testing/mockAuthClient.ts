@@ -1,5 +1,5 @@
 // From the package itself, so that an app's `AuthError` and the mock's are one class (instanceof works).
-import { AuthError, invalidGrantHints, LoginRequiredError, type AuthClient, type AuthEvent, type AuthState, type AuthStatus, type InvalidGrantReason, type User } from 'tabauth'
+import { AuthError, invalidGrantHints, LoginRequiredError, type AuthClient, type AuthEvent, type AuthState, type AuthStatus, type InvalidGrantReason, type LogoutResult, type User } from 'tabauth'
 
 export interface MockAuthClientOptions {
   /** Default `signedOut`. Where a status needs more (a user, an error), the defaults below fill it in. */
@@ -60,7 +60,7 @@ export function createMockAuthClient(options: MockAuthClientOptions = {}): MockA
   function emit(event: AuthEvent) {
     for (const listener of eventListeners) listener(event)
   }
-  function session(signedInUser: User): AuthState {
+  function session(signedInUser: User | undefined): AuthState {
     generation++
     stale = false
     return { status: 'signedIn', user: signedInUser, accessToken: options.accessToken ?? `mock-access-token-${generation}`, expiresAt: Date.now() + expiresInMs, generation }
@@ -110,10 +110,15 @@ export function createMockAuthClient(options: MockAuthClientOptions = {}): MockA
       autoRedirected = true
       setState({ status: 'redirecting' })
     }),
-    logout: recorded('logout', async () => {
-      if (state.status === 'signedOut') return
-      setState({ status: 'signedOut' })
-      emit({ type: 'signedOut', generation: ++generation })
+    // No server: nothing to revoke or end there, and the result says so.
+    logout: recorded('logout', async (options) => {
+      const result: LogoutResult = { revocation: state.status === 'signedIn' ? 'revoked' : 'no_session', endSession: options?.localOnly ? 'local_only' : 'no_endpoint' }
+      if (state.status !== 'signedOut') {
+        setState({ status: 'signedOut' })
+        emit({ type: 'signedOut', generation: ++generation })
+      }
+      emit({ type: 'logout', result })
+      return result
     }),
     getAccessToken: recorded('getAccessToken', getAccessToken),
     fetch: recorded('fetch', async (input, init) => {

@@ -60,7 +60,7 @@ describe('autoLogin (what a route guard calls)', () => {
     await tab.client.autoLogin()
     expect(tab.navigation.assigned).toHaveLength(0)
 
-    const broken = env.open({ metadata: { issuer: 'https://other.example.test' } })
+    const broken = env.open({ fetch: async () => new Response('not found', { status: 404 }) }) // no metadata: DISCOVERY_FAILED
     await broken.client.start()
     await broken.client.login().catch(() => {})
     expect(broken.client.getSnapshot().status).toBe('error')

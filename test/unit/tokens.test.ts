@@ -74,6 +74,20 @@ describe('freshness', () => {
     stop.forEach((s) => s())
   })
 
+  it('a hidden tab that becomes visible refreshes ahead of expiry again', async () => {
+    const { env, all } = await signedInTabs(1, 60)
+    const [tab] = all
+    tab.lifecycle.visible = false
+    const stop = tab.client.subscribe(() => {}) // hidden: the timer waits for expiry (60 s)
+    tab.lifecycle.visible = true
+    tab.lifecycle.wake()
+    await settle()
+    env.clock.advance(46_000) // past refreshAt (45 s), before expiry
+    await settle()
+    expect(env.server.requests.refresh_token).toBe(1)
+    stop()
+  })
+
   it('without listeners nothing refreshes on a timer', async () => {
     const { env } = await signedInTabs(1, 60)
     env.clock.advance(120_000)
