@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react'
 import { LoginButton, LogoutButton, useAuth, useGetToken, useToken, type AuthEvent } from 'tabauth'
 import { client, issuer, relogin, RELOGIN_KEY } from './auth'
+import { Protected } from './Protected'
 import { DataView } from './DataView'
 import { NoteForm } from './NoteForm'
 
@@ -17,7 +18,7 @@ export function App() {
           <code>{error.code}</code> {error.reason && <code data-testid="reason">{error.reason}</code>} {error.message}
         </p>
       )}
-      {status === 'signedIn' ? <Session /> : status !== 'loading' && status !== 'redirecting' && <LoginButton popup />}
+      {location.pathname === '/protected' ? <Protected /> : status === 'signedIn' ? <Session /> : status !== 'loading' && status !== 'redirecting' && <LoginButton popup />}
       <DataView />
       <NoteForm />
       <ReloginPolicy />

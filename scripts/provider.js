@@ -18,8 +18,9 @@
 //                               authorizations, revocations, logouts, userinfo, injected, hanging,
 //                               notes: { read, saved, rejected }, errors: [{ grant_type, error, detail, at }] }
 //   POST /__test/reset     -> zeroes counts and errors (revokes nothing), returns the counts
-//   GET|POST /__test/settings  { accessTokenTtl?, refreshTokenTtl?, tokenFailure?, coop? } -> settings
+//   GET|POST /__test/settings  { accessTokenTtl?, refreshTokenTtl?, tokenFailure?, coop?, authorizationError? } -> settings
 //        tokenFailure: null | { status: 400..599, error?, times?, retryAfter? (s) } | { hang: true, times? }
+//        authorizationError: null | an OAuth error code (e.g. 'access_denied') every sign-in is refused with
 //   POST /__test/revoke    { sub = 'alice' } -> { revoked: N }  (every grant of that user)
 //
 // Counting: every POST /token is counted once under token[grant_type] (success = HTTP 200).
@@ -87,6 +88,7 @@ export async function startProvider(options = {}) {
     refreshTokenTtl: positiveInt(opts.refreshTokenTtl, 'refreshTokenTtl'),
     tokenFailure: null, // null | { status, error?, times? } | { hang: true, times? }
     coop: false, // send Cross-Origin-Opener-Policy: same-origin on the sign-in pages (cuts a popup off from its opener)
+    authorizationError: null, // null | an OAuth error code: see refuseAuthorization
   };
   let stats = emptyCounts();
   /** token requests currently held by a `hang` failure: Set<{ release() }> */
@@ -202,6 +204,7 @@ export async function startProvider(options = {}) {
   // ---- server profile (options.profile): other servers' behaviour, see scripts/lib/profiles.js ----
   if (opts.profile) provider.use(profileMiddleware(opts.profile, { provider, store, issuer, appOrigins }));
   provider.use(crossOriginOpenerPolicy);
+  provider.use(refuseAuthorization);
   provider.use(autoInteraction);
   provider.use(notesResource({ provider, appOrigins, count: (outcome) => (stats.notes[outcome] += 1) }));
 
@@ -227,6 +230,7 @@ export async function startProvider(options = {}) {
         // Any explicit tokenFailure update releases the requests held by an earlier `hang`.
         for (const held of [...hanging]) held.release();
       }
+      if (patch.authorizationError !== undefined) next.authorizationError = validateAuthorizationError(patch.authorizationError);
       Object.assign(settingsState, next);
     }
     return structuredClone(settingsState);
@@ -398,6 +402,20 @@ export async function startProvider(options = {}) {
   }
 
   /**
+   * settings.authorizationError: the interaction ends with that error instead of a sign-in, so the
+   * app's callback gets `error=<code>` (RFC 6749 §4.1.2.1), as when a user clicks "Cancel".
+   */
+  async function refuseAuthorization(ctx, next) {
+    const error = settingsState.authorizationError;
+    if (!error || ctx.method !== 'GET' || !/^\/interaction\/[^/]+$/.test(ctx.path)) return next();
+    const returnTo = await provider.interactionResult(
+      ctx.req, ctx.res, { error, error_description: 'refused by the test provider (settings.authorizationError)' }, { mergeWithLastSubmission: false },
+    );
+    ctx.status = 303;
+    ctx.redirect(returnTo);
+  }
+
+  /**
    * Non-interactive login (of the user `login_hint` names, else alice) + consent. With `interactive`, only consent is automatic and
    * login is devInteractions' real form.
    */
@@ -535,6 +553,12 @@ function validateFailure(value) {
   }
   const retryAfter = value.retryAfter === undefined || value.retryAfter === null ? undefined : positiveInt(value.retryAfter, 'tokenFailure.retryAfter');
   return { status, ...(value.error ? { error: String(value.error) } : {}), ...(times ? { times } : {}), ...(retryAfter ? { retryAfter } : {}) };
+}
+
+function validateAuthorizationError(value) {
+  if (value === null || value === false) return null;
+  if (typeof value !== 'string' || !/^[a-z_]+$/.test(value)) throw new TypeError('authorizationError must be null or an OAuth error code such as access_denied');
+  return value;
 }
 
 function positiveInt(value, name) {

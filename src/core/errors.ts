@@ -17,7 +17,7 @@ export type AuthErrorCode =
   | 'TRANSACTION_EXPIRED' // the login transaction is older than its lifetime
   | 'INVALID_RESPONSE' // a server response broke the protocol (bad ID token, missing fields)
   | 'OAUTH_ERROR' // any other OAuth error response
-  | 'RELOGIN_LOOP' // an automatic re-login redirect was already made in this window: prompting instead
+  | 'RELOGIN_LOOP' // an automatic redirect (re-login or route guard) was already made in this window: prompting instead
 
 export interface AuthErrorOptions {
   /** The OAuth `error` value from the server, when there is one. */

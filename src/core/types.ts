@@ -141,6 +141,14 @@ export interface AuthClient {
   /** Reads the session (or finishes a sign-in callback). Idempotent; the provider calls it on mount. */
   start(): Promise<void>
   login(options?: LoginOptions): Promise<LoginResult>
+  /**
+   * `login()` for code that runs without a click (a route guard): at most one automatic redirect
+   * per tab per `reloginWindowSeconds` (the re-login loop breaker). Past that it does not redirect:
+   * the status becomes `signedOut` with a `RELOGIN_LOOP` error. Acts only when `signedOut` without
+   * an error: a refused sign-in, `error` and `reloginRequired` are for the app to show. Never a popup:
+   * browsers open one only from a click.
+   */
+  autoLogin(options?: Omit<LoginOptions, 'popup'>): Promise<void>
   /** Ends the session in every tab, then at the server as far as it can; resolves to what it did there. */
   logout(options?: LogoutOptions): Promise<LogoutResult>
   /** A fresh access token: no I/O when the current one is fresh, else one refresh shared by every caller in every tab. */

@@ -30,6 +30,8 @@ export interface ProviderSettings {
   tokenFailure?: null | { status: number; error?: string; times?: number; retryAfter?: number } | { hang: true; times?: number }
   /** The sign-in pages send Cross-Origin-Opener-Policy: same-origin. */
   coop?: boolean
+  /** Every sign-in is refused with this OAuth error (e.g. 'access_denied'); null signs Alice in. */
+  authorizationError?: null | string
 }
 
 // ---- the provider's control API -------------------------------------------------------------
@@ -51,7 +53,7 @@ export const revoke = (sub = 'alice') => control<{ revoked: number }>('POST', 'r
 
 /** Zeroes the counts and puts the provider's settings back to their defaults. */
 export async function resetProvider(): Promise<void> {
-  await settings({ accessTokenTtl: 300, refreshTokenTtl: 14 * 24 * 3600, tokenFailure: null, coop: false })
+  await settings({ accessTokenTtl: 300, refreshTokenTtl: 14 * 24 * 3600, tokenFailure: null, coop: false, authorizationError: null })
   await reset()
 }
 
