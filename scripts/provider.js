@@ -113,19 +113,7 @@ export async function startProvider(options = {}) {
     adapter: store.adapterFor,
     jwks: { keys: [{ ...privateKey.export({ format: 'jwk' }), kid: 'dev-rs256', use: 'sig', alg: 'RS256' }] },
     cookies: { keys: [crypto.randomBytes(32).toString('base64url')] },
-    clients: [
-      {
-        client_id: CLIENT_ID,
-        client_name: 'tabauth example',
-        token_endpoint_auth_method: 'none',
-        application_type: 'web',
-        grant_types: ['authorization_code', 'refresh_token'],
-        response_types: ['code'],
-        redirect_uris: appOrigins.map((o) => `${o}/callback`),
-        post_logout_redirect_uris: appOrigins.map((o) => `${o}/`),
-      },
-      dpopClient(appOrigins),
-    ],
+    clients: [publicClient(CLIENT_ID, 'tabauth example', appOrigins), dpopClient(appOrigins)],
     responseTypes: ['code'],
     pkce: { required: () => true }, // v9 only supports S256
     scopes: ['openid', 'profile', 'email', 'offline_access'],
@@ -474,16 +462,20 @@ export async function startProvider(options = {}) {
 // client keeps Bearer tokens and no nonces.
 
 function dpopClient(appOrigins) {
+  return { ...publicClient(DPOP_CLIENT_ID, 'tabauth example (DPoP)', appOrigins), dpop_bound_access_tokens: true };
+}
+
+/** A browser app's client: public (no secret), code + refresh token, redirects back to each app origin. */
+function publicClient(clientId, name, appOrigins) {
   return {
-    client_id: DPOP_CLIENT_ID,
-    client_name: 'tabauth example (DPoP)',
+    client_id: clientId,
+    client_name: name,
     token_endpoint_auth_method: 'none',
     application_type: 'web',
     grant_types: ['authorization_code', 'refresh_token'],
     response_types: ['code'],
     redirect_uris: appOrigins.map((o) => `${o}/callback`),
     post_logout_redirect_uris: appOrigins.map((o) => `${o}/`),
-    dpop_bound_access_tokens: true,
   };
 }
 
