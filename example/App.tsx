@@ -20,20 +20,17 @@ export function App() {
           provider sees one token request per expiry. A dead grant ends in one calm &ldquo;Sign in again&rdquo;.
         </p>
       </header>
+      {/* Placed by grid areas (styles.css): two columns on a wide screen, this order on a phone. */}
       <main className="grid">
-        <div className="column">
-          <SessionPanel />
-          <DemoActions onDone={() => setActions((n) => n + 1)} />
-          <TokenRequests refreshKey={`${entries[0]?.id}/${actions}`} />
-        </div>
-        <div className="column">
-          <Timeline entries={entries} />
-          <section className="panel">
-            <DataView />
-            <NoteForm />
-          </section>
-          <ReloginPolicy />
-        </div>
+        <SessionPanel />
+        <TokenRequests refreshKey={`${entries[0]?.id}/${actions}`} />
+        <Timeline entries={entries} />
+        <DemoActions onDone={() => setActions((n) => n + 1)} />
+        <section className="panel notes">
+          <DataView />
+          <NoteForm />
+        </section>
+        <ReloginPolicy />
       </main>
     </>
   )

@@ -22,7 +22,7 @@ export function DemoActions({ onDone }: { onDone: () => void }) {
   }
 
   return (
-    <section className="panel" aria-labelledby="actions-title">
+    <section className="panel try" aria-labelledby="actions-title">
       <h2 id="actions-title">Try it</h2>
       <div className="actions">
         <button type="button" onClick={() => window.open(location.origin + '/', '_blank')}>

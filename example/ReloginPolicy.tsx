@@ -3,7 +3,7 @@ import { relogin, RELOGIN_KEY } from './auth'
 /** The `relogin` option is read once, when the client is created: store the choice and reload. */
 export function ReloginPolicy() {
   return (
-    <section className="panel">
+    <section className="panel policy">
       <label>
         When the session ends at the provider:{' '}
         <select

@@ -7,7 +7,7 @@ import { markSignOutHere, thisTab } from './timeline'
 export function SessionPanel() {
   const { status, error } = useAuth()
   return (
-    <section className="panel" aria-labelledby="session-title" data-status={status}>
+    <section className="panel session" aria-labelledby="session-title" data-status={status}>
       <h2 id="session-title">This tab ({thisTab})</h2>
       <p>
         Status: <strong className="status" data-testid="status">{status}</strong>
@@ -46,8 +46,10 @@ function Session() {
           <code data-testid="token-fingerprint">{accessToken ? accessToken.slice(-6) : '—'}</code>
         </dd>
       </dl>
-      <Userinfo />
-      <LogoutButton onClickCapture={markSignOutHere} />
+      <div className="actions">
+        <Userinfo />
+        <LogoutButton onClickCapture={markSignOutHere} />
+      </div>
     </>
   )
 }
@@ -69,12 +71,12 @@ function Userinfo() {
     }
   }
   return (
-    <p>
+    <span>
       <button type="button" onClick={callUserinfo}>
         Call userinfo
       </button>{' '}
       <output data-testid="userinfo">{userinfo}</output>
-    </p>
+    </span>
   )
 }
 

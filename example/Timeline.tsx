@@ -19,17 +19,24 @@ export function useTimeline(): TimelineEntry[] {
       if (text) record(entry(text, 'generation' in event ? event.generation : undefined))
     })
     // The tab's first answer from the store: a new tab that finds a session makes no token request.
+    // Left out when an event came with it (a sign-in callback says "signed in here").
     let opened = false
+    let evented = false
+    const stopEvented = client.onEvent(() => (evented = true))
     const noteOpened = () => {
-      const state = client.getSnapshot()
-      if (opened || state.status === 'loading') return
+      if (opened || client.getSnapshot().status === 'loading') return
       opened = true
-      record(state.status === 'signedIn' ? entry('opened: found the session in the store (no request)', state.generation) : entry(`opened: ${state.status}`))
+      setTimeout(() => {
+        const state = client.getSnapshot()
+        if (evented) return
+        record(state.status === 'signedIn' ? entry('opened: found the session in the store (no request)', state.generation) : entry(`opened: ${state.status}`))
+      })
     }
     const stopState = client.subscribe(noteOpened)
     noteOpened()
     return () => {
       stopEvents()
+      stopEvented()
       stopState()
       channel.close()
     }

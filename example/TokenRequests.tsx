@@ -25,21 +25,27 @@ export function TokenRequests({ refreshKey }: { refreshKey: string }) {
   const refresh = counts?.token.refresh_token
   const code = counts?.token.authorization_code
   return (
-    <section className="panel" aria-labelledby="requests-title">
+    <section className="panel requests" aria-labelledby="requests-title">
       <h2 id="requests-title">Token requests at the provider</h2>
       {failure ? (
         <p className="error">Counts unavailable: {failure}</p>
       ) : (
         <dl className="counts" data-testid="token-requests">
-          <dt>Refreshes</dt>
-          <dd className="big">{refresh ? refresh.success + refresh.error : '…'}</dd>
-          <dt>Sign-ins (code exchanges)</dt>
-          <dd>{code ? code.success + code.error : '…'}</dd>
-          <dt>Answered with an error</dt>
-          <dd>{refresh && code ? refresh.error + code.error : '…'}</dd>
+          <div>
+            <dt>refreshes</dt>
+            <dd data-testid="refresh-count">{refresh ? refresh.success + refresh.error : '…'}</dd>
+          </div>
+          <div>
+            <dt>sign-ins</dt>
+            <dd>{code ? code.success + code.error : '…'}</dd>
+          </div>
+          <div>
+            <dt>answered with an error</dt>
+            <dd>{refresh && code ? refresh.error + code.error : '…'}</dd>
+          </div>
         </dl>
       )}
-      <p className="hint">Counted by the provider itself (<code>/__test/counts</code>), for every tab and browser.</p>
+      <p className="hint">Counted by the provider itself (<code>/__test/counts</code>), for every tab and browser; a sign-in is a code exchange.</p>
     </section>
   )
 }
