@@ -40,7 +40,7 @@ export function TokenRequests({ refreshKey }: { refreshKey: string }) {
             <dd>{code ? code.success + code.error : '…'}</dd>
           </div>
           <div>
-            <dt>answered with an error</dt>
+            <dt>errors</dt>
             <dd>{refresh && code ? refresh.error + code.error : '…'}</dd>
           </div>
         </dl>
