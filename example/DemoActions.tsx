@@ -25,7 +25,7 @@ export function DemoActions({ onDone }: { onDone: () => void }) {
     <section className="panel try" aria-labelledby="actions-title">
       <h2 id="actions-title">Try it</h2>
       <div className="actions">
-        <button type="button" onClick={() => window.open(location.origin + '/', '_blank')}>
+        <button type="button" onClick={() => window.open('/', '_blank', 'noopener')}>
           Open another tab
         </button>
         <button

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react'
 import { client } from './auth'
-import { describe, entry, openTimelineChannel, thisTab, type TimelineEntry } from './timeline'
+import { describeEvent, entry, openTimelineChannel, thisTab, type TimelineEntry } from './timeline'
 
 const KEEP = 30
 
@@ -15,7 +15,7 @@ export function useTimeline(): TimelineEntry[] {
       channel.post(e)
     }
     const stopEvents = client.onEvent((event) => {
-      const text = describe(event)
+      const text = describeEvent(event)
       if (text) record(entry(text, 'generation' in event ? event.generation : undefined))
     })
     // The tab's first answer from the store: a new tab that finds a session makes no token request.

@@ -33,7 +33,7 @@ let signingOutHere = false
 export const markSignOutHere = () => (signingOutHere = true)
 
 /** The timeline's words for an event, or undefined for events the timeline leaves out. */
-export function describe(event: AuthEvent): string | undefined {
+export function describeEvent(event: AuthEvent): string | undefined {
   switch (event.type) {
     case 'signedIn':
       return 'signed in here'
