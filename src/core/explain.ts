@@ -65,8 +65,7 @@ export function explainInvalidGrant(error: AuthError, facts: CodeExchangeFacts |
 
 /** The message: a function call inside the message argument, so production builds drop it with the hints. */
 function describe(grant: CodeExchangeFacts['grant'] | RefreshFacts['grant'], reasons: InvalidGrantReason[]): string {
-  // Without a bundler that defines process.env.NODE_ENV (e.g. Vite's dev server) HINTS is empty: name the reasons.
-  const hint = reasons.length === 1 ? (HINTS[reasons[0]] ?? reasons[0]) : `possible causes: ${reasons.map((r) => (HINTS[r] ? `${r} (${HINTS[r]})` : r)).join('; ')}`
+  const hint = reasons.length === 1 ? HINTS[reasons[0]] : `possible causes: ${reasons.map((r) => `${r} (${HINTS[r]})`).join('; ')}`
   const what = grant === 'authorization_code' ? 'The authorization code was rejected' : 'The refresh token was rejected'
   return `${what} (invalid_grant): ${hint}.`
 }
