@@ -14,7 +14,7 @@ export function SessionPanel() {
       </p>
       {error && (
         <p className="error" role="alert" data-testid="error">
-          <code>{error.code}</code> {error.message}
+          <code>{error.code}</code> {error.reason && <code data-testid="reason">{error.reason}</code>} {error.message}
         </p>
       )}
       {status === 'signedIn' ? <Session /> : status !== 'loading' && status !== 'redirecting' && <LoginButton popup className="primary" />}

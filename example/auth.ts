@@ -1,7 +1,13 @@
 import { createAuthClient } from 'tabauth'
 
+/**
+ * Another server to try the demo against (the e2e profiles use it too): localStorage
+ * `tabauth-demo:server` = { issuer, scope?, metadata? }, read once at start.
+ */
+const server: { issuer?: string; scope?: string; metadata?: Record<string, string> } = JSON.parse(localStorage.getItem('tabauth-demo:server') ?? '{}')
+
 /** The OpenID provider. `npm start` runs the bundled dev provider on 127.0.0.1:9000. */
-export const issuer: string = import.meta.env.VITE_ISSUER || 'http://127.0.0.1:9000'
+export const issuer: string = server.issuer || import.meta.env.VITE_ISSUER || 'http://127.0.0.1:9000'
 
 /** What happens when the session ends at the server: chosen in the demo's UI, kept in localStorage. */
 export const RELOGIN_KEY = 'tabauth-demo:relogin'
@@ -11,7 +17,8 @@ export const relogin: 'prompt' | 'redirect' = localStorage.getItem(RELOGIN_KEY) 
 export const client = createAuthClient({
   issuer,
   clientId: 'tabauth-example',
-  scope: 'openid profile email offline_access',
+  scope: server.scope ?? 'openid profile email offline_access',
+  metadata: server.metadata,
   // 'prompt' (the default) shows "Sign in again"; 'redirect' sends one tab to the server, at most once a minute.
   relogin,
   // redirectUri defaults to `${location.origin}/callback`, postLogoutRedirectUri to `${location.origin}/`

@@ -4,6 +4,9 @@
 //                            [--refresh-token-ttl S] [--interactive]
 //   env: PROVIDER_PORT, APP_ORIGINS (comma-separated), ACCESS_TOKEN_TTL, REFRESH_TOKEN_TTL, INTERACTIVE=1
 //
+// Server profiles (scripts/lib/profiles.js): startProvider({ profile: { rotate: false, ... } }) behaves like
+// another kind of server; without `profile` nothing changes.
+//
 // In-process: `const op = await startProvider({ port: 0 })` -> { issuer, port, close(), counts(),
 // reset(), settings(patch?), revoke(sub), expire(token), provider }.
 //
@@ -31,6 +34,7 @@ import { pathToFileURL } from 'node:url';
 import Provider from 'oidc-provider';
 
 import { createStore } from './lib/memory-adapter.js';
+import { OAUTH2_RESOURCE, profileMiddleware } from './lib/profiles.js';
 import { notesResource } from './lib/notes.js';
 
 export const CLIENT_ID = 'tabauth-example';
@@ -137,7 +141,7 @@ export async function startProvider(options = {}) {
     }),
     // Refresh tokens for every authorization of this client, not only with offline_access.
     issueRefreshToken: async (ctx, client) => client.grantTypeAllowed('refresh_token'),
-    rotateRefreshToken: () => true,
+    rotateRefreshToken: () => opts.profile?.rotate !== false,
     clientBasedCORS: (ctx, origin) => appOrigins.includes(origin),
     ttl: {
       AccessToken: () => settingsState.accessTokenTtl,
@@ -159,6 +163,7 @@ export async function startProvider(options = {}) {
       // Only the client a token was issued to may revoke it (others: silently ignored, per RFC 7009).
       revocation: { enabled: true, allowedPolicy: async (ctx, client, token) => token.clientId === client.clientId },
       userinfo: { enabled: true },
+      ...(opts.profile?.oauth2 ? { resourceIndicators: OAUTH2_RESOURCE } : {}),
       dPoP: { enabled: true },
       rpInitiatedLogout: {
         enabled: true,
@@ -193,6 +198,8 @@ export async function startProvider(options = {}) {
   provider.use(countRequests);
   provider.use(tokenEndpointStats);
   provider.use(tokenFailureInjection);
+  // ---- server profile (options.profile): other servers' behaviour, see scripts/lib/profiles.js ----
+  if (opts.profile) provider.use(profileMiddleware(opts.profile, { provider, store, issuer, appOrigins }));
   provider.use(crossOriginOpenerPolicy);
   provider.use(autoInteraction);
   provider.use(notesResource({ provider, appOrigins, count: (outcome) => (stats.notes[outcome] += 1) }));

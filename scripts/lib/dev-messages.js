@@ -7,8 +7,9 @@ import { parseAst } from 'vite'
 
 /** Which argument holds the message, per error class. */
 const MESSAGE_ARGUMENT = { AuthError: 1, LoginRequiredError: 0 }
-// `typeof` first: where nothing replaces process.env.NODE_ENV (no bundler), `process` may not exist.
-const DEVELOPMENT = `typeof process !== 'undefined' && process.env.NODE_ENV !== 'production'`
+// Bare, as TanStack Query and Redux write it: bundlers (Vite dev and build, esbuild, webpack, Rollup
+// with replace) put the mode in its place; `typeof process` would stay and read 'undefined' in browsers.
+const DEVELOPMENT = `process.env.NODE_ENV !== 'production'`
 
 function visit(node, found) {
   if (!node || typeof node !== 'object') return

@@ -22,6 +22,7 @@ export interface CallbackContext {
   clock: Clock
   clientId: string
   codeLifetimeMs: number
+  userinfo: boolean
   origin(): string
 }
 
@@ -50,8 +51,9 @@ export async function finishSignIn(ctx: CallbackContext, callback: URL): Promise
   ctx.navigation.replace(new URL(tx.returnTo, ctx.origin()).href)
   try {
     const { tokens, claims } = await ctx.oauth.exchangeCode(callback, tx)
-    if (!claims) throw new AuthError('INVALID_RESPONSE', 'The token response has no ID token.')
-    const { record } = await writeSession(ctx.session, () => ({ session: { tokens, user: claims } }))
+    // Plain OAuth 2.0 has no ID token: no user, unless the app asked for userinfo.
+    const user = claims ?? (ctx.userinfo ? await ctx.oauth.userinfo(tokens.accessToken) : undefined)
+    const { record } = await writeSession(ctx.session, () => ({ session: { tokens, user } }))
     return { kind: 'signedIn', record, returnTo: tx.returnTo, popup }
   } catch (error) {
     let authError = toAuthError(error)

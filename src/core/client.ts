@@ -12,7 +12,8 @@ import { sameState, stateFor } from './state'
 import { defaultStore, emptyRecord, parseRecord, type SessionRecord, type TokenSet } from './store'
 import { nextWakeAt, Timer } from './timer'
 import { TransactionStore } from './transaction'
-import type { AuthClient, AuthConfig, AuthEvent, AuthState, LoginOptions, LoginResult, LogoutOptions } from './types'
+import { logoutAtServer } from './logout'
+import type { AuthClient, AuthConfig, AuthEvent, AuthState, LoginOptions, LoginResult, LogoutOptions, LogoutResult } from './types'
 import { isCallback, parseIssuer, safeReturnTo } from './url'
 
 const LOADING: AuthState = { status: 'loading' }
@@ -34,11 +35,13 @@ export function createAuthClient(config: AuthConfig): AuthClient {
   const reloginWindowMs = (config.reloginWindowSeconds ?? 60) * 1000
   const breaker = new ReloginBreaker(tabStorage, `tabauth:relogin:${key}`, reloginWindowMs)
   const debug = config.debug ?? isDevelopment()
+  const scope = config.scope ?? 'openid profile offline_access'
   const oauth = new OAuth({
     issuer,
     clientId: config.clientId,
     fetch: fetchImpl,
     metadata: config.metadata,
+    algorithm: scope.split(' ').includes('openid') ? 'oidc' : 'oauth2',
     timeoutMs: config.requestTimeoutMs ?? 10_000,
     now: () => clock.now(),
   })
@@ -63,6 +66,7 @@ export function createAuthClient(config: AuthConfig): AuthClient {
     clock,
     clientId: config.clientId,
     codeLifetimeMs: (config.codeLifetimeSeconds ?? 60) * 1000,
+    userinfo: config.userinfo ?? false,
     origin,
   }
   const autoRelogin: AutoRelogin = {
@@ -323,7 +327,7 @@ export function createAuthClient(config: AuthConfig): AuthClient {
     const url = await oauth.authorizationUrl({
       ...secrets,
       redirectUri: redirectUri(),
-      scope: config.scope ?? 'openid profile offline_access',
+      scope,
       params: { ...config.authorizationParams, ...options.authorizationParams },
     })
     store.save({ ...secrets, redirectUri: redirectUri(), returnTo, createdAt: clock.now() }, clock.now())
@@ -370,25 +374,22 @@ export function createAuthClient(config: AuthConfig): AuthClient {
     return result
   }
 
-  async function logout(options: LogoutOptions = {}) {
+  async function logout(options: LogoutOptions = {}): Promise<LogoutResult> {
     await start()
     const { previous, record: next } = await writeSession(ctx, () => ({ session: null, ended: 'signedOut' }))
     apply(next)
     broadcast()
     emit({ type: 'signedOut', generation: next.generation })
-    const tokens = previous.session?.tokens
-    try {
-      // Revoking the refresh token ends the grant at the server, access tokens included (RFC 7009).
-      if (tokens) await oauth.revoke(tokens.refreshToken ?? tokens.accessToken, tokens.refreshToken ? 'refresh_token' : 'access_token')
-      if (options.localOnly) return
-      const endSession = await oauth.endSessionUrl(tokens?.idToken, config.postLogoutRedirectUri ?? `${origin()}/`)
-      if (endSession) {
-        setState({ status: 'redirecting' })
-        navigation.assign(endSession)
-      }
-    } catch {
-      // The local session is gone either way; an unreachable server cannot keep the user signed in.
+    // The local session is gone either way; what the server did is reported, never a reason to stay signed in.
+    const postLogoutRedirectUri = config.postLogoutRedirectUri ?? `${origin()}/`
+    const { result, endSessionUrl } = await logoutAtServer(oauth, previous.session?.tokens, { localOnly: options.localOnly, postLogoutRedirectUri })
+    if (result.error) warn(result.error)
+    emit({ type: 'logout', result })
+    if (endSessionUrl) {
+      setState({ status: 'redirecting' })
+      navigation.assign(endSessionUrl)
     }
+    return result
   }
 
   function subscribeEvents(listener: (event: AuthEvent) => void) {

@@ -40,6 +40,8 @@ export type InvalidGrantReason =
   | 'client_mismatch'
   | 'refresh_token_revoked_or_expired'
   | 'refresh_token_reused'
+  | 'refresh_token_lifetime_exceeded' // a fixed (absolute) lifetime ran out, e.g. Entra's 24 h for SPAs: no refresh extends it
+  | 'session_ended' // the login session at the server ended (signed out there, idle or max time, password change)
 
 /** Where production messages point: the README section that explains every code and reason. */
 export const ERRORS_DOC = 'https://www.npmjs.com/package/tabauth#errors'
@@ -75,7 +77,7 @@ declare const process: { env: { NODE_ENV?: string } }
 /** Thrown by `getAccessToken()` when there is no session to take a token from. */
 export class LoginRequiredError extends AuthError {
   constructor(message?: string, options: AuthErrorOptions = {}) {
-    super('LOGIN_REQUIRED', message ?? (typeof process !== 'undefined' && process.env.NODE_ENV !== 'production' ? 'Sign-in required: there is no session.' : ''), options)
+    super('LOGIN_REQUIRED', message ?? (process.env.NODE_ENV !== 'production' ? 'Sign-in required: there is no session.' : ''), options)
     this.name = 'LoginRequiredError'
   }
 }

@@ -4,11 +4,12 @@
  * cause, or the causes that remain possible, with a hint a developer can act on.
  */
 import { AuthError, type InvalidGrantReason } from './errors'
+import { serverReasons } from './serverText'
 
 declare const process: { env: { NODE_ENV?: string } }
 
 /** Development builds only (see scripts/lib/dev-messages.js): production errors keep `reason` and `reasons`, not the prose. */
-export const HINTS: Partial<Record<InvalidGrantReason, string>> = typeof process !== 'undefined' && process.env.NODE_ENV !== 'production' ? {
+export const HINTS: Partial<Record<InvalidGrantReason, string>> = process.env.NODE_ENV !== 'production' ? {
   code_reused: 'the authorization code was already exchanged: the callback URL was replayed, or another tab, a duplicated tab or a link prefetcher used it first',
   code_expired: "the code was exchanged after the server's code lifetime (often 60 s): the callback was slow or replayed late",
   redirect_uri_mismatch: 'the redirect_uri sent to the token endpoint differs from the one used at authorization',
@@ -16,6 +17,8 @@ export const HINTS: Partial<Record<InvalidGrantReason, string>> = typeof process
   client_mismatch: 'the code was issued to another client_id than the one exchanging it',
   refresh_token_revoked_or_expired: 'the refresh token was revoked (sign-out elsewhere, an administrator, a password change) or has expired: the user must sign in again',
   refresh_token_reused: 'an already rotated refresh token was presented (two tabs refreshed at once without Web Locks), and the server revoked the grant',
+  refresh_token_lifetime_exceeded: 'the refresh token reached its fixed lifetime (Entra ID: 24 h for SPAs), which no refresh extends: sign in again',
+  session_ended: 'the session at the server ended (signed out there, timed out, password changed): sign in again',
 } : {}
 
 export interface CodeExchangeFacts {
@@ -34,11 +37,29 @@ export interface RefreshFacts {
   grant: 'refresh_token'
   /** Whether refreshes are serialised across tabs (Web Locks available). */
   crossTabLock: boolean
+  /** The server said when the refresh token dies (`refresh_token_expires_in`), and that time has passed. */
+  lifetimeExceeded?: boolean
 }
 
-/** The possible reasons, most likely first; those the facts rule out are left out. */
-export function invalidGrantReasons(facts: CodeExchangeFacts | RefreshFacts): InvalidGrantReason[] {
+/**
+ * The possible reasons, most likely first. The server's own text narrows them; the
+ * client's facts order them and rule some out. When the two disagree, the server's
+ * text wins (it saw the grant; we only saw our request).
+ */
+export function invalidGrantReasons(facts: CodeExchangeFacts | RefreshFacts, errorDescription?: string): InvalidGrantReason[] {
+  const known = factReasons(facts)
+  const told = serverReasons(errorDescription)?.filter((reason) => GRANT_REASON[facts.grant].test(reason))
+  if (!told?.length) return known
+  const both = known.filter((reason) => told.includes(reason))
+  return both.length ? both : told
+}
+
+/** Which reasons can explain a rejected code, which a rejected refresh token. */
+const GRANT_REASON = { authorization_code: /^(code|redirect|pkce|client)/, refresh_token: /^(refresh|session|client)/ }
+
+function factReasons(facts: CodeExchangeFacts | RefreshFacts): InvalidGrantReason[] {
   if (facts.grant === 'refresh_token') {
+    if (facts.lifetimeExceeded) return ['refresh_token_lifetime_exceeded']
     // Under a cross-tab lock we sent the newest refresh token there is, so reuse is ruled out.
     return facts.crossTabLock ? ['refresh_token_revoked_or_expired'] : ['refresh_token_revoked_or_expired', 'refresh_token_reused']
   }
@@ -53,8 +74,8 @@ export function invalidGrantReasons(facts: CodeExchangeFacts | RefreshFacts): In
 
 /** The INVALID_GRANT error with its reasons and a one-line hint in the message. */
 export function explainInvalidGrant(error: AuthError, facts: CodeExchangeFacts | RefreshFacts): AuthError {
-  const reasons = invalidGrantReasons(facts)
-  return new AuthError('INVALID_GRANT', describe(facts.grant, reasons), {
+  const reasons = invalidGrantReasons(facts, error.errorDescription)
+  return new AuthError('INVALID_GRANT', describe(facts.grant, reasons, error.errorDescription), {
     error: error.error,
     errorDescription: error.errorDescription,
     status: error.status,
@@ -64,8 +85,8 @@ export function explainInvalidGrant(error: AuthError, facts: CodeExchangeFacts |
 }
 
 /** The message: a function call inside the message argument, so production builds drop it with the hints. */
-function describe(grant: CodeExchangeFacts['grant'] | RefreshFacts['grant'], reasons: InvalidGrantReason[]): string {
+function describe(grant: CodeExchangeFacts['grant'] | RefreshFacts['grant'], reasons: InvalidGrantReason[], said?: string): string {
   const hint = reasons.length === 1 ? HINTS[reasons[0]] : `possible causes: ${reasons.map((r) => `${r} (${HINTS[r]})`).join('; ')}`
   const what = grant === 'authorization_code' ? 'The authorization code was rejected' : 'The refresh token was rejected'
-  return `${what} (invalid_grant): ${hint}.`
+  return `${what} (invalid_grant${said ? `: "${said}"` : ''}): ${hint}.`
 }

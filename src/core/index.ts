@@ -1,5 +1,5 @@
 export { createAuthClient } from './client'
-export type { AuthClient, AuthConfig, AuthEvent, AuthState, AuthStatus, LoginOptions, LoginResult, LogoutOptions } from './types'
+export type { AuthClient, AuthConfig, AuthEvent, AuthState, AuthStatus, LoginOptions, LoginResult, LogoutOptions, LogoutResult } from './types'
 export { AuthError, LoginRequiredError, isTransient } from './errors'
 export type { AuthErrorCode, AuthErrorOptions, InvalidGrantReason } from './errors'
 export { HINTS as invalidGrantHints } from './explain'

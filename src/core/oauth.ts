@@ -3,6 +3,7 @@
  * everything it throws leaves here as an `AuthError` with a stable code.
  */
 import * as oauth from 'oauth4webapi'
+import { discoveryFetch } from './discovery'
 import { AuthError } from './errors'
 import type { TokenSet, User } from './store'
 import { isLoopback } from './url'
@@ -13,8 +14,13 @@ export interface OAuthOptions {
   issuer: URL
   clientId: string
   fetch: typeof fetch
-  /** Static metadata: skips discovery when it names the issuer and the endpoints. */
-  metadata?: ServerMetadata
+  /**
+   * Static metadata. With `issuer` and `authorization_endpoint` and `token_endpoint` it skips discovery;
+   * otherwise its fields are merged over the discovered ones (e.g. a revocation endpoint metadata omits).
+   */
+  metadata?: Partial<ServerMetadata>
+  /** 'oidc': /.well-known/openid-configuration; 'oauth2': RFC 8414 /.well-known/oauth-authorization-server. */
+  algorithm: 'oidc' | 'oauth2'
   /** Bound on every request to the server. */
   timeoutMs: number
   now: () => number
@@ -36,7 +42,8 @@ export class OAuth {
 
   constructor(private readonly options: OAuthOptions) {
     this.client = { client_id: options.clientId }
-    if (options.metadata) this.metadata = Promise.resolve(options.metadata)
+    const { metadata } = options
+    if (metadata?.issuer && metadata.authorization_endpoint && metadata.token_endpoint) this.metadata = Promise.resolve(metadata as ServerMetadata)
   }
 
   /** @see https://openid.net/specs/openid-connect-discovery-1_0.html — fetched once, retried after a failure. */
@@ -44,12 +51,13 @@ export class OAuth {
     this.metadata ??= (async () => {
       const { issuer } = this.options
       try {
-        const response = await oauth.discoveryRequest(issuer, { algorithm: 'oidc', ...this.requestOptions() })
+        const options = { ...this.requestOptions(), [oauth.customFetch]: discoveryFetch(this.options.fetch, issuer) }
+        const response = await oauth.discoveryRequest(issuer, { algorithm: this.options.algorithm, ...options })
         assertNotTransient(response, 'discovery')
-        return await oauth.processDiscoveryResponse(issuer, response)
+        return { ...(await oauth.processDiscoveryResponse(issuer, response)), ...this.options.metadata }
       } catch (cause) {
         this.metadata = undefined
-        throw discoveryError(issuer, cause)
+        throw discoveryError(issuer, this.options.algorithm, cause)
       }
     })()
     return this.metadata
@@ -71,7 +79,7 @@ export class OAuth {
     params.set('redirect_uri', request.redirectUri)
     params.set('scope', request.scope)
     params.set('state', request.state)
-    params.set('nonce', request.nonce)
+    if (this.oidc) params.set('nonce', request.nonce)
     params.set('code_challenge', await oauth.calculatePKCECodeChallenge(request.codeVerifier))
     params.set('code_challenge_method', 'S256')
     return url.href
@@ -92,7 +100,8 @@ export class OAuth {
     return this.tokenRequest(async (options) => {
       const response = await oauth.authorizationCodeGrantRequest(as, this.client, this.clientAuth, params, expected.redirectUri, expected.codeVerifier, options)
       assertNotTransient(response, 'token')
-      return oauth.processAuthorizationCodeResponse(as, this.client, response, { expectedNonce: expected.nonce, requireIdToken: true })
+      // Plain OAuth 2.0 (no openid scope): no ID token to require, no nonce to check.
+      return oauth.processAuthorizationCodeResponse(as, this.client, response, this.oidc ? { expectedNonce: expected.nonce, requireIdToken: true } : {})
     })
   }
 
@@ -106,16 +115,17 @@ export class OAuth {
     })
   }
 
-  /** @see https://www.rfc-editor.org/rfc/rfc7009 — best effort: a failure here must not keep the user signed in. */
-  async revoke(token: string, hint: 'refresh_token' | 'access_token'): Promise<boolean> {
+  /** @see https://www.rfc-editor.org/rfc/rfc7009 — 'no_endpoint' when neither metadata nor configuration names one; throws on failure. */
+  async revoke(token: string, hint: 'refresh_token' | 'access_token'): Promise<'revoked' | 'no_endpoint'> {
     const as = await this.discover()
-    if (!as.revocation_endpoint) return false
+    if (!as.revocation_endpoint) return 'no_endpoint'
     try {
       const response = await oauth.revocationRequest(as, this.client, this.clientAuth, token, { ...this.requestOptions(), additionalParameters: { token_type_hint: hint } })
+      assertNotTransient(response, 'revocation')
       await oauth.processRevocationResponse(response)
-      return true
-    } catch {
-      return false
+      return 'revoked'
+    } catch (cause) {
+      throw tokenError(cause)
     }
   }
 
@@ -128,6 +138,23 @@ export class OAuth {
     url.searchParams.set('client_id', this.options.clientId)
     url.searchParams.set('post_logout_redirect_uri', postLogoutRedirectUri)
     return url.href
+  }
+
+  /** @see https://openid.net/specs/openid-connect-core-1_0.html#UserInfo — the user for a token response without an ID token (JSON only). */
+  async userinfo(accessToken: string): Promise<User> {
+    const as = await this.discover()
+    if (!as.userinfo_endpoint) throw new AuthError('CONFIG', 'No userinfo_endpoint: set it in `metadata`.')
+    const response = await this.options.fetch(as.userinfo_endpoint, { headers: { authorization: `Bearer ${accessToken}`, accept: 'application/json' }, signal: AbortSignal.timeout(this.options.timeoutMs) }).catch((cause) => {
+      throw transportError(cause) ?? cause
+    })
+    assertNotTransient(response, 'userinfo')
+    const user = response.ok ? ((await response.json().catch(() => undefined)) as User | undefined) : undefined
+    if (typeof user?.sub !== 'string') throw new AuthError('INVALID_RESPONSE', `The userinfo endpoint answered HTTP ${response.status} without a "sub".`, { status: response.status })
+    return user
+  }
+
+  private get oidc() {
+    return this.options.algorithm === 'oidc'
   }
 
   private requestOptions() {
@@ -156,6 +183,7 @@ export class OAuth {
         idToken: result.id_token,
         // Counted from when the request was sent, so a slow answer can't make a token look fresher than it is.
         expiresAt: typeof result.expires_in === 'number' ? sentAt + result.expires_in * 1000 : undefined,
+        refreshExpiresAt: typeof result.refresh_token_expires_in === 'number' ? sentAt + result.refresh_token_expires_in * 1000 : undefined,
         issuedAt: sentAt,
         scope: result.scope,
       },
@@ -165,7 +193,7 @@ export class OAuth {
 }
 
 /** 5xx and 429 are the server's trouble, not the grant's: keep them apart from OAuth errors. */
-function assertNotTransient(response: Response, endpoint: 'token' | 'discovery') {
+function assertNotTransient(response: Response, endpoint: 'token' | 'discovery' | 'revocation' | 'userinfo') {
   if (response.status >= 500 || response.status === 429) {
     const retryAfter = Number(response.headers.get('retry-after'))
     throw new AuthError('SERVER_ERROR', `The ${endpoint} endpoint answered HTTP ${response.status}.`, {
@@ -215,10 +243,25 @@ function tokenError(cause: unknown): AuthError {
   return new AuthError('INVALID_RESPONSE', `The token response is invalid: ${(cause as Error)?.message ?? cause}`, { cause })
 }
 
+declare const process: { env: { NODE_ENV?: string } }
+
+/** @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1 — the errors only a configuration change can fix (hints: development builds only). */
+const SIGN_IN_CONFIG = ['invalid_scope', 'unauthorized_client', 'unsupported_response_type', 'invalid_request', 'invalid_client']
+const SIGN_IN_HINTS: Record<string, string> = process.env.NODE_ENV !== 'production' ? {
+  invalid_scope: 'remove the scope from `scope` (the default has profile and offline_access) or allow it at the server',
+  unauthorized_client: 'allow the authorization code flow for this client at the server',
+  unsupported_response_type: 'allow response_type=code for this client at the server',
+  invalid_request: 'check that redirectUri is registered and PKCE (S256) allowed for this client',
+  invalid_client: 'check clientId',
+} : {}
+
 function callbackError(as: ServerMetadata, expectedState: string, cause: unknown): AuthError {
   if (cause instanceof oauth.AuthorizationResponseError) {
     const options = { error: cause.error, errorDescription: cause.error_description, cause }
-    return new AuthError('AUTHORIZATION_ERROR', `The authorization server answered ${cause.error}${cause.error_description ? `: ${cause.error_description}` : ''}.`, options)
+    const answered = () => `The authorization server answered ${cause.error}${cause.error_description ? `: ${cause.error_description}` : ''}`
+    // A misconfigured client is the developer's to fix, not a user who said no.
+    if (SIGN_IN_CONFIG.includes(cause.error)) return new AuthError('CONFIG', `${answered()}: ${SIGN_IN_HINTS[cause.error]}.`, options)
+    return new AuthError('AUTHORIZATION_ERROR', `${answered()}.`, options)
   }
   const expected = (cause as { cause?: { expected?: unknown } })?.cause?.expected
   if (cause instanceof oauth.OperationProcessingError && expected === as.issuer) {
@@ -230,14 +273,15 @@ function callbackError(as: ServerMetadata, expectedState: string, cause: unknown
   return new AuthError('INVALID_RESPONSE', `The authorization response is invalid: ${(cause as Error)?.message ?? cause}`, { cause })
 }
 
-function discoveryError(issuer: URL, cause: unknown): AuthError {
+function discoveryError(issuer: URL, algorithm: 'oidc' | 'oauth2', cause: unknown): AuthError {
+  if (cause instanceof AuthError && cause.code === 'DISCOVERY_FAILED') return cause
   const transport = transportError(cause)
-  const where = `${issuer.href.replace(/\/$/, '')}/.well-known/openid-configuration`
+  const where = algorithm === 'oidc' ? `${issuer.href.replace(/\/$/, '')}/.well-known/openid-configuration` : `${issuer.origin}/.well-known/oauth-authorization-server${issuer.pathname.replace(/\/$/, '')}`
   // Unreachable or overloaded is transient (NETWORK, TIMEOUT, SERVER_ERROR): retried, never a reason to drop a session.
   if (transport) return new AuthError(transport.code, `Could not load ${where}: ${transport.message}`, { cause, status: transport.status, retryAfterMs: transport.retryAfterMs })
-  const attribute = (cause as { cause?: { attribute?: unknown } })?.cause?.attribute
-  if (attribute === 'issuer') {
-    return new AuthError('DISCOVERY_FAILED', `${where} names another issuer than "${issuer.href}": set issuer to exactly the metadata's "issuer" value.`, { cause })
+  const detail = (cause as { cause?: { attribute?: unknown; body?: { issuer?: unknown } } })?.cause
+  if (detail?.attribute === 'issuer') {
+    return new AuthError('DISCOVERY_FAILED', `${where} names the issuer "${String(detail.body?.issuer)}", not "${issuer.href}": set issuer to exactly the metadata's "issuer" value (RFC 8414 section 3.3).`, { cause })
   }
-  return new AuthError('DISCOVERY_FAILED', `${where} is not valid OpenID Provider metadata: ${(cause as Error)?.message ?? cause}`, { cause })
+  return new AuthError('DISCOVERY_FAILED', `${where} is not valid server metadata: ${(cause as Error)?.message ?? cause}`, { cause })
 }

@@ -8,8 +8,8 @@
  * already) and writes the result under the next generation.
  */
 import type { Lock } from './adapters'
-import { AuthError, isTransient } from './errors'
-import { explainInvalidGrant } from './explain'
+import { AuthError, isTransient, type InvalidGrantReason } from './errors'
+import { explainInvalidGrant, HINTS } from './explain'
 import type { OAuth } from './oauth'
 import { backoffMs, type RetryOptions } from './retry'
 import { emptyRecord, parseRecord, type RetrySchedule, type SessionRecord, type SessionStore, type TokenSet } from './store'
@@ -45,6 +45,10 @@ export function refreshAt(tokens: TokenSet, skewMs: number): number {
   return tokens.expiresAt - Math.min(skewMs, (tokens.expiresAt - tokens.issuedAt) / 4)
 }
 
+function pastLifetime(tokens: TokenSet, now: number): boolean {
+  return tokens.refreshExpiresAt !== undefined && now >= tokens.refreshExpiresAt
+}
+
 export function isFresh(tokens: TokenSet, skewMs: number, now: number): boolean {
   return now < refreshAt(tokens, skewMs)
 }
@@ -72,12 +76,22 @@ export async function refreshSession(ctx: SessionContext, { rejected, wokeAt }: 
       const error = new AuthError('LOGIN_REQUIRED', 'The access token expired and there is no refresh token (request the offline_access scope, or enable refresh tokens for this client at the server).')
       return { kind: 'invalidGrant', record: await endSession(ctx, record, 'reloginRequired'), error }
     }
+    if (pastLifetime(session.tokens, ctx.now())) {
+      // The server told us when this refresh token dies: don't send a request we know it rejects.
+      const error = new AuthError('LOGIN_REQUIRED', `${HINTS.refresh_token_lifetime_exceeded}.`, { reasons: ['refresh_token_lifetime_exceeded'] })
+      return { kind: 'invalidGrant', record: await endSession(ctx, record, 'reloginRequired', error.reasons), error }
+    }
     try {
       const { tokens, claims } = await ctx.oauth.refresh(session.tokens.refreshToken)
       const next = nextRecord(record, {
         session: {
           // A server that does not rotate omits refresh_token (and often id_token): keep ours.
-          tokens: { ...tokens, refreshToken: tokens.refreshToken ?? session.tokens.refreshToken, idToken: tokens.idToken ?? session.tokens.idToken },
+          tokens: {
+            ...tokens,
+            refreshToken: tokens.refreshToken ?? session.tokens.refreshToken,
+            refreshExpiresAt: tokens.refreshExpiresAt ?? (tokens.refreshToken ? undefined : session.tokens.refreshExpiresAt),
+            idToken: tokens.idToken ?? session.tokens.idToken,
+          },
           user: claims ?? session.user,
         },
       })
@@ -89,8 +103,8 @@ export async function refreshSession(ctx: SessionContext, { rejected, wokeAt }: 
         const latest = await readRecord(ctx)
         if (latest.generation > record.generation && latest.session) return { kind: 'adopted', record: latest }
         // The grant is dead: clear it so that no tab ever sends this refresh token again.
-        const explained = explainInvalidGrant(error, { grant: 'refresh_token', crossTabLock: ctx.lock.crossTab })
-        return { kind: 'invalidGrant', record: await endSession(ctx, record, 'reloginRequired'), error: explained }
+        const explained = explainInvalidGrant(error, { grant: 'refresh_token', crossTabLock: ctx.lock.crossTab, lifetimeExceeded: pastLifetime(session.tokens, ctx.now()) })
+        return { kind: 'invalidGrant', record: await endSession(ctx, record, 'reloginRequired', explained.reasons), error: explained }
       }
       if (isTransient(error)) return { kind: 'transient', record: await recordFailure(ctx, record, error as AuthError), error: error as AuthError, sent: true }
       throw error // configuration: the session stays as it is
@@ -127,8 +141,9 @@ export async function writeSession(ctx: SessionContext, update: (current: Sessio
   })
 }
 
-async function endSession(ctx: SessionContext, current: SessionRecord, ended: 'signedOut' | 'reloginRequired'): Promise<SessionRecord> {
-  const record = nextRecord(current, { session: null, ended })
+async function endSession(ctx: SessionContext, current: SessionRecord, ended: 'signedOut' | 'reloginRequired', reasons?: InvalidGrantReason[]): Promise<SessionRecord> {
+  // The reasons go with the record, so every tab can show why, not only the one that asked the server.
+  const record = nextRecord(current, { session: null, ended, ...(reasons ? { reasons } : {}) })
   await ctx.store.set(ctx.key, record)
   return record
 }
@@ -138,7 +153,7 @@ async function endSession(ctx: SessionContext, current: SessionRecord, ended: 's
  * is carried over: the loop window spans sessions and refreshes, so a grant that
  * keeps dying can't loop through the tabs.
  */
-function nextRecord(current: SessionRecord, fields: Pick<SessionRecord, 'session' | 'ended'>): SessionRecord {
+function nextRecord(current: SessionRecord, fields: Pick<SessionRecord, 'session' | 'ended' | 'reasons'>): SessionRecord {
   return { v: 1, generation: current.generation + 1, ...fields, reloginClaimedAt: current.reloginClaimedAt }
 }
 

@@ -16,7 +16,7 @@ export function stateFor(record: SessionRecord, current: AuthState, error?: Auth
   if (record.ended === 'reloginRequired') {
     const previousUser = current.status === 'signedIn' || current.status === 'reloginRequired' ? current.user : undefined
     const known = current.status === 'reloginRequired' && !error ? current.error : error
-    return { status: 'reloginRequired', user: previousUser, error: known ?? new LoginRequiredError('The session ended at the server (the grant was revoked or expired): sign in again.') }
+    return { status: 'reloginRequired', user: previousUser, error: known ?? new LoginRequiredError('The session ended at the server (the grant was revoked or expired): sign in again.', { reasons: record.reasons }) }
   }
   return { status: 'signedOut' }
 }

@@ -7,6 +7,7 @@
  * token presented to a rotating server revokes the whole grant. IndexedDB
  * transactions are consistent across tabs.
  */
+import type { InvalidGrantReason } from './errors'
 
 export interface TokenSet {
   accessToken: string
@@ -15,6 +16,8 @@ export interface TokenSet {
   idToken?: string
   /** Milliseconds since the epoch; undefined when the server gave no `expires_in`. */
   expiresAt?: number
+  /** When the refresh token dies whatever happens (`refresh_token_expires_in`, e.g. Entra ID for SPAs), in ms. */
+  refreshExpiresAt?: number
   /** When the token request was sent (ms): `expiresAt` counts from it, never from the answer. */
   issuedAt: number
   scope?: string
@@ -30,7 +33,8 @@ export interface User {
 
 export interface Session {
   tokens: TokenSet
-  user: User
+  /** From the ID token (or userinfo); absent with plain OAuth 2.0. */
+  user?: User
 }
 
 /**
@@ -44,6 +48,8 @@ export interface SessionRecord {
   session: Session | null
   /** Why there is no session: signed out, or the grant died and the user must sign in again. */
   ended?: 'signedOut' | 'reloginRequired'
+  /** For reloginRequired: why the grant died, most likely first (see explain.ts). */
+  reasons?: InvalidGrantReason[]
   /** When a tab took on the automatic re-login redirect for every tab (relogin: 'redirect'). */
   reloginClaimedAt?: number
   /** The shared backoff after transient refresh failures: no tab sends before `notBefore`. */
@@ -80,10 +86,11 @@ export function parseRecord(raw: unknown): SessionRecord | undefined {
   if (!isObject(raw) || raw.v !== 1 || !Number.isSafeInteger(raw.generation) || (raw.generation as number) < 0) return undefined
   if (raw.ended !== undefined && raw.ended !== 'signedOut' && raw.ended !== 'reloginRequired') return undefined
   if (!optional(raw.reloginClaimedAt, 'number')) return undefined
+  if (raw.reasons !== undefined && !(Array.isArray(raw.reasons) && raw.reasons.every((r) => typeof r === 'string'))) return undefined
   if (raw.retry !== undefined && !isRetrySchedule(raw.retry)) return undefined
   if (raw.session === null) return raw as unknown as SessionRecord
   const session = raw.session
-  if (!isObject(session) || !isObject(session.tokens) || !isObject(session.user)) return undefined
+  if (!isObject(session) || !isObject(session.tokens) || (session.user !== undefined && !isObject(session.user))) return undefined
   const { tokens, user } = session
   const ok =
     typeof tokens.accessToken === 'string' &&
@@ -92,8 +99,9 @@ export function parseRecord(raw: unknown): SessionRecord | undefined {
     optional(tokens.refreshToken, 'string') &&
     optional(tokens.idToken, 'string') &&
     optional(tokens.expiresAt, 'number') &&
+    optional(tokens.refreshExpiresAt, 'number') &&
     optional(tokens.scope, 'string') &&
-    typeof user.sub === 'string'
+    (user === undefined || typeof user.sub === 'string')
   return ok ? (raw as unknown as SessionRecord) : undefined
 }
 

@@ -8,16 +8,24 @@ export interface AuthConfig {
   /** The authorization server's issuer identifier, e.g. `https://id.example.com`. */
   issuer: string
   clientId: string
-  /** Default `openid profile offline_access` (offline_access asks for a refresh token). */
+  /**
+   * Default `openid profile offline_access` (offline_access asks for a refresh token). Without `openid` it is
+   * plain OAuth 2.0: RFC 8414 metadata, no ID token, and no `user` unless `userinfo` is set.
+   */
   scope?: string
   /** Default `${location.origin}/callback`. */
   redirectUri?: string
+  /** Read the user from the userinfo endpoint when the token response has no ID token (plain OAuth 2.0). Default false. */
+  userinfo?: boolean
   /** Where the server sends the user after logout. Default `${location.origin}/`. */
   postLogoutRedirectUri?: string
   /** Extra authorization request parameters, e.g. `{ audience, resource, prompt }`. */
   authorizationParams?: Record<string, string>
-  /** Static server metadata (must include `issuer`): skips discovery. */
-  metadata?: ServerMetadata
+  /**
+   * Static server metadata. With `issuer`, `authorization_endpoint` and `token_endpoint` it replaces discovery;
+   * otherwise it is merged over the discovered metadata, e.g. `{ revocation_endpoint }` that the server does not advertise.
+   */
+  metadata?: Partial<ServerMetadata>
   /** A token counts as stale this long before it expires (capped at a quarter of its lifetime). Default 30. */
   expirySkewSeconds?: number
   /** Bound on each request to the server. Default 10 000 ms. */
@@ -64,7 +72,7 @@ export type AuthState =
   | { status: 'loading' }
   | { status: 'signedOut'; error?: AuthError }
   | { status: 'redirecting' }
-  | { status: 'signedIn'; user: User; accessToken: string; expiresAt?: number; generation: number }
+  | { status: 'signedIn'; user?: User; accessToken: string; expiresAt?: number; generation: number }
   | { status: 'reloginRequired'; user?: User; error: AuthError }
   | { status: 'error'; error: AuthError }
 
@@ -73,6 +81,8 @@ export type AuthEvent =
   | { type: 'reloginRequired'; generation: number; error: AuthError }
   /** A refresh failed for a transient reason; the next try is in `retryInMs`. */
   | { type: 'refreshFailed'; error: AuthError; retryInMs: number }
+  /** What `logout()` did at the server (also its result). */
+  | { type: 'logout'; result: LogoutResult }
   /** `login({ popup: true })` could not open its window: nothing happened; call it again from a click, or sign in by redirect. */
   | { type: 'popupBlocked' }
   /** The sign-in popup was closed (or timed out) without a session; the page is back in its previous state. */
@@ -103,13 +113,28 @@ export interface LogoutOptions {
   localOnly?: boolean
 }
 
+/**
+ * What sign-out did at the server. The session is gone from every tab in every case.
+ * - `revocation`: 'revoked' (the server accepted the revocation of the refresh token, or of the access
+ *   token when there was none); 'no_session'; 'no_endpoint' (neither metadata nor `metadata` config names a
+ *   revocation_endpoint: the tokens stay valid at the server until they expire); 'failed' (see `error`).
+ * - `endSession`: 'redirecting' (the browser goes to the end_session_endpoint); 'local_only' (asked for);
+ *   'no_endpoint' (the server's login session stays: the next sign-in may not ask for credentials); 'failed'.
+ */
+export interface LogoutResult {
+  revocation: 'revoked' | 'no_session' | 'no_endpoint' | 'failed'
+  endSession: 'redirecting' | 'local_only' | 'no_endpoint' | 'failed'
+  error?: AuthError
+}
+
 export interface AuthClient {
   subscribe(listener: () => void): () => void
   getSnapshot(): AuthState
   /** Reads the session (or finishes a sign-in callback). Idempotent; the provider calls it on mount. */
   start(): Promise<void>
   login(options?: LoginOptions): Promise<LoginResult>
-  logout(options?: LogoutOptions): Promise<void>
+  /** Ends the session in every tab, then at the server as far as it can; resolves to what it did there. */
+  logout(options?: LogoutOptions): Promise<LogoutResult>
   /** A fresh access token: no I/O when the current one is fresh, else one refresh shared by every caller in every tab. */
   getAccessToken(): Promise<string>
   /**

@@ -52,7 +52,7 @@ export function untilSignedIn(client: AuthClient, user: string | undefined, sign
   return new Promise((resolve, reject) => {
     const check = () => {
       const state = client.getSnapshot()
-      if (state.status === 'signedIn' && user !== undefined && state.user.sub !== user) {
+      if (state.status === 'signedIn' && user !== undefined && state.user?.sub !== user) {
         done(() => reject(new LoginRequiredError('Another user signed in: a request made for the previous user was not sent.')))
       } else if (state.status === 'signedIn' || state.status === 'error') done(resolve)
       else if (state.status === 'signedOut') done(() => reject(new LoginRequiredError()))

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from 'react'
-import type { AuthClient, AuthError, AuthState, AuthStatus, LoginOptions, LoginResult, LogoutOptions, User } from '../core'
+import type { AuthClient, AuthError, AuthState, AuthStatus, LoginOptions, LoginResult, LogoutOptions, LogoutResult, User } from '../core'
 import { useAuthClient } from './context'
 
 /** The client's snapshot: React keeps no copy of its own. */
@@ -12,7 +12,7 @@ export interface UseAuthResult {
   user?: User
   error?: AuthError
   login(options?: LoginOptions): Promise<LoginResult>
-  logout(options?: LogoutOptions): Promise<void>
+  logout(options?: LogoutOptions): Promise<LogoutResult>
 }
 
 export function useAuth(): UseAuthResult {

@@ -26,6 +26,7 @@ export function mockClient(initial: AuthState) {
     },
     async logout(options) {
       calls.logout.push(options)
+      return { revocation: 'revoked' as const, endSession: 'local_only' as const }
     },
     getAccessToken() {
       calls.getAccessToken++

@@ -109,9 +109,15 @@ export function fakeServer(options: { expiresIn?: number; clock?: Clock } = {}) 
   let counter = 0
   const server = {
     expiresIn: options.expiresIn ?? 300,
-    requests: { discovery: 0, authorization_code: 0, refresh_token: 0, revocation: 0 },
+    requests: { discovery: 0, authorization_code: 0, refresh_token: 0, revocation: 0, userinfo: 0 },
+    /** The metadata paths asked for, in order. */
+    discovered: [] as string[],
     /** Responses to give to the next token requests instead of the real answer. */
     failNext: [] as Array<() => Response | Promise<Response>>,
+    /** false: a plain OAuth 2.0 server (no ID tokens); its metadata is at the RFC 8414 path too. */
+    idTokens: true,
+    /** Sent as `refresh_token_expires_in` (seconds), like Entra ID does for SPAs. */
+    refreshExpiresIn: undefined as number | undefined,
     /** Pauses token responses until released (to hold requests in flight). */
     gate: undefined as Promise<void> | undefined,
     metadata: {
@@ -120,6 +126,7 @@ export function fakeServer(options: { expiresIn?: number; clock?: Clock } = {}) 
       token_endpoint: `${ISSUER}/token`,
       revocation_endpoint: `${ISSUER}/revoke`,
       end_session_endpoint: `${ISSUER}/logout`,
+      userinfo_endpoint: `${ISSUER}/userinfo`,
       authorization_response_iss_parameter_supported: true,
       id_token_signing_alg_values_supported: ['RS256'],
     },
@@ -143,9 +150,14 @@ export function fakeServer(options: { expiresIn?: number; clock?: Clock } = {}) 
     },
     fetch: (async (input: RequestInfo | URL, init?: RequestInit) => {
       const url = new URL(input instanceof Request ? input.url : String(input))
-      if (url.pathname === '/.well-known/openid-configuration') {
+      if (url.pathname === '/.well-known/openid-configuration' || url.pathname === '/.well-known/oauth-authorization-server') {
         server.requests.discovery++
+        server.discovered.push(url.pathname)
         return json(server.metadata)
+      }
+      if (url.pathname === '/userinfo') {
+        server.requests.userinfo++
+        return json({ sub: 'alice', name: 'Alice Example' })
       }
       const body = new URLSearchParams(String(init?.body ?? ''))
       if (url.pathname === '/revoke') {
@@ -195,7 +207,8 @@ export function fakeServer(options: { expiresIn?: number; clock?: Clock } = {}) 
       token_type: 'Bearer',
       expires_in: server.expiresIn,
       refresh_token: grant.refreshToken,
-      id_token: `${base64url({ alg: 'RS256', typ: 'JWT' })}.${base64url(claims)}.c2lnbmF0dXJl`,
+      ...(server.refreshExpiresIn === undefined ? {} : { refresh_token_expires_in: server.refreshExpiresIn }),
+      id_token: server.idTokens ? `${base64url({ alg: 'RS256', typ: 'JWT' })}.${base64url(claims)}.c2lnbmF0dXJl` : undefined,
     }
   }
   return server

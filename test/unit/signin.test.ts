@@ -44,7 +44,7 @@ describe('login', () => {
     const env = tabs()
     env.server.metadata.issuer = 'https://other.example.test'
     const tab = env.open()
-    await expect(tab.client.login()).rejects.toThrow(/names another issuer/)
+    await expect(tab.client.login()).rejects.toThrow('names the issuer "https://other.example.test", not "https://id.example.test/"')
   })
 
   it('accepts plain http only for loopback issuers', () => {
@@ -123,6 +123,19 @@ describe('callback', () => {
     const page = env.open({ url: callback, transactionStorage: tab.transactionStorage })
     await page.client.start()
     expect(page.client.getSnapshot()).toMatchObject({ status: 'error', error: { code: 'ISSUER_MISMATCH' } })
+    expect(env.server.requests.authorization_code).toBe(0)
+  })
+
+  it.each(['invalid_scope', 'unauthorized_client', 'unsupported_response_type', 'invalid_request'])('%s at sign-in is a configuration error with a developer hint, never signedOut', async (error) => {
+    const env = tabs()
+    const tab = env.open()
+    await tab.client.login()
+    const callback = await env.server.authorize(tab.navigation.assigned[0], { error })
+    const page = env.open({ url: callback, transactionStorage: tab.transactionStorage })
+    await page.client.start()
+    expect(page.client.getSnapshot()).toMatchObject({ status: 'error', error: { code: 'CONFIG', error } })
+    const state = page.client.getSnapshot()
+    expect(state.status === 'error' && state.error.message).toMatch(/: (remove|allow|check) /)
     expect(env.server.requests.authorization_code).toBe(0)
   })
 

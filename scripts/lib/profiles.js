@@ -1,0 +1,138 @@
+// Server profiles for the dev provider: how real authorization servers differ where tabauth is subtle.
+// oidc-provider is configured for one behaviour; the others are made by this koa middleware in front of
+// its routes (startProvider({ profile }) installs it). Each flag is one server behaviour:
+//
+//   rotate: false                 no rotation: a refresh answers without a new refresh token
+//   reuse: 'reject'               a rotated refresh token presented again: invalid_grant, the family is NOT revoked
+//   revokePreviousAccess: true    a successful refresh revokes the grant's earlier access tokens at once
+//   idTokenOnRefresh: false       no id_token in refresh responses
+//   iss: false                    no RFC 9207 `iss` in the authorization response, and not advertised
+//   discovery: 'trailing-slash'   metadata only at /.well-known/openid-configuration/ (the plain URL answers 301)
+//   advertise: false              revocation and end-session endpoints work but are not in the metadata
+//   oauth2: true                  RFC 8414 metadata at /.well-known/oauth-authorization-server (plain OAuth 2.0 clients)
+//   announceRefreshLifetime: true token responses carry refresh_token_expires_in (as Entra ID does for SPAs)
+//   invalidGrantText: '...'       every invalid_grant answer carries this error_description (a real server's words)
+//
+// PROFILES also names a provider option where the behaviour is oidc-provider's own: refreshTokenTtl (s), an
+// absolute lifetime (a rotated refresh token never outlives its predecessor, see scripts/provider.js).
+
+const METADATA = '/.well-known/openid-configuration';
+
+/**
+ * oauth2 profile: oidc-provider grants no OIDC scope without `openid`, so plain OAuth 2.0 clients ask
+ * for a resource server's scope (`api`); this is its `features.resourceIndicators` configuration.
+ */
+export const OAUTH2_RESOURCE = {
+  enabled: true,
+  defaultResource: () => 'urn:tabauth:api',
+  useGrantedResource: () => true,
+  getResourceServerInfo: () => ({ scope: 'api', accessTokenFormat: 'opaque' }),
+};
+
+export const PROFILES = {
+  'rotation, reuse revokes the family': {},
+  'reuse rejected, no revocation': { reuse: 'reject' },
+  'no rotation': { rotate: false },
+  'previous access token revoked': { revokePreviousAccess: true },
+  'no ID token on refresh': { idTokenOnRefresh: false },
+  'no iss parameter': { iss: false },
+  'discovery with trailing slash': { discovery: 'trailing-slash' },
+  'endpoints not advertised': { advertise: false },
+  'OAuth 2.0 without OIDC': { oauth2: true },
+  'absolute refresh lifetime': { announceRefreshLifetime: true, refreshTokenTtl: 8 },
+  'Entra ID texts': { invalidGrantText: 'AADSTS50173: The provided grant has expired due to it being revoked, a fresh auth token is needed. The user might have changed or reset their password.' },
+};
+
+/** The koa middleware that makes the provider behave as `profile` says (flags above). */
+export function profileMiddleware(profile, { provider, store, issuer, appOrigins }) {
+  const cors = (ctx) => {
+    const origin = ctx.get('Origin');
+    if (origin && appOrigins.includes(origin)) {
+      ctx.set('Access-Control-Allow-Origin', origin);
+      ctx.vary('Origin');
+    }
+  };
+
+  const touchesTokens = ['reuse', 'revokePreviousAccess', 'idTokenOnRefresh', 'announceRefreshLifetime', 'invalidGrantText'].some((flag) => flag in profile);
+
+  return async function profileBehaviour(ctx, next) {
+    if (ctx.method === 'GET' && (ctx.path === METADATA || ctx.path === `${METADATA}/` || ctx.path === '/.well-known/oauth-authorization-server')) {
+      return metadata(ctx, next);
+    }
+    if (ctx.method === 'POST' && ctx.path === '/token' && touchesTokens) return token(ctx, next);
+    await next();
+    if (profile.iss === false) stripIss(ctx);
+  };
+
+  async function metadata(ctx, next) {
+    if (ctx.path === METADATA && profile.discovery === 'trailing-slash') {
+      cors(ctx); // the browser checks CORS on the redirect itself
+      ctx.status = 301;
+      ctx.redirect(`${issuer}${METADATA}/`);
+      return;
+    }
+    if (ctx.path === '/.well-known/oauth-authorization-server' && !profile.oauth2) return next();
+    ctx.path = METADATA;
+    await next();
+    if (!ctx.body || typeof ctx.body !== 'object') return;
+    if (profile.advertise === false) {
+      delete ctx.body.revocation_endpoint;
+      delete ctx.body.end_session_endpoint;
+    }
+    if (profile.iss === false) delete ctx.body.authorization_response_iss_parameter_supported;
+  }
+
+  /** The authorization response's redirect without `iss` (RFC 9207 is optional for servers). */
+  function stripIss(ctx) {
+    const location = ctx.response.get('Location');
+    if (!location) return;
+    const url = new URL(location, issuer);
+    if (!appOrigins.includes(url.origin) || !url.searchParams.has('iss')) return;
+    url.searchParams.delete('iss');
+    ctx.set('Location', url.href);
+  }
+
+  async function token(ctx, next) {
+    const raw = ctx.req.body ?? (await readRaw(ctx.req));
+    ctx.req.body = raw; // oidc-provider's parser takes an already-read body from req.body
+    const params = new URLSearchParams(raw);
+    const grantType = params.get('grant_type');
+    ctx.state.grantType ??= grantType;
+    if (grantType === 'refresh_token' && profile.reuse === 'reject') {
+      const presented = await provider.RefreshToken.find(params.get('refresh_token') ?? '');
+      if (presented?.consumed) return answer(ctx, 400, { error: 'invalid_grant', error_description: 'refresh token already used' });
+    }
+    await next();
+    const body = ctx.body;
+    if (!body || typeof body !== 'object') return;
+    if (ctx.status === 400 && body.error === 'invalid_grant' && profile.invalidGrantText) body.error_description = profile.invalidGrantText;
+    if (ctx.status !== 200) return;
+    if (grantType === 'refresh_token' && profile.idTokenOnRefresh === false) delete body.id_token;
+    if (grantType === 'refresh_token' && profile.revokePreviousAccess) await revokeOtherAccessTokens(body.access_token);
+    if (profile.announceRefreshLifetime && body.refresh_token) {
+      const issued = await provider.RefreshToken.find(body.refresh_token);
+      if (issued) body.refresh_token_expires_in = issued.remainingTTL;
+    }
+  }
+
+  async function revokeOtherAccessTokens(current) {
+    const token = await provider.AccessToken.find(current);
+    if (!token) return;
+    for (const { id, payload } of store.all('AccessToken')) {
+      if (payload.grantId === token.grantId && id !== current) await (await provider.AccessToken.find(id))?.destroy();
+    }
+  }
+
+  function answer(ctx, status, body) {
+    cors(ctx);
+    ctx.status = status;
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = body;
+  }
+}
+
+async function readRaw(req) {
+  const chunks = [];
+  for await (const chunk of req) chunks.push(chunk);
+  return Buffer.concat(chunks).toString('utf8');
+}

@@ -1,0 +1,32 @@
+/**
+ * Sign-out at the server, and what it did: revoke the grant (RFC 7009) and end
+ * the login session (RP-initiated logout), each reported as done or why not.
+ */
+import { AuthError } from './errors'
+import type { OAuth } from './oauth'
+import type { TokenSet } from './store'
+import type { LogoutResult } from './types'
+
+export async function logoutAtServer(
+  oauth: OAuth,
+  tokens: TokenSet | undefined,
+  options: { localOnly?: boolean; postLogoutRedirectUri: string },
+): Promise<{ result: LogoutResult; endSessionUrl?: string }> {
+  let error: AuthError | undefined
+  const fail = (cause: unknown) => {
+    error = cause instanceof AuthError ? cause : new AuthError('NETWORK', `Sign-out at the server failed: ${String(cause)}`, { cause })
+    return 'failed' as const
+  }
+  // Revoking the refresh token ends the grant; on many servers its access tokens too (RFC 7009 section 2.1).
+  const revocation: LogoutResult['revocation'] = !tokens
+    ? 'no_session'
+    : await oauth.revoke(tokens.refreshToken ?? tokens.accessToken, tokens.refreshToken ? 'refresh_token' : 'access_token').catch(fail)
+  let endSessionUrl: string | undefined
+  let endSession: LogoutResult['endSession'] = 'local_only'
+  if (!options.localOnly) {
+    let failed = false
+    endSessionUrl = await oauth.endSessionUrl(tokens?.idToken, options.postLogoutRedirectUri).catch((cause) => void (failed = !!fail(cause)))
+    endSession = failed ? 'failed' : endSessionUrl ? 'redirecting' : 'no_endpoint'
+  }
+  return { result: { revocation, endSession, ...(error ? { error } : {}) }, endSessionUrl }
+}

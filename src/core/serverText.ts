@@ -1,0 +1,27 @@
+/**
+ * What servers say in an `invalid_grant`'s error_description, as patterns: the
+ * texts that Entra ID, Keycloak, Auth0, Okta, Google and Cognito document or
+ * send (sources: test/unit/serverText.test.ts). Each pattern narrows the causes
+ * to a few reasons; a generic text ("grant request is invalid", "Bad Request")
+ * matches nothing and leaves the client's own facts to speak.
+ */
+import type { InvalidGrantReason } from './errors'
+
+const TEXTS: Array<[RegExp, InvalidGrantReason[]]> = [
+  [/AADSTS700084|fixed,? limited lifetime/i, ['refresh_token_lifetime_exceeded']],
+  [/AADSTS54005|already (been )?(redeemed|used)/i, ['code_reused']],
+  [/verifier|PKCE/i, ['pkce_mismatch']],
+  [/redirect.?uri|reply address/i, ['redirect_uri_mismatch']],
+  [/client.*(don't|do not) match/i, ['client_mismatch']],
+  [/reuse/i, ['refresh_token_reused']],
+  [/AADSTS501(73|32|33)|AADSTS70043|session (is )?not (active|valid)/i, ['session_ended']],
+  [/AADSTS70008\b/i, ['refresh_token_revoked_or_expired', 'code_expired']], // "authorization code or refresh token has expired"
+  [/not active|stale|refresh token|expired or revoked/i, ['refresh_token_revoked_or_expired']],
+  [/code/i, ['code_expired', 'code_reused']],
+]
+
+/** The reasons the server's own text leaves possible, or undefined when it says nothing specific. */
+export function serverReasons(description: string | undefined): InvalidGrantReason[] | undefined {
+  if (!description) return undefined
+  return TEXTS.find(([pattern]) => pattern.test(description))?.[1]
+}
