@@ -9,6 +9,8 @@ export function DemoActions({ onDone }: { onDone: () => void }) {
   const queryClient = useQueryClient()
   const [said, setSaid] = useState('')
   const signedIn = state.status === 'signedIn'
+  // Without OpenID Connect there is no user (no `sub`) whose grants to revoke.
+  const sub = signedIn ? state.user?.sub : undefined
 
   async function run(action: () => Promise<string>) {
     try {
@@ -45,11 +47,11 @@ export function DemoActions({ onDone }: { onDone: () => void }) {
         <button
           type="button"
           className="danger"
-          disabled={!signedIn}
+          disabled={!sub}
           onClick={() =>
-            signedIn &&
+            sub &&
             run(async () => {
-              await revokeSession(state.user.sub)
+              await revokeSession(sub)
               return 'The provider revoked the session. The next refresh meets invalid_grant: every tab asks to sign in again, once.'
             })
           }
