@@ -14,19 +14,18 @@ export function useTimeline(): TimelineEntry[] {
       add(e)
       channel.post(e)
     }
+    // The tab's first answer from the store: a new tab that finds a session makes no token request.
+    // Left out when an event came with it (a sign-in callback says "signed in here").
+    let evented = false
+    let opened: ReturnType<typeof setTimeout> | undefined
     const stopEvents = client.onEvent((event) => {
+      evented = true
       const text = describeEvent(event)
       if (text) record(entry(text, 'generation' in event ? event.generation : undefined))
     })
-    // The tab's first answer from the store: a new tab that finds a session makes no token request.
-    // Left out when an event came with it (a sign-in callback says "signed in here").
-    let opened = false
-    let evented = false
-    const stopEvented = client.onEvent(() => (evented = true))
     const noteOpened = () => {
-      if (opened || client.getSnapshot().status === 'loading') return
-      opened = true
-      setTimeout(() => {
+      if (opened !== undefined || client.getSnapshot().status === 'loading') return
+      opened = setTimeout(() => {
         const state = client.getSnapshot()
         if (evented) return
         record(state.status === 'signedIn' ? entry('opened: found the session in the store (no request)', state.generation) : entry(`opened: ${state.status}`))
@@ -35,8 +34,8 @@ export function useTimeline(): TimelineEntry[] {
     const stopState = client.subscribe(noteOpened)
     noteOpened()
     return () => {
+      clearTimeout(opened)
       stopEvents()
-      stopEvented()
       stopState()
       channel.close()
     }

@@ -35,6 +35,12 @@ const status = (page) => page.getByTestId('status')
 const waitForStatus = (page, value) => status(page).filter({ hasText: new RegExp(`^${value}$`) }).waitFor()
 const text = (page, testId) => page.getByTestId(testId).textContent()
 
+async function signIn(page) {
+  await waitForStatus(page, 'signedOut')
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click()
+  await waitForStatus(page, 'signedIn')
+}
+
 /** Waits until every page shows the same generation, above `after`. */
 async function sameGeneration(pages, after) {
   for (const page of pages) {
@@ -67,7 +73,7 @@ async function main() {
     const context = await browser.newContext({ viewport: TAB })
     context.setDefaultTimeout(15_000)
     const first = await open(context, app.url)
-    await page(first).signIn()
+    await signIn(first)
     const second = await open(context, app.url)
     await waitForStatus(second, 'signedIn')
     if (consoleErrors.length) throw new Error(`console errors on load and sign-in:\n  ${consoleErrors.join('\n  ')}`)
@@ -95,7 +101,7 @@ async function main() {
     op.reset() // the phone's counts start from zero
     const phone = await browser.newContext({ viewport: PHONE, isMobile: true, hasTouch: true })
     const small = await open(phone, app.url)
-    await page(small).signIn()
+    await signIn(small)
     await small.getByTestId('notes').waitFor()
     await small.waitForTimeout(300)
     await small.screenshot({ path: join(docs, 'demo-phone.png'), fullPage: true })
@@ -116,17 +122,6 @@ async function main() {
     await browser.close()
     await vite.close()
     await op.close()
-  }
-}
-
-/** Steps on the example app. */
-function page(p) {
-  return {
-    async signIn() {
-      await waitForStatus(p, 'signedOut')
-      await p.getByRole('button', { name: 'Sign in', exact: true }).click()
-      await waitForStatus(p, 'signedIn')
-    },
   }
 }
 
