@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url'
+import { storybookTest } from '@storybook/addon-vitest/vitest-plugin'
 import react from '@vitejs/plugin-react'
 import { playwright } from '@vitest/browser-playwright'
 import { defineConfig } from 'vitest/config'
@@ -6,6 +7,8 @@ import { browserCommands } from './test/browser/commands.ts'
 import { chromiumArgs, chromiumPath } from './test/chromium.ts'
 
 const root = fileURLToPath(new URL('.', import.meta.url))
+// The package's entries import each other by name (`tabauth/testing` imports `tabauth`): here, the source.
+const self = [{ find: /^tabauth$/, replacement: fileURLToPath(new URL('src/index.ts', import.meta.url)) }]
 // React 18.3, installed beside the root's React 19 by the test/react18 workspace.
 const react18 = fileURLToPath(new URL('test/react18/node_modules/', import.meta.url))
 
@@ -13,6 +16,7 @@ export default defineConfig({
   test: {
     projects: [
       {
+        resolve: { alias: self },
         test: {
           name: 'unit',
           root,
@@ -22,6 +26,7 @@ export default defineConfig({
       },
       {
         plugins: [react()],
+        resolve: { alias: self },
         test: {
           name: 'react',
           root,
@@ -35,6 +40,7 @@ export default defineConfig({
         plugins: [react()],
         resolve: {
           alias: [
+            ...self,
             { find: /^(react|react-dom)(\/.*)?$/, replacement: `${react18}$1$2` },
             // Its ES build, so that its own `react` imports go through the alias above (its CommonJS build would require React 19).
             { find: /^@testing-library\/react$/, replacement: fileURLToPath(new URL('node_modules/@testing-library/react/dist/@testing-library/react.esm.js', import.meta.url)) },
@@ -63,6 +69,20 @@ export default defineConfig({
             provider: playwright({ launchOptions: { executablePath: chromiumPath, args: chromiumArgs } }),
             instances: [{ browser: 'chromium' }],
             commands: browserCommands,
+          },
+        },
+      },
+      {
+        // Every story's play function, as a test in real Chromium (stories render from the mock client).
+        plugins: [storybookTest({ configDir: `${root}.storybook` })],
+        test: {
+          name: 'storybook',
+          root,
+          browser: {
+            enabled: true,
+            headless: true,
+            provider: playwright({ launchOptions: { executablePath: chromiumPath, args: chromiumArgs } }),
+            instances: [{ browser: 'chromium' }],
           },
         },
       },

@@ -2,6 +2,7 @@ import { useState } from 'react'
 import { DataView } from './DataView'
 import { DemoActions } from './DemoActions'
 import { NoteForm } from './NoteForm'
+import { Protected } from './Protected'
 import { ReloginPolicy } from './ReloginPolicy'
 import { SessionPanel } from './SessionPanel'
 import { Timeline, useTimeline } from './Timeline'
@@ -22,7 +23,8 @@ export function App() {
       </header>
       {/* Placed by grid areas (styles.css): two columns on a wide screen, this order on a phone. */}
       <main className="grid">
-        <SessionPanel />
+        {/* /protected: the route guard's page takes the place of this tab's session details. */}
+        <SessionPanel>{location.pathname === '/protected' ? <Protected /> : undefined}</SessionPanel>
         <TokenRequests refreshKey={`${entries[0]?.id}/${actions}`} />
         <Timeline entries={entries} />
         <DemoActions onDone={() => setActions((n) => n + 1)} />

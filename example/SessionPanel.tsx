@@ -1,10 +1,10 @@
-import { useEffect, useState, useSyncExternalStore } from 'react'
+import { useEffect, useState, useSyncExternalStore, type ReactNode } from 'react'
 import { LoginButton, LogoutButton, useAuth, useGetToken, useToken } from 'tabauth'
 import { client, issuer } from './auth'
 import { markSignOutHere, thisTab } from './timeline'
 
-/** This tab's session: status, user, token generation and expiry (live), and what the user can do next. */
-export function SessionPanel() {
+/** This tab's session: status, user, token generation and expiry (live), and what the user can do next (or `children` instead). */
+export function SessionPanel({ children }: { children?: ReactNode }) {
   const { status, error } = useAuth()
   return (
     <section className="panel session" aria-labelledby="session-title" data-status={status}>
@@ -17,7 +17,7 @@ export function SessionPanel() {
           <code>{error.code}</code> {error.reason && <code data-testid="reason">{error.reason}</code>} {error.message}
         </p>
       )}
-      {status === 'signedIn' ? <Session /> : status !== 'loading' && status !== 'redirecting' && <LoginButton popup className="primary" />}
+      {children ?? (status === 'signedIn' ? <Session /> : status !== 'loading' && status !== 'redirecting' && <LoginButton popup className="primary" />)}
     </section>
   )
 }

@@ -13,10 +13,15 @@ export const issuer: string = server.issuer || import.meta.env.VITE_ISSUER || 'h
 export const RELOGIN_KEY = 'tabauth-demo:relogin'
 export const relogin: 'prompt' | 'redirect' = localStorage.getItem(RELOGIN_KEY) === 'redirect' ? 'redirect' : 'prompt'
 
+/** DPoP on (`localStorage['tabauth-demo:dpop'] = '1'`): the provider's DPoP client, which requires bound tokens and nonces. */
+export const DPOP_KEY = 'tabauth-demo:dpop'
+export const dpop = localStorage.getItem(DPOP_KEY) === '1'
+
 // One client for the whole app; every open tab of the app shares its session.
 export const client = createAuthClient({
   issuer,
-  clientId: 'tabauth-example',
+  clientId: dpop ? 'tabauth-example-dpop' : 'tabauth-example',
+  dpop,
   scope: server.scope ?? 'openid profile email offline_access',
   metadata: server.metadata,
   // 'prompt' (the default) shows "Sign in again"; 'redirect' sends one tab to the server, at most once a minute.

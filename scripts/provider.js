@@ -18,8 +18,9 @@
 //                               authorizations, revocations, logouts, userinfo, injected, hanging,
 //                               notes: { read, saved, rejected }, errors: [{ grant_type, error, detail, at }] }
 //   POST /__test/reset     -> zeroes counts and errors (revokes nothing), returns the counts
-//   GET|POST /__test/settings  { accessTokenTtl?, refreshTokenTtl?, tokenFailure?, coop? } -> settings
+//   GET|POST /__test/settings  { accessTokenTtl?, refreshTokenTtl?, tokenFailure?, coop?, authorizationError? } -> settings
 //        tokenFailure: null | { status: 400..599, error?, times?, retryAfter? (s) } | { hang: true, times? }
+//        authorizationError: null | an OAuth error code (e.g. 'access_denied') every sign-in is refused with
 //   POST /__test/revoke    { sub = 'alice' } -> { revoked: N }  (every grant of that user)
 //   POST /__test/expire    { token } -> { expired: 0 | 1 }  (that access token only; its grant and refresh token live on)
 //
@@ -38,6 +39,7 @@ import { OAUTH2_RESOURCE, profileMiddleware } from './lib/profiles.js';
 import { notesResource } from './lib/notes.js';
 
 export const CLIENT_ID = 'tabauth-example';
+export const DPOP_CLIENT_ID = 'tabauth-example-dpop';
 
 export const TEST_USER = Object.freeze({
   sub: 'alice',
@@ -87,6 +89,7 @@ export async function startProvider(options = {}) {
     refreshTokenTtl: positiveInt(opts.refreshTokenTtl, 'refreshTokenTtl'),
     tokenFailure: null, // null | { status, error?, times? } | { hang: true, times? }
     coop: false, // send Cross-Origin-Opener-Policy: same-origin on the sign-in pages (cuts a popup off from its opener)
+    authorizationError: null, // null | an OAuth error code: see refuseAuthorization
   };
   let stats = emptyCounts();
   /** token requests currently held by a `hang` failure: Set<{ release() }> */
@@ -122,6 +125,7 @@ export async function startProvider(options = {}) {
         redirect_uris: appOrigins.map((o) => `${o}/callback`),
         post_logout_redirect_uris: appOrigins.map((o) => `${o}/`),
       },
+      dpopClient(appOrigins),
     ],
     responseTypes: ['code'],
     pkce: { required: () => true }, // v9 only supports S256
@@ -164,7 +168,7 @@ export async function startProvider(options = {}) {
       revocation: { enabled: true, allowedPolicy: async (ctx, client, token) => token.clientId === client.clientId },
       userinfo: { enabled: true },
       ...(opts.profile?.oauth2 ? { resourceIndicators: OAUTH2_RESOURCE } : {}),
-      dPoP: { enabled: true },
+      dPoP: dpopFeature(),
       rpInitiatedLogout: {
         enabled: true,
         ...(opts.interactive ? {} : { logoutSource: autoConfirmLogoutSource }),
@@ -201,6 +205,7 @@ export async function startProvider(options = {}) {
   // ---- server profile (options.profile): other servers' behaviour, see scripts/lib/profiles.js ----
   if (opts.profile) provider.use(profileMiddleware(opts.profile, { provider, store, issuer, appOrigins }));
   provider.use(crossOriginOpenerPolicy);
+  provider.use(refuseAuthorization);
   provider.use(autoInteraction);
   provider.use(notesResource({ provider, appOrigins, count: (outcome) => (stats.notes[outcome] += 1) }));
 
@@ -226,6 +231,7 @@ export async function startProvider(options = {}) {
         // Any explicit tokenFailure update releases the requests held by an earlier `hang`.
         for (const held of [...hanging]) held.release();
       }
+      if (patch.authorizationError !== undefined) next.authorizationError = validateAuthorizationError(patch.authorizationError);
       Object.assign(settingsState, next);
     }
     return structuredClone(settingsState);
@@ -406,6 +412,20 @@ export async function startProvider(options = {}) {
   }
 
   /**
+   * settings.authorizationError: the interaction ends with that error instead of a sign-in, so the
+   * app's callback gets `error=<code>` (RFC 6749 §4.1.2.1), as when a user clicks "Cancel".
+   */
+  async function refuseAuthorization(ctx, next) {
+    const error = settingsState.authorizationError;
+    if (!error || ctx.method !== 'GET' || !/^\/interaction\/[^/]+$/.test(ctx.path)) return next();
+    const returnTo = await provider.interactionResult(
+      ctx.req, ctx.res, { error, error_description: 'refused by the test provider (settings.authorizationError)' }, { mergeWithLastSubmission: false },
+    );
+    ctx.status = 303;
+    ctx.redirect(returnTo);
+  }
+
+  /**
    * Non-interactive login (of the user `login_hint` names, else alice) + consent. With `interactive`, only consent is automatic and
    * login is devInteractions' real form.
    */
@@ -456,6 +476,34 @@ export async function startProvider(options = {}) {
   }
 
   return { issuer, port, close, counts, reset, settings, revoke, expire, provider };
+}
+
+// ---- DPoP (RFC 9449) ---------------------------------------------------------------------------
+// A second client, DPOP_CLIENT_ID, that must use DPoP (its tokens are bound to the app's key) and
+// must answer nonce challenges: every proof needs the server's latest DPoP-Nonce. The first
+// client keeps Bearer tokens and no nonces.
+
+function dpopClient(appOrigins) {
+  return {
+    client_id: DPOP_CLIENT_ID,
+    client_name: 'tabauth example (DPoP)',
+    token_endpoint_auth_method: 'none',
+    application_type: 'web',
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+    redirect_uris: appOrigins.map((o) => `${o}/callback`),
+    post_logout_redirect_uris: appOrigins.map((o) => `${o}/`),
+    dpop_bound_access_tokens: true,
+  };
+}
+
+function dpopFeature() {
+  return {
+    enabled: true,
+    nonceSecret: crypto.randomBytes(32),
+    // At userinfo (a resource server) the client is not known yet; only DPoP-bound tokens get here with a proof.
+    requireNonce: (ctx) => ctx.oidc?.client?.clientId === DPOP_CLIENT_ID || ctx.path === '/me',
+  };
 }
 
 // ---- pages -----------------------------------------------------------------------------------
@@ -515,6 +563,12 @@ function validateFailure(value) {
   }
   const retryAfter = value.retryAfter === undefined || value.retryAfter === null ? undefined : positiveInt(value.retryAfter, 'tokenFailure.retryAfter');
   return { status, ...(value.error ? { error: String(value.error) } : {}), ...(times ? { times } : {}), ...(retryAfter ? { retryAfter } : {}) };
+}
+
+function validateAuthorizationError(value) {
+  if (value === null || value === false) return null;
+  if (typeof value !== 'string' || !/^[a-z_]+$/.test(value)) throw new TypeError('authorizationError must be null or an OAuth error code such as access_denied');
+  return value;
 }
 
 function positiveInt(value, name) {

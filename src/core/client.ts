@@ -1,6 +1,7 @@
 import { browserChannel, browserClock, browserLifecycle, browserLock, browserNavigation, webStorage } from './adapters'
 import { CHANNEL_NAME, parseMessage, sessionMessage } from './channel'
 import { finishSignIn, toAuthError, type CallbackContext } from './callback'
+import { defaultDPoPStore } from './dpop'
 import { AuthError, LoginRequiredError } from './errors'
 import { fetchWithToken } from './fetchWithToken'
 import { OAuth } from './oauth'
@@ -44,6 +45,7 @@ export function createAuthClient(config: AuthConfig): AuthClient {
     algorithm: scope.split(' ').includes('openid') ? 'oidc' : 'oauth2',
     timeoutMs: config.requestTimeoutMs ?? 10_000,
     now: () => clock.now(),
+    dpop: config.dpop ? (config.dpopStore ?? defaultDPoPStore(key)) : undefined,
   })
   const ctx: SessionContext = {
     store: config.store ?? defaultStore(),
@@ -73,7 +75,6 @@ export function createAuthClient(config: AuthConfig): AuthClient {
     enabled: config.relogin === 'redirect',
     isVisible: () => lifecycle.isVisible(),
     breaker,
-    windowMs: reloginWindowMs,
     now: () => clock.now(),
     claim: () => claimRelogin(ctx, reloginWindowMs),
     login: () => login(),
@@ -351,6 +352,15 @@ export function createAuthClient(config: AuthConfig): AuthClient {
     }
   }
 
+  /** login() without a click (a route guard): at most once per tab per window, like the automatic re-login. */
+  async function autoLogin(options?: Omit<LoginOptions, 'popup'>) {
+    // A failed sign-in, an error or reloginRequired is shown, never redirected; 'redirecting' is StrictMode's second effect.
+    if (state.status !== 'signedOut' || state.error) return
+    if (!breaker.allowed(clock.now())) return setState({ status: 'signedOut', error: breaker.loopError() })
+    breaker.record(clock.now())
+    await login({ ...options, popup: false })
+  }
+
   async function loginInPopup(options: LoginOptions): Promise<LoginResult> {
     // Opened before any await: browsers allow a popup only inside the click that asked for it.
     const popup = navigation.openPopup?.() ?? null
@@ -409,9 +419,10 @@ export function createAuthClient(config: AuthConfig): AuthClient {
     getSnapshot: () => state,
     start,
     login,
+    autoLogin,
     logout,
     getAccessToken: () => getAccessToken(),
-    fetch: fetchWithToken(fetchImpl, getAccessToken),
+    fetch: fetchWithToken((request, token) => oauth.resourceRequest(request, token), getAccessToken),
     onEvent: subscribeEvents,
     dispose() {
       timer.clear()

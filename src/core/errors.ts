@@ -17,7 +17,7 @@ export type AuthErrorCode =
   | 'TRANSACTION_EXPIRED' // the login transaction is older than its lifetime
   | 'INVALID_RESPONSE' // a server response broke the protocol (bad ID token, missing fields)
   | 'OAUTH_ERROR' // any other OAuth error response
-  | 'RELOGIN_LOOP' // an automatic re-login redirect was already made in this window: prompting instead
+  | 'RELOGIN_LOOP' // an automatic redirect (re-login or route guard) was already made in this window: prompting instead
 
 export interface AuthErrorOptions {
   /** The OAuth `error` value from the server, when there is one. */
@@ -56,7 +56,7 @@ export class AuthError extends Error {
 
   /** `message` is empty in production builds of tabauth (scripts/lib/dev-messages.js): then it names the code, the reasons and the docs. */
   constructor(code: AuthErrorCode, message: string, options: AuthErrorOptions = {}) {
-    super(message || `${code}${options.reasons ? ` (${options.reasons.join(', ')})` : ''}: see ${ERRORS_DOC}`, { cause: options.cause })
+    super(message || `${code}${options.reasons ? ` (${options.reasons.join(', ')})` : ''}: see ${ERRORS_DOC}`, { cause: redact(options.cause) })
     this.name = 'AuthError'
     this.code = code
     this.error = options.error
@@ -70,6 +70,20 @@ export class AuthError extends Error {
   get reason(): InvalidGrantReason | undefined {
     return this.reasons?.[0]
   }
+}
+
+/**
+ * A cause safe to print: its name, message and code only. oauth4webapi's errors
+ * carry the response body (tokens), the callback parameters (the code) and the
+ * claims in their own `cause`; `console.error(error)` would print them all.
+ */
+function redact(cause: unknown): unknown {
+  if (cause === undefined || cause instanceof AuthError) return cause
+  const safe = new Error(cause instanceof Error ? cause.message : 'non-Error value')
+  safe.name = cause instanceof Error ? cause.name : typeof cause
+  const code = (cause as { code?: unknown })?.code
+  if (typeof code === 'string') Object.assign(safe, { code })
+  return safe
 }
 
 declare const process: { env: { NODE_ENV?: string } }

@@ -1,20 +1,16 @@
 import { isInvalidTokenResponse } from './oauth'
 
 /**
- * `fetch` with `Authorization: Bearer <token>`, the token read at call time. On
- * a 401 whose challenge says `invalid_token` (revoked, clock skew) it asks for a
- * new token once and replays once; a second 401 is returned, never looped.
+ * `fetch` with the access token, read at call time, sent by `send` (a Bearer
+ * header, or a DPoP proof: `OAuth.resourceRequest`). On a 401 whose challenge
+ * says `invalid_token` (revoked, clock skew) it asks for a new token once and
+ * replays once; a second 401 is returned, never looped.
  * @see https://www.rfc-editor.org/rfc/rfc6750#section-3.1
  */
 export function fetchWithToken(
-  fetchImpl: typeof fetch,
+  send: (request: Request, token: string) => Promise<Response>,
   getAccessToken: (options?: { rejected?: string }) => Promise<string>,
 ): (input: RequestInfo | URL, init?: RequestInit) => Promise<Response> {
-  const send = (request: Request, token: string) => {
-    const headers = new Headers(request.headers)
-    headers.set('authorization', `Bearer ${token}`)
-    return fetchImpl(new Request(request, { headers }))
-  }
   return async (input, init) => {
     const request = new Request(input, init)
     const token = await getAccessToken()

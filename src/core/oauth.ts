@@ -3,12 +3,15 @@
  * everything it throws leaves here as an `AuthError` with a stable code.
  */
 import * as oauth from 'oauth4webapi'
+import type { DPoPStore } from './dpop'
 import { discoveryFetch } from './discovery'
 import { AuthError } from './errors'
+import { ServerClock } from './serverClock'
 import type { TokenSet, User } from './store'
 import { isLoopback } from './url'
 
 export type ServerMetadata = oauth.AuthorizationServer
+type RequestOptions = ReturnType<OAuth['requestOptions']> & { DPoP?: oauth.DPoPHandle }
 
 export interface OAuthOptions {
   issuer: URL
@@ -24,6 +27,8 @@ export interface OAuthOptions {
   /** Bound on every request to the server. */
   timeoutMs: number
   now: () => number
+  /** DPoP (RFC 9449): the shared key pair and nonces. Off when undefined. */
+  dpop?: DPoPStore
 }
 
 export interface AuthorizationRequest {
@@ -39,9 +44,11 @@ export class OAuth {
   private readonly client: oauth.Client
   private readonly clientAuth = oauth.None()
   private metadata?: Promise<ServerMetadata>
+  private readonly serverClock: ServerClock
 
   constructor(private readonly options: OAuthOptions) {
     this.client = { client_id: options.clientId }
+    this.serverClock = new ServerClock(options.now)
     const { metadata } = options
     if (metadata?.issuer && metadata.authorization_endpoint && metadata.token_endpoint) this.metadata = Promise.resolve(metadata as ServerMetadata)
   }
@@ -51,7 +58,7 @@ export class OAuth {
     this.metadata ??= (async () => {
       const { issuer } = this.options
       try {
-        const options = { ...this.requestOptions(), [oauth.customFetch]: discoveryFetch(this.options.fetch, issuer) }
+        const options = { ...this.requestOptions(), [oauth.customFetch]: discoveryFetch(this.send as typeof fetch, issuer) }
         const response = await oauth.discoveryRequest(issuer, { algorithm: this.options.algorithm, ...options })
         assertNotTransient(response, 'discovery')
         return { ...(await oauth.processDiscoveryResponse(issuer, response)), ...this.options.metadata }
@@ -97,7 +104,7 @@ export class OAuth {
     } catch (cause) {
       throw callbackError(as, expected.state, cause)
     }
-    return this.tokenRequest(async (options) => {
+    return this.tokenRequest(as, async (options) => {
       const response = await oauth.authorizationCodeGrantRequest(as, this.client, this.clientAuth, params, expected.redirectUri, expected.codeVerifier, options)
       assertNotTransient(response, 'token')
       // Plain OAuth 2.0 (no openid scope): no ID token to require, no nonce to check.
@@ -108,7 +115,7 @@ export class OAuth {
   /** @see https://www.rfc-editor.org/rfc/rfc6749#section-6 — no `scope`: the grant's scope stays as consented. */
   async refresh(refreshToken: string) {
     const as = await this.discover()
-    return this.tokenRequest(async (options) => {
+    return this.tokenRequest(as, async (options) => {
       const response = await oauth.refreshTokenGrantRequest(as, this.client, this.clientAuth, refreshToken, options)
       assertNotTransient(response, 'token')
       return oauth.processRefreshTokenResponse(as, this.client, response)
@@ -159,21 +166,90 @@ export class OAuth {
 
   private requestOptions() {
     return {
-      [oauth.customFetch]: this.options.fetch,
+      [oauth.customFetch]: this.send,
       [oauth.allowInsecureRequests]: isLoopback(this.options.issuer),
       signal: AbortSignal.timeout(this.options.timeoutMs),
     }
   }
 
-  private async tokenRequest(send: (options: ReturnType<OAuth['requestOptions']>) => Promise<oauth.TokenEndpointResponse>): Promise<{ tokens: TokenSet; claims?: User }> {
+  /**
+   * `fetch` to a resource server with the access token: a Bearer header, or with
+   * DPoP a proof bound to the token and a nonce challenge answered once.
+   * The app's Request (method, body, redirect, credentials) is sent as it is.
+   * @see https://www.rfc-editor.org/rfc/rfc9449#section-7
+   */
+  async resourceRequest(request: Request, accessToken: string): Promise<Response> {
+    if (!this.options.dpop) {
+      const headers = new Headers(request.headers)
+      headers.set('authorization', `Bearer ${accessToken}`)
+      return this.options.fetch(new Request(request, { headers }))
+    }
+    const url = new URL(request.url)
+    const sendAsIs = async (_: string, init: { headers: Record<string, string> }) => {
+      const response = await this.options.fetch(new Request(request.clone(), { headers: init.headers }))
+      await this.keepNonce(url.href, response)
+      return response
+    }
+    try {
+      return await this.withDPoPNonce(url, (dpop) => oauth.protectedResourceRequest(accessToken, request.method, url, request.headers, null, { ...dpop, [oauth.customFetch]: sendAsIs, [oauth.allowInsecureRequests]: isLoopback(url) }))
+    } catch (cause) {
+      if (cause instanceof oauth.WWWAuthenticateChallengeError) return cause.response // the caller reads the challenge (invalid_token)
+      throw cause
+    }
+  }
+
+  /**
+   * Runs `request` with a fresh DPoP handle carrying the nonce every tab last saw;
+   * a `use_dpop_nonce` answer is retried once, with the nonce it brought.
+   * @see https://www.rfc-editor.org/rfc/rfc9449#section-8
+   */
+  private async withDPoPNonce<T>(url: URL, request: (options: { DPoP?: oauth.DPoPHandle }) => Promise<T>): Promise<T> {
+    const store = this.options.dpop
+    if (!store) return request({})
+    for (let attempt = 1; ; attempt++) {
+      const [keyPair, nonce] = await Promise.all([store.keyPair(), store.nonce(url.origin)])
+      // Made per request: the handle takes the server clock offset when it is created.
+      const DPoP = oauth.DPoP(this.client, keyPair, { [oauth.modifyAssertion]: (_, payload) => void (payload.nonce ??= nonce) })
+      try {
+        return await request({ DPoP })
+      } catch (cause) {
+        if (attempt > 1 || !oauth.isDPoPNonceError(cause)) throw cause
+      }
+    }
+  }
+
+  /** Every tab signs its next proof with the server's latest nonce. */
+  private async keepNonce(url: string, response: Response) {
+    const nonce = response.headers.get('dpop-nonce')
+    if (nonce && this.options.dpop) await this.options.dpop.saveNonce(new URL(url).origin, nonce).catch(() => {})
+  }
+
+  /**
+   * Every request to the authorization server: no cookies, no referrer (a code
+   * must never leak through either), and each token response sets the server
+   * clock before oauth4webapi checks the ID token's times against it.
+   * @see https://www.rfc-editor.org/rfc/rfc9700#section-4.2.4
+   */
+  private readonly send = async (url: string, init: RequestInit = {}): Promise<Response> => {
+    const response = await this.options.fetch(url, { ...init, credentials: 'omit', referrerPolicy: 'no-referrer' })
+    await this.keepNonce(url, response)
+    // Only token responses carry an ID token to judge (and its `iat` to learn the time from).
+    if (init.body instanceof URLSearchParams && init.body.has('grant_type')) {
+      await this.serverClock.observe(response)
+      this.client[oauth.clockSkew] = this.serverClock.skewSeconds
+    }
+    return response
+  }
+
+  private async tokenRequest(as: ServerMetadata, send: (options: RequestOptions) => Promise<oauth.TokenEndpointResponse>): Promise<{ tokens: TokenSet; claims?: User }> {
     const sentAt = this.options.now()
     let result: oauth.TokenEndpointResponse
     try {
-      result = await send(this.requestOptions())
+      result = await this.withDPoPNonce(new URL(as.token_endpoint ?? this.options.issuer), async (dpop) => send({ ...this.requestOptions(), ...dpop }))
     } catch (cause) {
       throw tokenError(cause)
     }
-    if (typeof result.access_token !== 'string') throw new AuthError('INVALID_RESPONSE', 'The token response has no access_token.')
+    checkTokenResponse(result, this.options.dpop ? 'dpop' : 'bearer')
     const claims = oauth.getValidatedIdTokenClaims(result) as User | undefined
     return {
       tokens: {
@@ -182,13 +258,28 @@ export class OAuth {
         refreshToken: result.refresh_token,
         idToken: result.id_token,
         // Counted from when the request was sent, so a slow answer can't make a token look fresher than it is.
-        expiresAt: typeof result.expires_in === 'number' ? sentAt + result.expires_in * 1000 : undefined,
+        expiresAt: sentAt + (result.expires_in as number) * 1000,
         refreshExpiresAt: typeof result.refresh_token_expires_in === 'number' ? sentAt + result.refresh_token_expires_in * 1000 : undefined,
         issuedAt: sentAt,
         scope: result.scope,
       },
       claims,
     }
+  }
+}
+
+/**
+ * Checked before anything is stored: the token type asked for (oauth4webapi
+ * accepts Bearer and DPoP alike) and a lifetime, so that tabauth knows when to refresh.
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.1
+ */
+function checkTokenResponse(result: oauth.TokenEndpointResponse, expected: 'bearer' | 'dpop') {
+  if (typeof result.access_token !== 'string' || !result.access_token) throw new AuthError('INVALID_RESPONSE', 'The token response has no access_token.')
+  // oauth4webapi lower-cases token_type. With DPoP on, a Bearer answer means the server did not bind the tokens to our key.
+  if (result.token_type !== expected) throw new AuthError('INVALID_RESPONSE', `The token response's token_type is "${result.token_type}", expected "${expected === 'dpop' ? 'DPoP' : 'Bearer'}".`)
+  const expiresIn = result.expires_in
+  if (typeof expiresIn !== 'number' || !Number.isFinite(expiresIn) || expiresIn <= 0) {
+    throw new AuthError('INVALID_RESPONSE', 'The token response has no positive expires_in: tabauth cannot tell when the access token expires.')
   }
 }
 

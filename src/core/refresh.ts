@@ -83,6 +83,8 @@ export async function refreshSession(ctx: SessionContext, { rejected, wokeAt }: 
     }
     try {
       const { tokens, claims } = await ctx.oauth.refresh(session.tokens.refreshToken)
+      // https://openid.net/specs/openid-connect-core-1_0.html#RefreshTokenResponse — same user, or nothing is stored.
+      if (claims && session.user && claims.sub !== session.user.sub) throw new AuthError('INVALID_RESPONSE', 'The refreshed ID token names another user (sub) than the session\'s.')
       const next = nextRecord(record, {
         session: {
           // A server that does not rotate omits refresh_token (and often id_token): keep ours.

@@ -22,6 +22,11 @@ export class ReloginBreaker {
   record(now: number): void {
     this.storage.set(this.key, String(now))
   }
+
+  /** What the app is told instead of a second automatic redirect. */
+  loopError(): AuthError {
+    return new AuthError('RELOGIN_LOOP', `An automatic sign-in already ran in this tab less than ${this.windowMs / 1000} s ago: sign in by hand.`)
+  }
 }
 
 export interface AutoRelogin {
@@ -29,7 +34,6 @@ export interface AutoRelogin {
   enabled: boolean
   isVisible(): boolean
   breaker: ReloginBreaker
-  windowMs: number
   now(): number
   /** Takes the re-login on for every tab: true for exactly one tab per window (the shared store decides). */
   claim(): Promise<boolean>
@@ -43,7 +47,7 @@ export async function reloginByRedirect(auto: AutoRelogin): Promise<void> {
   if (!auto.enabled || !auto.isVisible()) return
   try {
     if (!auto.breaker.allowed(auto.now())) {
-      auto.onLoop(new AuthError('RELOGIN_LOOP', `An automatic re-login already ran in this tab less than ${auto.windowMs / 1000} s ago: sign in again by hand.`))
+      auto.onLoop(auto.breaker.loopError())
       return
     }
     if (!(await auto.claim())) return // another tab took it on; this one adopts the result

@@ -1,3 +1,4 @@
+import type { DPoPStore } from './dpop'
 import type { Channel, Clock, KeyValueStorage, Lock, Navigation, PageLifecycle } from './adapters'
 import type { AuthError } from './errors'
 import type { ServerMetadata } from './oauth'
@@ -48,6 +49,13 @@ export interface AuthConfig {
   codeLifetimeSeconds?: number
   /** Print explanations of failures to the console. Default: when `process.env.NODE_ENV !== 'production'`. */
   debug?: boolean
+  /**
+   * DPoP (RFC 9449): tokens bound to a non-extractable key shared by every tab; a stolen
+   * refresh or access token is useless without it. The server must support DPoP.
+   */
+  dpop?: boolean
+  /** Where the DPoP key pair and nonces live. Default IndexedDB; `memoryDPoPStore()` keeps the key in this tab's memory. */
+  dpopStore?: DPoPStore
   /** Called after sign-in with the same-origin path to show (e.g. a router's navigate). The URL is already clean. */
   onRedirectCallback?: (returnTo: string) => void
 
@@ -133,6 +141,14 @@ export interface AuthClient {
   /** Reads the session (or finishes a sign-in callback). Idempotent; the provider calls it on mount. */
   start(): Promise<void>
   login(options?: LoginOptions): Promise<LoginResult>
+  /**
+   * `login()` for code that runs without a click (a route guard): at most one automatic redirect
+   * per tab per `reloginWindowSeconds` (the re-login loop breaker). Past that it does not redirect:
+   * the status becomes `signedOut` with a `RELOGIN_LOOP` error. Acts only when `signedOut` without
+   * an error: a refused sign-in, `error` and `reloginRequired` are for the app to show. Never a popup:
+   * browsers open one only from a click.
+   */
+  autoLogin(options?: Omit<LoginOptions, 'popup'>): Promise<void>
   /** Ends the session in every tab, then at the server as far as it can; resolves to what it did there. */
   logout(options?: LogoutOptions): Promise<LogoutResult>
   /** A fresh access token: no I/O when the current one is fresh, else one refresh shared by every caller in every tab. */

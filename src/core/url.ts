@@ -8,9 +8,19 @@ export function safeReturnTo(value: unknown, origin: string): string {
   if (typeof value !== 'string' || !value.startsWith('/') || value.startsWith('//') || value.startsWith('/\\')) return '/'
   try {
     const url = new URL(value, origin)
-    return url.origin === origin ? url.pathname + url.search + url.hash : '/'
+    // `/%2F%2Fevil.example` is a path here, but a router that decodes it would make it a host.
+    if (url.origin !== origin || /^\/[/\\]/.test(safeDecode(url.pathname))) return '/'
+    return url.pathname + url.search + url.hash
   } catch {
     return '/'
+  }
+}
+
+function safeDecode(path: string): string {
+  try {
+    return decodeURIComponent(path)
+  } catch {
+    return '//' // malformed escapes: not a path we hand to a router
   }
 }
 

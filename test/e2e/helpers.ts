@@ -30,6 +30,8 @@ export interface ProviderSettings {
   tokenFailure?: null | { status: number; error?: string; times?: number; retryAfter?: number } | { hang: true; times?: number }
   /** The sign-in pages send Cross-Origin-Opener-Policy: same-origin. */
   coop?: boolean
+  /** Every sign-in is refused with this OAuth error (e.g. 'access_denied'); null signs Alice in. */
+  authorizationError?: null | string
 }
 
 // ---- the provider's control API -------------------------------------------------------------
@@ -51,7 +53,7 @@ export const revoke = (sub = 'alice') => control<{ revoked: number }>('POST', 'r
 
 /** Zeroes the counts and puts the provider's settings back to their defaults. */
 export async function resetProvider(): Promise<void> {
-  await settings({ accessTokenTtl: 300, refreshTokenTtl: 14 * 24 * 3600, tokenFailure: null, coop: false })
+  await settings({ accessTokenTtl: 300, refreshTokenTtl: 14 * 24 * 3600, tokenFailure: null, coop: false, authorizationError: null })
   await reset()
 }
 
@@ -69,12 +71,12 @@ export async function discovery(): Promise<{ token_endpoint: string; userinfo_en
 }
 
 /** A refresh_token grant sent straight from Node, as the app would send it. */
-export async function refreshGrant(refreshToken: string): Promise<{ status: number; body: Record<string, unknown> }> {
+export async function refreshGrant(refreshToken: string, client = clientId): Promise<{ status: number; body: Record<string, unknown> }> {
   const { token_endpoint } = await discovery()
   const response = await fetch(token_endpoint, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-    body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken, client_id: clientId }),
+    body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken, client_id: client }),
   })
   return { status: response.status, body: (await response.json().catch(() => ({}))) as Record<string, unknown> }
 }
@@ -253,7 +255,7 @@ export interface StoredRecord {
  * `${issuer} ${clientId}`), read in a page on the app's origin. Undefined when there is none.
  * It never creates the database: an empty one would stop the library's own upgrade.
  */
-export async function storedRecord(page: Page): Promise<StoredRecord | undefined> {
+export async function storedRecord(page: Page, client = clientId): Promise<StoredRecord | undefined> {
   const result = await page.evaluate(async (key) => {
     const request = <T>(r: IDBRequest<T>) =>
       new Promise<T>((resolve, reject) => {
@@ -272,16 +274,16 @@ export async function storedRecord(page: Page): Promise<StoredRecord | undefined
     } finally {
       db.close()
     }
-  }, `${issuer} ${clientId}`)
+  }, `${issuer} ${client}`)
   if (result.value === undefined && result.keys.length > 0) {
-    throw new Error(`no session record under ${JSON.stringify(`${issuer} ${clientId}`)}; keys: ${JSON.stringify(result.keys)}`)
+    throw new Error(`no session record under ${JSON.stringify(`${issuer} ${client}`)}; keys: ${JSON.stringify(result.keys)}`)
   }
   return result.value as StoredRecord | undefined
 }
 
 /** The refresh token the app stored; throws when there is none. */
-export async function readRefreshToken(page: Page): Promise<string> {
-  const record = await storedRecord(page)
+export async function readRefreshToken(page: Page, client = clientId): Promise<string> {
+  const record = await storedRecord(page, client)
   const refreshToken = record?.session?.tokens.refreshToken
   if (typeof refreshToken !== 'string' || refreshToken === '') {
     throw new Error(`no refresh token stored; record: ${JSON.stringify(record)}`)

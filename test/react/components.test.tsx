@@ -2,7 +2,7 @@ import { StrictMode, type ReactNode } from 'react'
 import { act, cleanup, fireEvent, render, renderHook, screen } from '@testing-library/react'
 import { afterEach, describe, expect, it } from 'vitest'
 import { AuthError, AuthProvider, LoginButton, LoginRequiredError, LogoutButton, useAuth, useGetToken, useToken, type AuthState } from '../../src'
-import { mockClient } from './mockClient'
+import { createMockAuthClient, type MockAuthClient } from '../../src/testing'
 
 afterEach(cleanup)
 
@@ -16,7 +16,14 @@ const states: Record<AuthState['status'], AuthState> = {
   error: { status: 'error', error: new AuthError('DISCOVERY_FAILED', 'Could not load metadata') },
 }
 
-function wrap(client: ReturnType<typeof mockClient>) {
+/** A mock client publishing exactly `state`. */
+function mockClient(state: AuthState): MockAuthClient {
+  const client = createMockAuthClient()
+  client.setState(state)
+  return client
+}
+
+function wrap(client: MockAuthClient) {
   return ({ children }: { children?: ReactNode }) => (
     <StrictMode>
       <AuthProvider client={client}>{children}</AuthProvider>
@@ -28,7 +35,7 @@ describe('AuthProvider', () => {
   it('starts a prebuilt client (idempotently, under StrictMode)', () => {
     const client = mockClient(states.loading)
     render(<div />, { wrapper: wrap(client) })
-    expect(client.calls.start).toBeGreaterThanOrEqual(1)
+    expect(client.calls.start.length).toBeGreaterThanOrEqual(1)
   })
 
   it('hooks throw a clear error outside the provider', () => {
@@ -73,7 +80,7 @@ describe('useAuth', () => {
     const first = result.current
     rerender()
     expect(result.current).toBe(first)
-    act(() => client.set(states.signedIn))
+    act(() => client.setState(states.signedIn))
     expect(result.current.user?.name).toBe('Alice Example')
   })
 })
@@ -83,7 +90,7 @@ describe('useToken', () => {
     const client = mockClient(states.signedIn)
     const { result } = renderHook(() => useToken(), { wrapper: wrap(client) })
     expect(result.current).toEqual({ status: 'signedIn', accessToken: 'at-1', expiresAt: 2_000_000_000_000, error: undefined })
-    expect(client.calls.getAccessToken).toBeGreaterThanOrEqual(1)
+    expect(client.calls.getAccessToken.length).toBeGreaterThanOrEqual(1)
   })
 
   it('shows reloginRequired without throwing during render', () => {
@@ -92,19 +99,19 @@ describe('useToken', () => {
     expect(result.current.status).toBe('reloginRequired')
     expect(result.current.accessToken).toBeUndefined()
     expect(result.current.error?.code).toBe('LOGIN_REQUIRED')
-    expect(client.calls.getAccessToken).toBe(0)
+    expect(client.calls.getAccessToken).toHaveLength(0)
   })
 
   it('reports a failed refresh as its error, for that snapshot only', async () => {
     const client = mockClient(states.signedIn)
-    client.nextToken = async () => {
+    client.getAccessToken = async () => {
       throw new AuthError('NETWORK', 'offline')
     }
     const { result } = renderHook(() => useToken(), { wrapper: wrap(client) })
     await act(async () => {})
     expect(result.current.error?.code).toBe('NETWORK')
-    client.nextToken = async () => 'at-2'
-    act(() => client.set({ ...states.signedIn, accessToken: 'at-2', generation: 2 } as AuthState))
+    client.getAccessToken = async () => 'at-2'
+    act(() => client.setState({ ...states.signedIn, accessToken: 'at-2', generation: 2 } as AuthState))
     expect(result.current).toMatchObject({ accessToken: 'at-2', error: undefined })
   })
 })
@@ -114,10 +121,10 @@ describe('useGetToken', () => {
     const client = mockClient(states.signedIn)
     const { result, rerender } = renderHook(() => useGetToken(), { wrapper: wrap(client) })
     const first = result.current
-    act(() => client.set({ ...states.signedIn, generation: 2 } as AuthState))
+    act(() => client.setState({ ...states.signedIn, generation: 2 } as AuthState))
     rerender()
     expect(result.current).toBe(first)
-    await expect(result.current()).resolves.toBe('token')
+    await expect(result.current()).resolves.toBe('at-1')
   })
 })
 
@@ -143,16 +150,16 @@ describe('LoginButton', () => {
     const client = mockClient(states.signedOut)
     render(<LoginButton returnTo="/after">Continue with SSO</LoginButton>, { wrapper: wrap(client) })
     fireEvent.click(screen.getByRole('button', { name: 'Continue with SSO' }))
-    expect(client.calls.login).toEqual([{ returnTo: '/after' }])
+    expect(client.calls.login).toEqual([[{ returnTo: '/after' }]])
   })
 
   it('with popup, signs in again in a popup; a first sign-in still redirects', () => {
     const client = mockClient(states.reloginRequired)
     render(<LoginButton popup />, { wrapper: wrap(client) })
     fireEvent.click(screen.getByRole('button', { name: 'Sign in again' }))
-    act(() => client.set(states.signedOut))
+    act(() => client.setState(states.signedOut))
     fireEvent.click(screen.getByRole('button', { name: 'Sign in' }))
-    expect(client.calls.login).toEqual([{ popup: true }, { popup: false }])
+    expect(client.calls.login).toEqual([[{ popup: true }], [{ popup: false }]])
   })
 })
 
@@ -176,6 +183,6 @@ describe('LogoutButton', () => {
     const client = mockClient(states.signedIn)
     render(<LogoutButton localOnly />, { wrapper: wrap(client) })
     fireEvent.click(screen.getByRole('button', { name: 'Sign out' }))
-    expect(client.calls.logout).toEqual([{ localOnly: true }])
+    expect(client.calls.logout).toEqual([[{ localOnly: true }]])
   })
 })

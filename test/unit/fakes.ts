@@ -114,6 +114,10 @@ export function fakeServer(options: { expiresIn?: number; clock?: Clock } = {}) 
     discovered: [] as string[],
     /** Responses to give to the next token requests instead of the real answer. */
     failNext: [] as Array<() => Response | Promise<Response>>,
+    /** Edits the body of the next successful token responses (to test what the client accepts). */
+    tamperNext: [] as Array<(body: Record<string, unknown>, claims: Record<string, unknown>) => void>,
+    /** Every code, access, refresh and ID token handed out: what must never show in logs, errors or events. */
+    secrets: [] as string[],
     /** false: a plain OAuth 2.0 server (no ID tokens); its metadata is at the RFC 8414 path too. */
     idTokens: true,
     /** Sent as `refresh_token_expires_in` (seconds), like Entra ID does for SPAs. */
@@ -140,7 +144,8 @@ export function fakeServer(options: { expiresIn?: number; clock?: Clock } = {}) 
         callback.searchParams.set('error', redirect.error)
         return callback.href
       }
-      const code = `code-${++counter}`
+      const code = `code-${++counter}-${crypto.randomUUID()}`
+      server.secrets.push(code)
       codes.set(code, { nonce: request.get('nonce')!, challenge: request.get('code_challenge')!, redirectUri: request.get('redirect_uri')!, used: false, grant: { refreshToken: '', revoked: false } })
       callback.searchParams.set('code', code)
       return callback.href
@@ -197,19 +202,22 @@ export function fakeServer(options: { expiresIn?: number; clock?: Clock } = {}) 
   }
 
   function issue(grant: Grant, nonce?: string) {
-    const n = ++counter
+    const n = `${++counter}-${crypto.randomUUID()}`
     grant.refreshToken = `rt-${n}`
     refreshTokens.set(grant.refreshToken, { grant, used: false })
     const now = Math.floor((options.clock?.now() ?? Date.now()) / 1000)
-    const claims = { iss: ISSUER, aud: CLIENT_ID, sub: 'alice', name: 'Alice Example', iat: now, exp: now + 3600, ...(nonce ? { nonce } : {}) }
-    return {
+    const claims: Record<string, unknown> = { iss: ISSUER, aud: CLIENT_ID, sub: 'alice', name: 'Alice Example', iat: now, exp: now + 3600, ...(nonce ? { nonce } : {}) }
+    const body: Record<string, unknown> = {
       access_token: `at-${n}`,
       token_type: 'Bearer',
       expires_in: server.expiresIn,
       refresh_token: grant.refreshToken,
       ...(server.refreshExpiresIn === undefined ? {} : { refresh_token_expires_in: server.refreshExpiresIn }),
-      id_token: server.idTokens ? `${base64url({ alg: 'RS256', typ: 'JWT' })}.${base64url(claims)}.c2lnbmF0dXJl` : undefined,
     }
+    server.tamperNext.shift()?.(body, claims)
+    if (server.idTokens) body.id_token = `${base64url({ alg: 'RS256', typ: 'JWT' })}.${base64url(claims)}.c2lnbmF0dXJl`
+    server.secrets.push(`at-${n}`, grant.refreshToken, ...(server.idTokens ? [body.id_token as string] : []))
+    return body
   }
   return server
 }

@@ -1,0 +1,49 @@
+import { useEffect, type ReactNode } from 'react'
+import type { AuthError } from '../core'
+import { LoginButton } from './buttons'
+import { useAuthClient } from './context'
+import { useAuth, type UseAuthResult } from './hooks'
+
+/**
+ * Starts sign-in when there is no session and nothing went wrong (`signedOut` without an error),
+ * coming back to `returnTo` (default: the current path). The client allows one such redirect per tab
+ * per `reloginWindowSeconds`; a refused sign-in, `error` and `reloginRequired` are never redirected.
+ */
+export function useRequireAuth({ returnTo }: { returnTo?: string } = {}): UseAuthResult {
+  const client = useAuthClient()
+  const auth = useAuth()
+  const start = auth.status === 'signedOut' && !auth.error
+  useEffect(() => {
+    if (start) client.autoLogin({ returnTo }).catch(() => {}) // a failure shows as the `error` status
+  }, [client, start, returnTo])
+  return auth
+}
+
+export interface RequireAuthProps {
+  children?: ReactNode
+  /** Shown while the session loads and on the way to sign-in. Default: nothing. */
+  fallback?: ReactNode
+  /**
+   * Shown instead of a redirect when sign-in cannot start by itself: a refused sign-in, `error`,
+   * `reloginRequired`, or a second automatic sign-in within the window (`RELOGIN_LOOP`).
+   * Default: the message (`role="alert"`) and a `LoginButton`.
+   */
+  renderError?: (error: AuthError) => ReactNode
+  /** Where to come back to after sign-in. Default: the current path. */
+  returnTo?: string
+}
+
+/** Renders its children only when signed in; otherwise signs the user in, at most once per window, never in a loop. */
+export function RequireAuth({ children, fallback = null, returnTo, renderError = (error) => <SignInPrompt error={error} returnTo={returnTo} /> }: RequireAuthProps) {
+  const { status, error } = useRequireAuth({ returnTo })
+  return <>{status === 'signedIn' ? children : error ? renderError(error) : fallback}</>
+}
+
+function SignInPrompt({ error, returnTo }: { error: AuthError; returnTo?: string }) {
+  return (
+    <div role="alert">
+      <p>{error.message}</p>
+      <LoginButton returnTo={returnTo} />
+    </div>
+  )
+}

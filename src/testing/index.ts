@@ -1,0 +1,2 @@
+export { createMockAuthClient } from './mockAuthClient'
+export type { MockAuthClient, MockAuthClientOptions, MockCalls } from './mockAuthClient'
