@@ -14,7 +14,7 @@
 //
 // Chromium: $CHROMIUM_PATH, else /usr/bin/chromium, else `chromium` on the PATH. When none is
 // found and we are root on Debian/Ubuntu, Debian's `chromium` package is installed.
-import { spawnSync } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { accessSync, constants, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
@@ -74,15 +74,15 @@ if (!chromium) {
 }
 
 /**
- * The suites that are not vitest projects: { name, script, args? }. Each helper script is
+ * The suites that are not vitest projects: { name, script, args?, together? }. Each helper script is
  * described at the top of its own file.
  */
 const suites = [
   { name: 'size', script: 'scripts/size.js', args: ['--check'] },
   { name: 'package', script: 'scripts/package-check.js' },
-  { name: 'engines', script: 'scripts/engines.js' },
+  { name: 'engines', script: 'scripts/engines.js', together: 'browsers' },
   // The core scenarios against every server profile (scripts/lib/profiles.js), in real Chromium.
-  { name: 'profiles', script: 'scripts/profiles.js' },
+  { name: 'profiles', script: 'scripts/profiles.js', together: 'browsers' },
 ]
 
 // --suite NAME (repeatable) runs only those extra suites; anything else goes to vitest.
@@ -154,24 +154,45 @@ if (runVitest) {
   lines.push(`vitest: ${vitestPassed} passed, ${vitestFailed} failed`)
 }
 
-for (const suite of selected) {
+/** Runs one extra suite; with `buffered`, its output is kept and printed when it ends (suites running together). */
+function runSuite(suite, buffered) {
   const resultPath = join(root, '.test-results', `${suite.name}.json`)
   rmSync(resultPath, { force: true })
-  console.log(`\n== suite ${suite.name} ==`)
-  const run = spawnSync(process.execPath, [join(root, suite.script), ...(suite.args ?? []), ...(everything ? [] : vitestArgs)], { cwd: root, stdio: 'inherit', env })
-  let result
-  try {
-    result = JSON.parse(readFileSync(resultPath, 'utf8'))
-  } catch {
-    result = { passed: 0, failed: 0 }
+  const argv = [join(root, suite.script), ...(suite.args ?? []), ...(everything ? [] : vitestArgs)]
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, argv, { cwd: root, stdio: buffered ? ['ignore', 'pipe', 'pipe'] : 'inherit', env })
+    let output = ''
+    child.stdout?.on('data', (chunk) => (output += chunk))
+    child.stderr?.on('data', (chunk) => (output += chunk))
+    child.on('close', (status, signal) => {
+      if (buffered) process.stdout.write(`\n== suite ${suite.name} ==\n${output}`)
+      let result
+      try {
+        result = JSON.parse(readFileSync(resultPath, 'utf8'))
+      } catch {
+        result = { passed: 0, failed: 0 }
+      }
+      let suiteFailed = result.failed ?? 0
+      if ((status !== 0 || signal !== null || !existsSync(resultPath)) && suiteFailed === 0) suiteFailed = 1
+      resolve({ name: suite.name, passed: result.passed ?? 0, failed: suiteFailed, skipped: result.skipped })
+    })
+  })
+}
+
+// Suites that share a `together` value run at the same time (each against its own provider): they
+// mostly wait on short token lifetimes, so two cores carry them side by side.
+for (let i = 0; i < selected.length; ) {
+  const group = [selected[i]]
+  while (selected[i].together && selected[i + group.length]?.together === selected[i].together) group.push(selected[i + group.length])
+  i += group.length
+  if (group.length === 1) console.log(`\n== suite ${group[0].name} ==`)
+  else console.log(`\n== suites ${group.map((suite) => suite.name).join(' and ')}, side by side (output follows as each ends) ==`)
+  for (const result of await Promise.all(group.map((suite) => runSuite(suite, group.length > 1)))) {
+    passed += result.passed
+    failed += result.failed
+    // Skipped is never passed: it is printed, not counted in the closing line.
+    lines.push(`${result.name}: ${result.passed} passed, ${result.failed} failed${result.skipped ? `, ${result.skipped} skipped` : ''}`)
   }
-  let suiteFailed = result.failed ?? 0
-  if ((run.status !== 0 || run.signal !== null || !existsSync(resultPath)) && suiteFailed === 0) suiteFailed = 1
-  passed += result.passed ?? 0
-  failed += suiteFailed
-  // Skipped is never passed: it is printed, not counted in the closing line.
-  const skipped = result.skipped ? `, ${result.skipped} skipped` : ''
-  lines.push(`${suite.name}: ${result.passed ?? 0} passed, ${suiteFailed} failed${skipped}`)
 }
 
 if (typeErrors) lines.unshift('tsc: type errors (counted as 1 failed)')
