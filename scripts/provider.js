@@ -8,7 +8,7 @@
 // another kind of server; without `profile` nothing changes.
 //
 // In-process: `const op = await startProvider({ port: 0 })` -> { issuer, port, close(), counts(),
-// reset(), settings(patch?), revoke(sub), provider }.
+// reset(), settings(patch?), revoke(sub), expire(token), provider }.
 //
 // The protected resource /notes (scripts/lib/notes.js) runs on the same server.
 //
@@ -22,6 +22,7 @@
 //        tokenFailure: null | { status: 400..599, error?, times?, retryAfter? (s) } | { hang: true, times? }
 //        authorizationError: null | an OAuth error code (e.g. 'access_denied') every sign-in is refused with
 //   POST /__test/revoke    { sub = 'alice' } -> { revoked: N }  (every grant of that user)
+//   POST /__test/expire    { token } -> { expired: 0 | 1 }  (that access token only; its grant and refresh token live on)
 //
 // Counting: every POST /token is counted once under token[grant_type] (success = HTTP 200).
 // Injected failures count as errors too (error 'server_error' or 'hang') and in `injected`.
@@ -228,6 +229,12 @@ export async function startProvider(options = {}) {
     for (const { id } of grants) store.revokeGrant(id);
     return { revoked: grants.length };
   }
+  /** Ends one access token before its time, as a resource server sees a token its server revoked. */
+  async function expire(token) {
+    const found = typeof token === 'string' ? await provider.AccessToken.find(token) : undefined;
+    await found?.destroy();
+    return { expired: found ? 1 : 0 };
+  }
   async function close() {
     for (const held of [...hanging]) held.abort();
     await new Promise((resolve) => {
@@ -277,6 +284,9 @@ export async function startProvider(options = {}) {
           ctx.body = await revoke(sub);
           return;
         }
+        case 'POST /__test/expire':
+          ctx.body = await expire((await readJson(ctx.req)).token);
+          return;
         default:
           ctx.status = 404;
           ctx.body = { error: 'not_found', route };
@@ -453,7 +463,7 @@ export async function startProvider(options = {}) {
     stats.errors.push({ grant_type: grantType, error, detail: detail ?? null, at: new Date().toISOString() });
   }
 
-  return { issuer, port, close, counts, reset, settings, revoke, provider };
+  return { issuer, port, close, counts, reset, settings, revoke, expire, provider };
 }
 
 // ---- DPoP (RFC 9449) ---------------------------------------------------------------------------
