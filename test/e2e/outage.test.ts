@@ -93,8 +93,9 @@ test('the provider unreachable past expiry, then back: no tab shows signedIn wit
     const now = Date.now()
     for (const [i, s] of (await Promise.all(tabs.map(snapshot))).entries()) {
       statuses.add(`${i}:${s.status}`)
-      // 300 ms: the time a tab's expiry timer may fire late plus one poll's round trip.
-      if (s.status === 'signedIn' && s.expiresAt! < now - 300) lies.push(`tab ${i} signedIn ${now - s.expiresAt!} ms after expiry`)
+      // 1 s: how late a tab's expiry timer and its store read may run on a loaded machine, plus one
+      // poll's round trip (before the shared schedule, tabs said signedIn for 3–5 s after expiry).
+      if (s.status === 'signedIn' && s.expiresAt! < now - 1_000) lies.push(`tab ${i} signedIn ${now - s.expiresAt!} ms after expiry`)
     }
     await new Promise((resolve) => setTimeout(resolve, 100))
   }
