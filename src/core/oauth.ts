@@ -151,7 +151,8 @@ export class OAuth {
   async userinfo(accessToken: string): Promise<User> {
     const as = await this.discover()
     if (!as.userinfo_endpoint) throw new AuthError('CONFIG', 'No userinfo_endpoint: set it in `metadata`.')
-    const response = await this.options.fetch(as.userinfo_endpoint, { headers: { authorization: `Bearer ${accessToken}`, accept: 'application/json' }, signal: AbortSignal.timeout(this.options.timeoutMs) }).catch((cause) => {
+    // Through `send`, like every request to the authorization server: no cookies, no referrer.
+    const response = await this.send(as.userinfo_endpoint, { headers: { authorization: `Bearer ${accessToken}`, accept: 'application/json' }, signal: AbortSignal.timeout(this.options.timeoutMs) }).catch((cause) => {
       throw transportError(cause) ?? cause
     })
     assertNotTransient(response, 'userinfo')

@@ -200,6 +200,18 @@ describe('requests to the authorization server', () => {
     expect(inits.length).toBeGreaterThanOrEqual(4) // discovery, code, refresh, revocation
     for (const init of inits) expect(init).toMatchObject({ credentials: 'omit', referrerPolicy: 'no-referrer' })
   })
+
+  it('the userinfo request too (userinfo: true)', async () => {
+    const env = tabs()
+    env.server.idTokens = false
+    const inits: Array<{ url: string; init: RequestInit }> = []
+    const fetch: typeof globalThis.fetch = (input, init) => (inits.push({ url: String(input), init: init ?? {} }), env.server.fetch(input, init))
+    const config = { fetch, scope: 'api offline_access', userinfo: true }
+    await signIn(env, env.open(config), config)
+    const userinfo = inits.filter(({ url }) => url.endsWith('/userinfo'))
+    expect(userinfo).toHaveLength(1)
+    expect(userinfo[0].init).toMatchObject({ credentials: 'omit', referrerPolicy: 'no-referrer' })
+  })
 })
 
 describe('nothing sensitive in logs, errors or events', () => {
