@@ -6,7 +6,7 @@ import { AuthError, LoginRequiredError } from './errors'
 import { fetchWithToken } from './fetchWithToken'
 import { OAuth } from './oauth'
 import { watchPopup } from './popup'
-import { claimRelogin, isFresh, readRecord, readSettledRecord, refreshSession, repairStore, writeSession, type SessionContext } from './refresh'
+import { claimRelogin, isFresh, readRecord, readSettledRecord, refreshSession, repairStore, scheduledError, writeSession, type SessionContext } from './refresh'
 import { ReloginBreaker, reloginByRedirect, type AutoRelogin } from './relogin'
 import { Retryer } from './retryer'
 import { sameState, stateFor } from './state'
@@ -160,22 +160,25 @@ export function createAuthClient(config: AuthConfig): AuthClient {
   }
 
   function onTimer() {
-    if (!record.session) return
-    if (lifecycle.isVisible()) getAccessToken().catch(() => {})
-    else void checkExpired()
+    if (lifecycle.isVisible()) refreshIfVisible()
+    else if (record.session) void checkExpired()
   }
 
   /** A hidden tab at expiry: adopt what another tab wrote, or show the outage another tab met. Sends nothing. */
   async function checkExpired() {
     const latest = await readSettledRecord(ctx).catch(() => record)
     if (latest.generation > record.generation) return sync()
-    const session = record.session
-    if (latest.retry && session && !unexpired(session.tokens) && state.status === 'signedIn') {
-      const retry = latest.retry
-      retryer.follow(retry, new AuthError(retry.error.code, retry.error.message, { status: retry.error.status }))
-      setState({ status: 'error', error: retryer.lastFailure! })
+    if (latest.retry && record.session && !unexpired(record.session.tokens)) {
+      retryer.follow(latest.retry, scheduledError(latest.retry))
+      showOutage()
     }
     schedule() // the next look: at expiry, or when the shared schedule allows a try
+  }
+
+  /** The token expired while the refresh is failing: no tab says signedIn as if all were well (the session is kept). */
+  function showOutage() {
+    const session = record.session
+    if (state.status === 'signedIn' && session && !unexpired(session.tokens)) setState({ status: 'error', error: retryer.lastFailure! })
   }
 
   function refreshIfVisible() {
@@ -248,7 +251,7 @@ export function createAuthClient(config: AuthConfig): AuthClient {
       // Re-arm the retry: browser timers may fire a millisecond before `retryAt` by Date.now().
       schedule()
       if (unexpired(session.tokens, options.rejected)) return session.tokens.accessToken
-      if (state.status === 'signedIn' && !unexpired(session.tokens)) setState({ status: 'error', error: retryer.lastFailure! }) // expired during the backoff
+      showOutage() // expired during the backoff
       throw retryer.lastFailure
     }
     refreshing ??= refreshWithRetry(options.rejected).finally(() => (refreshing = undefined))

@@ -128,8 +128,8 @@ async function recordFailure(ctx: SessionContext, record: SessionRecord, error: 
   return next
 }
 
-/** The failure that set the schedule, as an error for the callers that did not see it. */
-function scheduledError(retry: RetrySchedule): AuthError {
+/** The failure that set the schedule, as an error for the callers (and tabs) that did not see it. */
+export function scheduledError(retry: RetrySchedule): AuthError {
   return new AuthError(retry.error.code, retry.error.message, { status: retry.error.status })
 }
 
