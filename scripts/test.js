@@ -80,9 +80,9 @@ if (!chromium) {
 const suites = [
   { name: 'size', script: 'scripts/size.js', args: ['--check'] },
   { name: 'package', script: 'scripts/package-check.js' },
-  { name: 'engines', script: 'scripts/engines.js', together: 'browsers' },
+  { name: 'engines', script: 'scripts/engines.js' },
   // The core scenarios against every server profile (scripts/lib/profiles.js), in real Chromium.
-  { name: 'profiles', script: 'scripts/profiles.js', together: 'browsers' },
+  { name: 'profiles', script: 'scripts/profiles.js' },
 ]
 
 // --suite NAME (repeatable) runs only those extra suites; anything else goes to vitest.
