@@ -74,7 +74,7 @@ if (!chromium) {
 }
 
 /**
- * The suites that are not vitest projects: { name, script, args?, together? }. Each helper script is
+ * The suites that are not vitest projects: { name, script, args? }. Each helper script is
  * described at the top of its own file.
  */
 const suites = [
@@ -154,18 +154,14 @@ if (runVitest) {
   lines.push(`vitest: ${vitestPassed} passed, ${vitestFailed} failed`)
 }
 
-/** Runs one extra suite; with `buffered`, its output is kept and printed when it ends (suites running together). */
-function runSuite(suite, buffered) {
+/** Runs one extra suite and reads its result file. */
+function runSuite(suite) {
   const resultPath = join(root, '.test-results', `${suite.name}.json`)
   rmSync(resultPath, { force: true })
   const argv = [join(root, suite.script), ...(suite.args ?? []), ...(everything ? [] : vitestArgs)]
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, argv, { cwd: root, stdio: buffered ? ['ignore', 'pipe', 'pipe'] : 'inherit', env })
-    let output = ''
-    child.stdout?.on('data', (chunk) => (output += chunk))
-    child.stderr?.on('data', (chunk) => (output += chunk))
+    const child = spawn(process.execPath, argv, { cwd: root, stdio: 'inherit', env })
     child.on('close', (status, signal) => {
-      if (buffered) process.stdout.write(`\n== suite ${suite.name} ==\n${output}`)
       let result
       try {
         result = JSON.parse(readFileSync(resultPath, 'utf8'))
@@ -179,20 +175,13 @@ function runSuite(suite, buffered) {
   })
 }
 
-// Suites that share a `together` value run at the same time (each against its own provider): they
-// mostly wait on short token lifetimes, so two cores carry them side by side.
-for (let i = 0; i < selected.length; ) {
-  const group = [selected[i]]
-  while (selected[i].together && selected[i + group.length]?.together === selected[i].together) group.push(selected[i + group.length])
-  i += group.length
-  if (group.length === 1) console.log(`\n== suite ${group[0].name} ==`)
-  else console.log(`\n== suites ${group.map((suite) => suite.name).join(' and ')}, side by side (output follows as each ends) ==`)
-  for (const result of await Promise.all(group.map((suite) => runSuite(suite, group.length > 1)))) {
-    passed += result.passed
-    failed += result.failed
-    // Skipped is never passed: it is printed, not counted in the closing line.
-    lines.push(`${result.name}: ${result.passed} passed, ${result.failed} failed${result.skipped ? `, ${result.skipped} skipped` : ''}`)
-  }
+for (const suite of selected) {
+  console.log(`\n== suite ${suite.name} ==`)
+  const result = await runSuite(suite)
+  passed += result.passed
+  failed += result.failed
+  // Skipped is never passed: it is printed, not counted in the closing line.
+  lines.push(`${result.name}: ${result.passed} passed, ${result.failed} failed${result.skipped ? `, ${result.skipped} skipped` : ''}`)
 }
 
 if (typeErrors) lines.unshift('tsc: type errors (counted as 1 failed)')
