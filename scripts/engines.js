@@ -141,7 +141,8 @@ async function main() {
   printTable(runs, picked.scenarios)
   const all = runs.flatMap((run) => run.results)
   const count = (outcome) => all.filter((r) => r.outcome === outcome).length
-  const summary = { passed: count('passed'), failed: count('failed'), skipped: count('skipped') }
+  const failures = runs.flatMap((run) => run.results.filter((r) => r.outcome === 'failed').map((r) => `${run.name} ${r.scenario}: ${String(r.detail).split('\n')[0]}`))
+  const summary = { passed: count('passed'), failed: count('failed'), skipped: count('skipped'), failures }
   mkdirSync(join(root, '.test-results'), { recursive: true })
   writeFileSync(join(root, '.test-results/engines.json'), JSON.stringify({ ...summary, engines: runs }, null, 2) + '\n')
   console.log(`engines: ${summary.passed} passed, ${summary.failed} failed, ${summary.skipped} skipped`)

@@ -113,6 +113,6 @@ for (const line of table) console.log(line.map((cell, i) => cell.padEnd(widths[i
 console.log('invalid_grant: every one the providers answered; (ours): those our own requests caused (reuse, a dead grant sent again); must be 0.');
 
 mkdirSync(join(root, '.test-results'), { recursive: true });
-writeFileSync(join(root, '.test-results', 'profiles.json'), JSON.stringify({ passed, failed, profiles: rows }, null, 2));
+writeFileSync(join(root, '.test-results', 'profiles.json'), JSON.stringify({ passed, failed, failures: rows.flatMap((row) => row.results.filter((r) => !r.ok).map((r) => `${row.name} ${r.scenario}: ${r.error.split('\n')[0]}`)), profiles: rows }, null, 2));
 console.log(`profiles: ${passed} passed, ${failed} failed`);
 process.exit(failed ? 1 : 0);

@@ -81,6 +81,6 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     for (const check of list) console.log(`${check.ok ? 'ok  ' : 'FAIL'} ${check.name}: ${check.detail}`)
     const passed = list.filter((c) => c.ok).length
     mkdirSync(join(root, '.test-results'), { recursive: true })
-    writeFileSync(join(root, '.test-results', 'size.json'), JSON.stringify({ passed, failed: list.length - passed }) + '\n')
+    writeFileSync(join(root, '.test-results', 'size.json'), JSON.stringify({ passed, failed: list.length - passed, failures: list.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`) }) + '\n')
   }
 }

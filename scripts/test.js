@@ -9,6 +9,7 @@
 //
 // An extra suite is `node <script> [args]` run from the repository root with CHROMIUM_PATH set. It
 // prints its own progress and writes `.test-results/<name>.json` = { "passed": N, "failed": N }
+// (optionally "failures": ["what failed: why"], listed again at the end)
 // (and "skipped": N, printed beside them);
 // no result file, or a non-zero exit without failures, counts as one failure.
 //
@@ -17,7 +18,7 @@
 import { spawn, spawnSync } from 'node:child_process'
 import { accessSync, constants, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { dirname, join } from 'node:path'
+import { dirname, join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
@@ -120,6 +121,8 @@ if (everything) {
 let passed = 0
 let failed = typeErrors
 const lines = []
+// The names of what failed, printed again just before the closing line: CI keeps only the end of the output.
+const failures = []
 
 if (runVitest) {
   const vitest = join(dirname(createRequire(import.meta.url).resolve('vitest/package.json')), 'vitest.mjs')
@@ -144,6 +147,11 @@ if (runVitest) {
       const fileFailed = file.status === 'failed'
       const testsFailed = (file.assertionResults ?? []).some((test) => test.status === 'failed')
       if (fileFailed && !testsFailed) vitestFailed += 1
+      const name = relative(root, file.name)
+      if (fileFailed && !testsFailed) failures.push(`${name}: ${firstLine(file.message)}`)
+      for (const test of file.assertionResults ?? []) {
+        if (test.status === 'failed') failures.push(`${name} > ${test.fullName}: ${firstLine(test.failureMessages?.[0])}`)
+      }
     }
   }
   const crashed = run.status !== 0 || run.signal !== null
@@ -152,6 +160,10 @@ if (runVitest) {
   passed += vitestPassed
   failed += vitestFailed
   lines.push(`vitest: ${vitestPassed} passed, ${vitestFailed} failed`)
+}
+
+function firstLine(message) {
+  return String(message ?? 'failed outside its tests').split('\n').find((line) => line.trim()) ?? ''
 }
 
 /** Runs one extra suite and reads its result file. */
@@ -170,6 +182,7 @@ function runSuite(suite) {
       }
       let suiteFailed = result.failed ?? 0
       if ((status !== 0 || signal !== null || !existsSync(resultPath)) && suiteFailed === 0) suiteFailed = 1
+      for (const failure of result.failures ?? []) failures.push(`${suite.name} > ${failure}`)
       resolve({ name: suite.name, passed: result.passed ?? 0, failed: suiteFailed, skipped: result.skipped })
     })
   })
@@ -185,6 +198,7 @@ for (const suite of selected) {
 }
 
 if (typeErrors) lines.unshift('tsc: type errors (counted as 1 failed)')
+if (failures.length) console.log(`\nfailed:\n${failures.map((failure) => `  ${failure}`).join('\n')}`)
 if (lines.length > 1) console.log(`\n${lines.join('\n')}`)
 console.log(`${passed} passed, ${failed} failed`)
 process.exit(failed > 0 ? 1 : 0)
