@@ -1,4 +1,5 @@
 import { createAuthClient } from 'tabauth'
+import { dpop } from 'tabauth/dpop'
 
 /**
  * Another server to try the demo against (the e2e profiles use it too): localStorage
@@ -15,13 +16,13 @@ export const relogin: 'prompt' | 'redirect' = localStorage.getItem(RELOGIN_KEY) 
 
 /** DPoP on (`localStorage['tabauth-demo:dpop'] = '1'`): the provider's DPoP client, which requires bound tokens and nonces. */
 export const DPOP_KEY = 'tabauth-demo:dpop'
-export const dpop = localStorage.getItem(DPOP_KEY) === '1'
+export const dpopOn = localStorage.getItem(DPOP_KEY) === '1'
 
 // One client for the whole app; every open tab of the app shares its session.
 export const client = createAuthClient({
   issuer,
-  clientId: dpop ? 'tabauth-example-dpop' : 'tabauth-example',
-  dpop,
+  clientId: dpopOn ? 'tabauth-example-dpop' : 'tabauth-example',
+  dpop: dpopOn ? dpop() : undefined,
   scope: server.scope ?? 'openid profile email offline_access',
   metadata: server.metadata,
   // 'prompt' (the default) shows "Sign in again"; 'redirect' sends one tab to the server, at most once a minute.

@@ -14,6 +14,7 @@ export default defineConfig({
     alias: [
       { find: /^tabauth$/, replacement: fileURLToPath(new URL('../src/index.ts', import.meta.url)) },
       { find: /^tabauth\/query$/, replacement: fileURLToPath(new URL('../src/query/index.ts', import.meta.url)) },
+      { find: /^tabauth\/dpop$/, replacement: fileURLToPath(new URL('../src/dpop/index.ts', import.meta.url)) },
     ],
   },
   // Pre-bundle these up front: otherwise Vite discovers them on the first page load and reloads the page.

@@ -1,7 +1,8 @@
 /**
  * Messages between tabs. A message only says "generation N of this session was
- * written"; receivers read the session itself from the store, so a message can
- * never inject tokens. Anything else on the channel is ignored.
+ * written" (the same N again: its retry schedule was); receivers read the session
+ * itself from the store, so a message can never inject tokens. Anything else on
+ * the channel is ignored.
  */
 export const CHANNEL_NAME = 'tabauth'
 

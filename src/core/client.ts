@@ -1,7 +1,6 @@
 import { browserChannel, browserClock, browserLifecycle, browserLock, browserNavigation, webStorage } from './adapters'
 import { CHANNEL_NAME, parseMessage, sessionMessage } from './channel'
 import { finishSignIn, toAuthError, type CallbackContext } from './callback'
-import { defaultDPoPStore } from './dpop'
 import { AuthError, LoginRequiredError } from './errors'
 import { fetchWithToken } from './fetchWithToken'
 import { OAuth } from './oauth'
@@ -22,6 +21,8 @@ const LOADING: AuthState = { status: 'loading' }
 export function createAuthClient(config: AuthConfig): AuthClient {
   const issuer = parseIssuer(config.issuer) // throws CONFIG early, before any I/O
   if (!config.clientId) throw new AuthError('CONFIG', 'clientId is required.')
+  // `dpop: true` was the option before DPoP moved to its own entry: never let it mean "off" in silence.
+  if (config.dpop && typeof config.dpop.bind !== 'function') throw new AuthError('CONFIG', "dpop takes dpop() from 'tabauth/dpop'.")
 
   const clock = config.clock ?? browserClock
   const navigation = config.navigation ?? browserNavigation
@@ -45,7 +46,7 @@ export function createAuthClient(config: AuthConfig): AuthClient {
     algorithm: scope.split(' ').includes('openid') ? 'oidc' : 'oauth2',
     timeoutMs: config.requestTimeoutMs ?? 10_000,
     now: () => clock.now(),
-    dpop: config.dpop ? (config.dpopStore ?? defaultDPoPStore(key)) : undefined,
+    dpop: config.dpop ? config.dpop.bind(key) : undefined,
   })
   const ctx: SessionContext = {
     store: config.store ?? defaultStore(),
@@ -164,7 +165,10 @@ export function createAuthClient(config: AuthConfig): AuthClient {
     else if (record.session) void checkExpired()
   }
 
-  /** A hidden tab at expiry: adopt what another tab wrote, or show the outage another tab met. Sends nothing. */
+  /**
+   * A hidden tab at expiry, or any tab told of another's failed refresh: adopt what another tab
+   * wrote, or show the outage another tab met. Sends nothing.
+   */
   async function checkExpired() {
     const latest = await readSettledRecord(ctx).catch(() => record)
     if (latest.generation > record.generation) return sync()
@@ -190,7 +194,10 @@ export function createAuthClient(config: AuthConfig): AuthClient {
       channel.subscribe((raw) => {
         const message = parseMessage(raw, key)
         if (message === undefined) emit({ type: 'channelMessageIgnored', message: raw })
-        else if (message !== 'foreign' && message.generation > record.generation) void sync()
+        else if (message === 'foreign') return
+        else if (message.generation > record.generation) void sync()
+        // The same generation again: another tab's refresh failed and it wrote the shared schedule.
+        else if (message.generation === record.generation && record.session) void checkExpired()
       }),
       ctx.store.subscribe?.(() => void sync()) ?? (() => {}),
       // Visible again, back online, resumed from freeze or the back/forward cache: this tab may hold an old generation.
@@ -247,12 +254,11 @@ export function createAuthClient(config: AuthConfig): AuthClient {
     if (fresh) return session.tokens.accessToken
     if (!session) return waitForSession()
     if (!refreshing && retryer.backingOff()) {
-      // Backing off: callers get the still-valid token or the last failure, and the server gets no request.
+      // Backing off: callers get the still-valid token, and the server gets no request.
       // Re-arm the retry: browser timers may fire a millisecond before `retryAt` by Date.now().
       schedule()
       if (unexpired(session.tokens, options.rejected)) return session.tokens.accessToken
-      showOutage() // expired during the backoff
-      throw retryer.lastFailure
+      showOutage() // expired during the backoff; the caller waits for the next shared attempt below
     }
     refreshing ??= refreshWithRetry(options.rejected).finally(() => (refreshing = undefined))
     return refreshing
@@ -299,7 +305,11 @@ export function createAuthClient(config: AuthConfig): AuthClient {
     const generation = outcome.record.generation
     if (outcome.kind === 'transient') {
       retryer.follow(outcome.record.retry, outcome.error)
-      if (outcome.sent) emit({ type: 'refreshFailed', error: outcome.error, retryInMs: outcome.record.retry.notBefore - clock.now() })
+      if (outcome.sent) {
+        // A tab that checked its expiry before this failure was written must still learn of it.
+        broadcast()
+        emit({ type: 'refreshFailed', error: outcome.error, retryInMs: outcome.record.retry.notBefore - clock.now() })
+      }
       throw outcome.error
     }
     if (outcome.kind === 'invalidGrant') {

@@ -3,7 +3,6 @@
  * everything it throws leaves here as an `AuthError` with a stable code.
  */
 import * as oauth from 'oauth4webapi'
-import type { DPoPStore } from './dpop'
 import { discoveryFetch } from './discovery'
 import { AuthError } from './errors'
 import { ServerClock } from './serverClock'
@@ -27,8 +26,26 @@ export interface OAuthOptions {
   /** Bound on every request to the server. */
   timeoutMs: number
   now: () => number
-  /** DPoP (RFC 9449): the shared key pair and nonces. Off when undefined. */
-  dpop?: DPoPStore
+  /** DPoP (RFC 9449): proofs with the shared key pair and nonces. Off when undefined. */
+  dpop?: DPoPBinding
+}
+
+/**
+ * What `dpop()` of `tabauth/dpop` gives createAuthClient. Only its type is here: the main entry
+ * holds no DPoP code, so an app without DPoP doesn't ship it.
+ */
+export interface DPoP {
+  /** Called once per client with its issuer and client id. */
+  bind(key: string): DPoPBinding
+}
+
+export interface DPoPBinding {
+  /** Runs a request to the authorization server with a proof; a `use_dpop_nonce` answer is retried once. */
+  withProof<T>(client: oauth.Client, url: URL, request: (options: { DPoP: oauth.DPoPHandle }) => Promise<T>): Promise<T>
+  /** Keeps a response's `DPoP-Nonce` for every tab. */
+  keepNonce(url: string, response: Response): Promise<void>
+  /** `client.fetch` to a resource server: the app's Request with `Authorization: DPoP` and a proof bound to the token. */
+  resourceRequest(client: oauth.Client, request: Request, accessToken: string, fetch: typeof globalThis.fetch): Promise<Response>
 }
 
 export interface AuthorizationRequest {
@@ -174,55 +191,14 @@ export class OAuth {
   }
 
   /**
-   * `fetch` to a resource server with the access token: a Bearer header, or with
-   * DPoP a proof bound to the token and a nonce challenge answered once.
+   * `fetch` to a resource server with the access token: a Bearer header, or a DPoP proof.
    * The app's Request (method, body, redirect, credentials) is sent as it is.
-   * @see https://www.rfc-editor.org/rfc/rfc9449#section-7
    */
   async resourceRequest(request: Request, accessToken: string): Promise<Response> {
-    if (!this.options.dpop) {
-      const headers = new Headers(request.headers)
-      headers.set('authorization', `Bearer ${accessToken}`)
-      return this.options.fetch(new Request(request, { headers }))
-    }
-    const url = new URL(request.url)
-    const sendAsIs = async (_: string, init: { headers: Record<string, string> }) => {
-      const response = await this.options.fetch(new Request(request.clone(), { headers: init.headers }))
-      await this.keepNonce(url.href, response)
-      return response
-    }
-    try {
-      return await this.withDPoPNonce(url, (dpop) => oauth.protectedResourceRequest(accessToken, request.method, url, request.headers, null, { ...dpop, [oauth.customFetch]: sendAsIs, [oauth.allowInsecureRequests]: isLoopback(url) }))
-    } catch (cause) {
-      if (cause instanceof oauth.WWWAuthenticateChallengeError) return cause.response // the caller reads the challenge (invalid_token)
-      throw cause
-    }
-  }
-
-  /**
-   * Runs `request` with a fresh DPoP handle carrying the nonce every tab last saw;
-   * a `use_dpop_nonce` answer is retried once, with the nonce it brought.
-   * @see https://www.rfc-editor.org/rfc/rfc9449#section-8
-   */
-  private async withDPoPNonce<T>(url: URL, request: (options: { DPoP?: oauth.DPoPHandle }) => Promise<T>): Promise<T> {
-    const store = this.options.dpop
-    if (!store) return request({})
-    for (let attempt = 1; ; attempt++) {
-      const [keyPair, nonce] = await Promise.all([store.keyPair(), store.nonce(url.origin)])
-      // Made per request: the handle takes the server clock offset when it is created.
-      const DPoP = oauth.DPoP(this.client, keyPair, { [oauth.modifyAssertion]: (_, payload) => void (payload.nonce ??= nonce) })
-      try {
-        return await request({ DPoP })
-      } catch (cause) {
-        if (attempt > 1 || !oauth.isDPoPNonceError(cause)) throw cause
-      }
-    }
-  }
-
-  /** Every tab signs its next proof with the server's latest nonce. */
-  private async keepNonce(url: string, response: Response) {
-    const nonce = response.headers.get('dpop-nonce')
-    if (nonce && this.options.dpop) await this.options.dpop.saveNonce(new URL(url).origin, nonce).catch(() => {})
+    if (this.options.dpop) return this.options.dpop.resourceRequest(this.client, request, accessToken, this.options.fetch)
+    const headers = new Headers(request.headers)
+    headers.set('authorization', `Bearer ${accessToken}`)
+    return this.options.fetch(new Request(request, { headers }))
   }
 
   /**
@@ -233,7 +209,7 @@ export class OAuth {
    */
   private readonly send = async (url: string, init: RequestInit = {}): Promise<Response> => {
     const response = await this.options.fetch(url, { ...init, credentials: 'omit', referrerPolicy: 'no-referrer' })
-    await this.keepNonce(url, response)
+    await this.options.dpop?.keepNonce(url, response)
     // Only token responses carry an ID token to judge (and its `iat` to learn the time from).
     if (init.body instanceof URLSearchParams && init.body.has('grant_type')) {
       await this.serverClock.observe(response)
@@ -246,7 +222,8 @@ export class OAuth {
     const sentAt = this.options.now()
     let result: oauth.TokenEndpointResponse
     try {
-      result = await this.withDPoPNonce(new URL(as.token_endpoint ?? this.options.issuer), async (dpop) => send({ ...this.requestOptions(), ...dpop }))
+      const { dpop } = this.options
+      result = await (dpop ? dpop.withProof(this.client, new URL(as.token_endpoint ?? this.options.issuer), (proof) => send({ ...this.requestOptions(), ...proof })) : send(this.requestOptions()))
     } catch (cause) {
       throw tokenError(cause)
     }

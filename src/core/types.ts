@@ -1,7 +1,6 @@
-import type { DPoPStore } from './dpop'
 import type { Channel, Clock, KeyValueStorage, Lock, Navigation, PageLifecycle } from './adapters'
 import type { AuthError } from './errors'
-import type { ServerMetadata } from './oauth'
+import type { DPoP, ServerMetadata } from './oauth'
 import type { RetryOptions } from './retry'
 import type { SessionStore, User } from './store'
 
@@ -52,10 +51,9 @@ export interface AuthConfig {
   /**
    * DPoP (RFC 9449): tokens bound to a non-extractable key shared by every tab; a stolen
    * refresh or access token is useless without it. The server must support DPoP.
+   * `import { dpop } from 'tabauth/dpop'`, then `dpop: dpop()`. Default off.
    */
-  dpop?: boolean
-  /** Where the DPoP key pair and nonces live. Default IndexedDB; `memoryDPoPStore()` keeps the key in this tab's memory. */
-  dpopStore?: DPoPStore
+  dpop?: DPoP
   /** Called after sign-in with the same-origin path to show (e.g. a router's navigate). The URL is already clean. */
   onRedirectCallback?: (returnTo: string) => void
 

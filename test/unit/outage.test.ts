@@ -154,6 +154,21 @@ describe('a truthful snapshot during an outage', { timeout: 20_000 }, () => {
     expect(env.server.requests.refresh_token).toBe(failed + 1)
   })
 
+  it('a hidden tab that looked at expiry before the failure was written still shows it: the failing tab tells every tab', async () => {
+    const { env, all } = await fiveTabs()
+    all.forEach((tab) => tab.client.subscribe(() => {}))
+    all.forEach((tab) => (tab.lifecycle.visible = false))
+    env.clock.advance(300_000) // expiry: every hidden tab re-reads the store and finds no failure yet
+    await settle()
+    for (const tab of all.slice(1)) expect(tab.client.getSnapshot().status).toBe('signedIn')
+    env.server.failNext.push(() => Promise.reject(new TypeError('Failed to fetch')))
+    all[0].lifecycle.visible = true
+    void all[0].client.getAccessToken().catch(() => {}) // fails, then waits for the next shared attempt
+    await settle()
+    for (const tab of all) expect(tab.client.getSnapshot()).toMatchObject({ status: 'error', error: { code: 'NETWORK' } })
+    expect(env.server.requests.refresh_token).toBe(1) // the hidden tabs sent nothing
+  })
+
   it('a caller without a valid token during the backoff waits for the next shared attempt', async () => {
     const { env, all } = await fiveTabs()
     env.clock.advance(301_000)

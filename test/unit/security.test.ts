@@ -2,7 +2,8 @@
 // Each was checked by breaking the rule in the code once and watching the test fail.
 import { inspect } from 'node:util'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { createAuthClient, memoryDPoPStore, type AuthEvent } from '../../src'
+import { createAuthClient, type AuthEvent } from '../../src'
+import { dpop, memoryDPoPStore } from '../../src/dpop'
 import { safeReturnTo } from '../../src/core/url'
 import { APP, channelHub, CLIENT_ID, ISSUER, oauthError, signIn, tabs } from './fakes'
 
@@ -310,12 +311,16 @@ describe('a token response is checked before anything is stored', () => {
 })
 
 describe('DPoP token type', () => {
+  it('`dpop: true` (the option before DPoP had its own entry) is a CONFIG error, never DPoP off in silence', () => {
+    expect(() => createAuthClient({ issuer: ISSUER, clientId: CLIENT_ID, dpop: true as never })).toThrow(expect.objectContaining({ code: 'CONFIG', message: expect.stringContaining("'tabauth/dpop'") }))
+  })
+
   it('with dpop on, a Bearer answer (tokens not bound to the key) is INVALID_RESPONSE and nothing is stored; a DPoP answer signs in', async () => {
     for (const [tokenType, status] of [['Bearer', 'error'], ['DPoP', 'signedIn']] as const) {
       const env = tabs()
       const proofs: Array<string | null> = []
       const fetch: typeof globalThis.fetch = (input, init) => (proofs.push(new Headers(init?.headers).get('dpop')), env.server.fetch(input, init))
-      const config = { dpop: true, dpopStore: memoryDPoPStore(), fetch }
+      const config = { dpop: dpop({ store: memoryDPoPStore() }), fetch }
       const started = await authorize(env, {}, config)
       env.server.tamperNext.push((body) => void (body.token_type = tokenType))
       const page = await land(env, started, config)
@@ -335,7 +340,7 @@ describe('memory-only DPoP keys', () => {
     const hub = channelHub()
     const proofs: Array<string | null> = []
     const fetch: typeof globalThis.fetch = (input, init) => (proofs.push(new Headers(init?.headers).get('dpop')), env.server.fetch(input, init))
-    const tabConfig = () => ({ dpop: true, dpopStore: memoryDPoPStore({ channel: hub.endpoint(), answerWaitMs: 5 }), fetch })
+    const tabConfig = () => ({ dpop: dpop({ store: memoryDPoPStore({ channel: hub.endpoint(), answerWaitMs: 5 }) }), fetch })
     env.server.tamperNext.push((body) => void (body.token_type = 'DPoP'))
     // The callback page is a new page: a new memory, no key until it makes one.
     const signedIn = await signIn(env, env.open(tabConfig()), tabConfig())

@@ -7,8 +7,8 @@
  * sends a proof the server accepts the first time.
  * @see https://www.rfc-editor.org/rfc/rfc9449
  */
-import { browserChannel, type Channel } from './adapters'
-import { isObject } from './store'
+import { browserChannel, type Channel } from '../core/adapters'
+import { isObject } from '../core/store'
 
 export interface DPoPStore {
   /** The one key pair for this issuer and client, created by the first tab that asks. */
