@@ -132,8 +132,16 @@ export function useBrowser(
     context = opened.context
     use(opened.context, opened.page)
   })
-  afterEach(async () => {
-    await context?.close()
+  afterEach(async ({ task }) => {
+    const closed = await Promise.race([context?.close().then(() => true), new Promise<false>((resolve) => setTimeout(resolve, 15_000, false))])
+    if (closed === false) {
+      // Seen once in four full CI runs (after a sign-out test whose body had passed; cause not found):
+      // closing the context hung for a minute. The next test gets a new browser, and the log says so.
+      console.warn(`[e2e] context.close() still pending 15 s after "${task.name}": the browser is relaunched`)
+      const stuck = browser
+      browser = await launchBrowser()
+      void stuck?.close().catch(() => {})
+    }
     await resetProvider()
   })
 }

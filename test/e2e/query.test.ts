@@ -62,6 +62,9 @@ test("sign-out in tab 1 clears tab 2's query cache: the notes leave its screen",
   await waitForOwner(second, undefined)
   expect(await testIdText(second, 'no-notes')).toBe('No notes on screen.')
   expect(await second.evaluate(() => document.body.textContent?.includes("Alice's first note"))).toBe(false)
+  // Tab 1 finishes its round trip through the provider's logout: back on the app, signed out, no notes.
+  await waitFor(async () => page.url().startsWith(appUrl) && (await status(page)) === 'signedOut', Boolean, { timeout: 20_000, message: 'tab 1 back from the logout, signed out' })
+  await waitForOwner(page, undefined)
 })
 
 test("another user signing in: no tab ever shows the first user's notes to the second", async () => {
