@@ -3,6 +3,7 @@ import { CHANNEL_NAME, parseMessage, sessionMessage } from './channel'
 import { finishSignIn, toAuthError, type CallbackContext } from './callback'
 import { AuthError, LoginRequiredError } from './errors'
 import { fetchWithToken } from './fetchWithToken'
+import { hintedStore, readHint } from './hint'
 import { OAuth } from './oauth'
 import { watchPopup } from './popup'
 import { claimRelogin, isFresh, readRecord, readSettledRecord, refreshSession, repairStore, scheduledError, writeSession, type SessionContext } from './refresh'
@@ -48,8 +49,11 @@ export function createAuthClient(config: AuthConfig): AuthClient {
     now: () => clock.now(),
     dpop: config.dpop ? config.dpop.bind(key) : undefined,
   })
+  // The first-render hint (hint.ts): by default only beside the default IndexedDB store, never in memory-only mode.
+  const hints = config.hintStorage ?? (config.store === undefined && typeof indexedDB !== 'undefined' ? webStorage('localStorage') : undefined)
+  const store = config.store ?? defaultStore()
   const ctx: SessionContext = {
-    store: config.store ?? defaultStore(),
+    store: hints ? hintedStore(store, hints, key) : store,
     key,
     lock: config.lock ?? browserLock(),
     lockTimeoutMs: config.lockTimeoutMs ?? 20_000,
@@ -85,7 +89,7 @@ export function createAuthClient(config: AuthConfig): AuthClient {
     },
   }
 
-  let state: AuthState = LOADING
+  let state: AuthState = firstState()
   let record: SessionRecord = emptyRecord
   let started: Promise<void> | undefined
   let refreshing: Promise<string> | undefined
@@ -95,6 +99,17 @@ export function createAuthClient(config: AuthConfig): AuthClient {
   const cleanups: Array<() => void> = []
   const listeners = new Set<() => void>()
   const eventListeners = new Set<(event: AuthEvent) => void>()
+
+  /** Loading, or signed in at once from the hint unless this page is the sign-in callback. */
+  function firstState(): AuthState {
+    if (!hints) return LOADING
+    try {
+      if (isCallback(new URL(navigation.currentUrl()), new URL(redirectUri()))) return LOADING
+    } catch {
+      return LOADING
+    }
+    return readHint(hints, key, clock.now()) ?? LOADING
+  }
 
   function emit(event: AuthEvent) {
     for (const listener of eventListeners) listener(event)

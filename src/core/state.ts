@@ -21,8 +21,15 @@ export function stateFor(record: SessionRecord, current: AuthState, error?: Auth
   return { status: 'signedOut' }
 }
 
-/** Snapshots stay the same object unless a field changed, so React re-renders only on change. */
+/**
+ * Snapshots stay the same object unless a field changed, so React re-renders only on change. The
+ * user is compared by value: the first-render hint's copy and the store's are different objects.
+ */
 export function sameState(a: AuthState, b: AuthState): boolean {
   const keysA = Object.keys(a)
-  return keysA.length === Object.keys(b).length && keysA.every((k) => Object.is((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]))
+  const same = (k: string) => {
+    const [x, y] = [(a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]]
+    return Object.is(x, y) || (k === 'user' && JSON.stringify(x) === JSON.stringify(y))
+  }
+  return keysA.length === Object.keys(b).length && keysA.every(same)
 }

@@ -64,6 +64,12 @@ export interface AuthConfig {
   store?: SessionStore
   /** Per-tab storage for login transactions and the re-login loop breaker. Default sessionStorage. */
   transactionStorage?: KeyValueStorage
+  /**
+   * Where a copy of the snapshot (access token, expiry, user; never the refresh token) is kept so that a
+   * new tab renders signedIn without waiting for the store. Default localStorage beside the default
+   * IndexedDB store, none beside any other store (memory-only mode keeps nothing at rest).
+   */
+  hintStorage?: KeyValueStorage
   /** Storage for popup sign-ins, shared with the popup window (sessionStorage is not). Default localStorage. */
   popupTransactionStorage?: KeyValueStorage
   lock?: Lock

@@ -45,3 +45,39 @@ test('returnTo: signing in from /somewhere?x=1 comes back to /somewhere?x=1', as
   const c = await counts()
   expect(c.token.authorization_code).toEqual({ success: 1, error: 0 })
 })
+
+test('a new tab of the signed-in app renders signedIn in its first frame (the hint), and nothing in Web Storage holds the refresh or ID token', async () => {
+  await signIn(page)
+  await settle(page)
+  const { refreshToken, idToken } = await page.evaluate(async () => {
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const r = indexedDB.open('tabauth')
+      r.onsuccess = () => resolve(r.result)
+      r.onerror = () => reject(r.error)
+    })
+    const record = await new Promise<{ session: { tokens: { refreshToken: string; idToken: string } } }>((resolve) => {
+      const r = db.transaction('sessions').objectStore('sessions').getAll()
+      r.onsuccess = () => resolve(r.result[0])
+    })
+    db.close()
+    return record.session.tokens
+  })
+  // Every status the new tab ever shows, from its first render on.
+  const tab = await page.context().newPage()
+  await tab.addInitScript(() => {
+    const seen: string[] = ((window as unknown as { __statuses: string[] }).__statuses = [])
+    new MutationObserver(() => {
+      const shown = document.querySelector('[data-testid="status"]')?.textContent
+      if (shown && shown !== seen.at(-1)) seen.push(shown)
+    }).observe(document, { subtree: true, childList: true, characterData: true })
+  })
+  await tab.goto(appUrl)
+  await tab.getByTestId('user-name').waitFor()
+  await settle(tab)
+  expect(await tab.evaluate(() => (window as unknown as { __statuses: string[] }).__statuses)).toEqual(['signedIn'])
+  const webStorage = await tab.evaluate(() => JSON.stringify([{ ...localStorage }, { ...sessionStorage }]))
+  expect(webStorage).toContain('tabauth:hint:')
+  expect(webStorage).not.toContain(refreshToken)
+  expect(webStorage).not.toContain(idToken)
+  expect((await counts()).token.refresh_token.success).toBe(0)
+})

@@ -1,0 +1,89 @@
+// The first-render hint (src/core/hint.ts): a new tab of a signed-in app shows signedIn before the
+// store is read, the hint never holds the refresh token or the ID token, and the store's read wins.
+// The e2e check in Chromium is in test/e2e/login.test.ts; the figure is `npm run bench`'s first render.
+import { describe, expect, it } from 'vitest'
+import { memoryStore, type SessionStore } from '../../src'
+import { APP, memoryKeyValue, signIn, tabs } from './fakes'
+
+const HINT = 'tabauth:hint:https://id.example.test spa'
+
+/** A view of `store` whose reads wait until `release()`: the slow IndexedDB open of a new tab. */
+function gated(store: SessionStore) {
+  let release!: () => void
+  const open = new Promise<void>((resolve) => (release = resolve))
+  return { store: { ...store, get: async (key: string) => (await open, store.get(key)) }, release }
+}
+
+async function signedIn() {
+  const env = tabs()
+  const hintStorage = memoryKeyValue()
+  const config = { hintStorage }
+  const tab = await signIn(env, env.open(config), config)
+  return { env, hintStorage, tab }
+}
+
+describe('first-render hint', () => {
+  it('a new tab is signedIn before the store is read, with the same token, and the read changes nothing', async () => {
+    const { env, hintStorage, tab } = await signedIn()
+    const signedInState = tab.client.getSnapshot()
+    const slow = gated(env.store)
+    const other = env.open({ hintStorage, store: slow.store })
+    const first = other.client.getSnapshot()
+    expect(first).toEqual(signedInState) // before start(): no loading frame
+    let token: string | undefined
+    const asked = other.client.getAccessToken().then((t) => (token = t))
+    await new Promise((resolve) => setTimeout(resolve, 10))
+    expect(token).toBeUndefined() // a token for a request still comes from the store
+    slow.release()
+    await asked
+    expect(token).toBe(signedInState.status === 'signedIn' ? signedInState.accessToken : 'none')
+    expect(other.client.getSnapshot()).toBe(first) // the same object: nothing re-renders
+    expect(env.server.requests.refresh_token ?? 0).toBe(0)
+  })
+
+  it('holds neither the refresh token nor the ID token, after sign-in and after a refresh', async () => {
+    const { env, hintStorage, tab } = await signedIn()
+    const secrets = async () => {
+      const record = (await env.store.get('https://id.example.test spa')) as { session: { tokens: { refreshToken: string; idToken: string } } }
+      return [record.session.tokens.refreshToken, record.session.tokens.idToken]
+    }
+    for (const secret of await secrets()) expect(hintStorage.data.get(HINT)).not.toContain(secret)
+    env.clock.advance(301_000)
+    await tab.client.getAccessToken()
+    const hint = JSON.parse(hintStorage.data.get(HINT)!)
+    expect(hint.accessToken).toBe((tab.client.getSnapshot() as { accessToken: string }).accessToken)
+    expect(Object.keys(hint).sort()).toEqual(['accessToken', 'expiresAt', 'generation', 'user'])
+    for (const secret of await secrets()) expect(hintStorage.data.get(HINT)).not.toContain(secret)
+  })
+
+  it('sign-out removes it: the next new tab starts loading', async () => {
+    const { env, hintStorage, tab } = await signedIn()
+    await tab.client.logout()
+    expect(hintStorage.data.has(HINT)).toBe(false)
+    expect(env.open({ hintStorage }).client.getSnapshot().status).toBe('loading')
+  })
+
+  it('an expired, corrupt or foreign hint, and the sign-in callback page, start loading', async () => {
+    const { env, hintStorage } = await signedIn()
+    const good = hintStorage.data.get(HINT)!
+    env.clock.advance(300_000) // the hinted access token's expiry
+    expect(env.open({ hintStorage }).client.getSnapshot().status).toBe('loading')
+    env.clock.advance(-300_000)
+    for (const bad of ['{', 'null', '"x"', JSON.stringify({ ...JSON.parse(good), accessToken: 1 }), JSON.stringify({ ...JSON.parse(good), user: { name: 'no sub' } })]) {
+      hintStorage.data.set(HINT, bad)
+      expect(env.open({ hintStorage }).client.getSnapshot().status, bad).toBe('loading')
+    }
+    hintStorage.data.set(HINT, good)
+    expect(env.open({ hintStorage }).client.getSnapshot().status).toBe('signedIn')
+    expect(env.open({ hintStorage, url: `${APP}/callback?code=c&state=s` }).client.getSnapshot().status).toBe('loading')
+  })
+
+  it('the store decides: a hint whose session is gone from the store ends signedOut, with no request', async () => {
+    const { env, hintStorage } = await signedIn()
+    const other = env.open({ hintStorage, store: memoryStore() }) // e.g. the browser cleared IndexedDB only
+    expect(other.client.getSnapshot().status).toBe('signedIn')
+    await other.client.start()
+    expect(other.client.getSnapshot().status).toBe('signedOut')
+    expect(env.server.requests.refresh_token ?? 0).toBe(0)
+  })
+})
