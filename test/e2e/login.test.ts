@@ -2,7 +2,7 @@
 // effects run twice): one code exchange, a clean URL, and the user back where login started.
 import type { Page } from 'playwright-core'
 import { expect, test } from 'vitest'
-import { appUrl, counts, settle, signIn, testIdText, useBrowser } from './helpers.ts'
+import { appUrl, counts, settle, signIn, storedRecord, testIdText, useBrowser } from './helpers.ts'
 
 let page: Page
 useBrowser((_, p) => (page = p))
@@ -49,19 +49,8 @@ test('returnTo: signing in from /somewhere?x=1 comes back to /somewhere?x=1', as
 test('a new tab of the signed-in app renders signedIn in its first frame (the hint), and nothing in Web Storage holds the refresh or ID token', async () => {
   await signIn(page)
   await settle(page)
-  const { refreshToken, idToken } = await page.evaluate(async () => {
-    const db = await new Promise<IDBDatabase>((resolve, reject) => {
-      const r = indexedDB.open('tabauth')
-      r.onsuccess = () => resolve(r.result)
-      r.onerror = () => reject(r.error)
-    })
-    const record = await new Promise<{ session: { tokens: { refreshToken: string; idToken: string } } }>((resolve) => {
-      const r = db.transaction('sessions').objectStore('sessions').getAll()
-      r.onsuccess = () => resolve(r.result[0])
-    })
-    db.close()
-    return record.session.tokens
-  })
+  const { refreshToken, idToken } = (await storedRecord(page))!.session!.tokens
+  expect(refreshToken && idToken).toBeTruthy()
   // Every status the new tab ever shows, from its first render on.
   const tab = await page.context().newPage()
   await tab.addInitScript(() => {
