@@ -5,7 +5,6 @@ import { AuthError, LoginRequiredError } from './errors'
 import { fetchWithToken } from './fetchWithToken'
 import { hintedStore, readHint } from './hint'
 import { OAuth } from './oauth'
-import { watchPopup } from './popup'
 import { claimRelogin, isFresh, readRecord, readSettledRecord, refreshSession, repairStore, scheduledError, writeSession, type SessionContext } from './refresh'
 import { ReloginBreaker, reloginByRedirect, type AutoRelogin } from './relogin'
 import { Retryer } from './retryer'
@@ -13,9 +12,10 @@ import { sameState, stateFor } from './state'
 import { defaultStore, emptyRecord, parseRecord, type SessionRecord, type TokenSet } from './store'
 import { nextWakeAt, Timer } from './timer'
 import { TransactionStore } from './transaction'
+import { loginFlows } from './login'
 import { logoutAtServer } from './logout'
-import type { AuthClient, AuthConfig, AuthEvent, AuthState, LoginOptions, LoginResult, LogoutOptions, LogoutResult } from './types'
-import { isCallback, parseIssuer, safeReturnTo } from './url'
+import type { AuthClient, AuthConfig, AuthEvent, AuthState, LogoutOptions, LogoutResult } from './types'
+import { isCallback, parseIssuer } from './url'
 
 const LOADING: AuthState = { status: 'loading' }
 
@@ -96,6 +96,23 @@ export function createAuthClient(config: AuthConfig): AuthClient {
   let syncing: Promise<void> | undefined
   const retryer = new Retryer(clock, ctx.retry)
   const timer = new Timer(clock)
+  const { login, autoLogin } = loginFlows({
+    oauth,
+    navigation,
+    clock,
+    scope,
+    authorizationParams: config.authorizationParams,
+    redirectUri,
+    transactions,
+    popupTransactions,
+    breaker,
+    state: () => state,
+    setState,
+    emit,
+    onEvent: subscribeEvents,
+    sync,
+    hasSession: () => record.session !== null,
+  })
   const cleanups: Array<() => void> = []
   const listeners = new Set<() => void>()
   const eventListeners = new Set<(event: AuthEvent) => void>()
@@ -346,70 +363,6 @@ export function createAuthClient(config: AuthConfig): AuthClient {
     const session = outcome.record.session
     if (!session) throw state.status === 'reloginRequired' ? state.error : new LoginRequiredError()
     return session.tokens.accessToken
-  }
-
-  /** The authorization request's URL; its transaction is remembered in `store` for the callback. */
-  async function authorize(options: LoginOptions, store: TransactionStore): Promise<string> {
-    const current = new URL(navigation.currentUrl())
-    const returnTo = safeReturnTo(options.returnTo ?? current.pathname + current.search + current.hash, current.origin)
-    const secrets = OAuth.randomSecrets()
-    const url = await oauth.authorizationUrl({
-      ...secrets,
-      redirectUri: redirectUri(),
-      scope,
-      params: { ...config.authorizationParams, ...options.authorizationParams },
-    })
-    store.save({ ...secrets, redirectUri: redirectUri(), returnTo, createdAt: clock.now() }, clock.now())
-    return url
-  }
-
-  function failLogin(error: unknown): AuthError {
-    const authError = toAuthError(error)
-    setState({ status: 'error', error: authError })
-    return authError
-  }
-
-  async function login(options: LoginOptions = {}): Promise<LoginResult> {
-    if (options.popup) return loginInPopup(options)
-    setState({ status: 'redirecting' })
-    try {
-      navigation.assign(await authorize(options, transactions))
-      return 'redirected'
-    } catch (error) {
-      throw failLogin(error)
-    }
-  }
-
-  /** login() without a click (a route guard): at most once per tab per window, like the automatic re-login. */
-  async function autoLogin(options?: Omit<LoginOptions, 'popup'>) {
-    // A failed sign-in, an error or reloginRequired is shown, never redirected; 'redirecting' is StrictMode's second effect.
-    if (state.status !== 'signedOut' || state.error) return
-    if (!breaker.allowed(clock.now())) return setState({ status: 'signedOut', error: breaker.loopError() })
-    breaker.record(clock.now())
-    await login({ ...options, popup: false })
-  }
-
-  async function loginInPopup(options: LoginOptions): Promise<LoginResult> {
-    // Opened before any await: browsers allow a popup only inside the click that asked for it.
-    const popup = navigation.openPopup?.() ?? null
-    if (!popup) {
-      emit({ type: 'popupBlocked' })
-      return 'blocked'
-    }
-    const before = state
-    setState({ status: 'redirecting' })
-    try {
-      popup.navigate(await authorize(options, popupTransactions))
-    } catch (error) {
-      popup.close()
-      throw failLogin(error)
-    }
-    const result = await watchPopup(popup, { clock, onEvent: subscribeEvents, sync, hasSession: () => record.session !== null })
-    if (result !== 'signedIn') {
-      if (state.status === 'redirecting') setState(before) // nothing arrived: back to what the page showed
-      emit({ type: 'popupClosed', timedOut: result === 'timedOut' })
-    }
-    return result
   }
 
   async function logout(options: LogoutOptions = {}): Promise<LogoutResult> {
