@@ -6,7 +6,7 @@
  * still come from the store under the lock, and the store's read replaces the hint at once.
  */
 import type { KeyValueStorage } from './adapters'
-import { isObject, parseRecord, type SessionStore } from './store'
+import { isObject, type SessionStore } from './store'
 import type { AuthState } from './types'
 
 type SignedIn = Extract<AuthState, { status: 'signedIn' }>
@@ -16,15 +16,15 @@ const hintKey = (key: string) => `tabauth:hint:${key}`
 /** `store`, whose writes of `key` also keep (or, without a session, remove) the hint. */
 export function hintedStore(store: SessionStore, storage: KeyValueStorage, key: string): SessionStore {
   return {
-    ...store,
-    async set(written, value) {
-      await store.set(written, value)
+    get: (read) => store.get(read),
+    subscribe: store.subscribe && ((listener) => store.subscribe!(listener)),
+    async set(written, record) {
+      await store.set(written, record)
       if (written !== key) return
-      const session = parseRecord(value)?.session
       try {
-        if (!session) return storage.remove(hintKey(key))
-        const { tokens, user } = session
-        storage.set(hintKey(key), JSON.stringify({ generation: parseRecord(value)!.generation, accessToken: tokens.accessToken, expiresAt: tokens.expiresAt, user }))
+        if (!record.session) return storage.remove(hintKey(key))
+        const { tokens, user } = record.session
+        storage.set(hintKey(key), JSON.stringify({ generation: record.generation, accessToken: tokens.accessToken, expiresAt: tokens.expiresAt, user }))
       } catch {
         storage.remove(hintKey(key)) // full or refused: no hint rather than an old one
       }
