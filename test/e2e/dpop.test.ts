@@ -57,8 +57,8 @@ test('storm: 5 tabs x 3 calls after expiry make exactly one refresh, with no non
   expect(results[0]![0]).not.toBe(before)
 })
 
-test('relay: 10 rounds of 1 s tokens, each refreshed by the next tab in turn with the shared key and nonce: one request per round, no error', async () => {
-  const tabs = await signedInTabs(context, page, 3, { ttl: 3, ttlAfter: 1 })
+test('relay: 10 rounds of 2 s tokens, each refreshed by the next tab in turn with the shared key and nonce: one request per round, no error', async () => {
+  const tabs = await signedInTabs(context, page, 3, { ttl: 3, ttlAfter: 2 }) // 2 s: see the relay in tabs.test.ts
   await reset()
   let token = (await snapshot(page)).accessToken!
   for (let round = 0; round < 10; round++) {
