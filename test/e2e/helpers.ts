@@ -1,6 +1,6 @@
 // Shared helpers for the e2e tests: a real Chromium (playwright-core), the example app, and the
 // dev provider's control API. Counts always come from the provider, never from the page.
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
+import { chromium, type Browser, type BrowserContext, type Page, type Request } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, beforeEach, inject } from 'vitest'
 import { chromiumArgs, chromiumPath } from '../chromium.ts'
 
@@ -91,9 +91,24 @@ export function launchBrowser(): Promise<Browser> {
 /** What each page printed: console errors and uncaught exceptions, for failure messages. */
 const pageLogs = new WeakMap<Page, string[]>()
 
+/** Each watched page's requests in flight and when its network was last active: what settle() waits on. */
+const traffic = new WeakMap<Page, { inFlight: Set<Request>; lastAt: number }>()
+
 function watch(page: Page): Page {
   const log: string[] = []
   pageLogs.set(page, log)
+  const seen = { inFlight: new Set<Request>(), lastAt: Date.now() }
+  traffic.set(page, seen)
+  const finished = (request: Request) => {
+    seen.inFlight.delete(request)
+    seen.lastAt = Date.now()
+  }
+  page.on('request', (request) => {
+    seen.inFlight.add(request)
+    seen.lastAt = Date.now()
+  })
+  page.on('requestfinished', finished)
+  page.on('requestfailed', finished)
   page.on('console', (message) => {
     if (message.type() === 'error' || message.type() === 'warning') log.push(`console.${message.type()}: ${message.text()}`)
   })
@@ -228,9 +243,22 @@ export async function waitForStatus(page: Page, expected: Status | Status[], tim
   }))!
 }
 
-/** Waits until the page has had no network activity for 500 ms (no request of the app in flight). */
+/**
+ * Waits until the page has had no network activity for 500 ms (no request of the app in flight).
+ * Not Playwright's 'networkidle': that resolves at once if the page was ever idle since it loaded,
+ * and when it times out it does not say what was in flight.
+ */
 export async function settle(page: Page): Promise<void> {
-  await page.waitForLoadState('networkidle', { timeout: 15_000 })
+  const seen = traffic.get(page)
+  if (!seen) return void (await page.waitForLoadState('networkidle', { timeout: 15_000 }))
+  const deadline = Date.now() + 15_000
+  while (seen.inFlight.size > 0 || Date.now() - seen.lastAt < 500) {
+    if (Date.now() > deadline) {
+      const inFlight = [...seen.inFlight].map((request) => `${request.method()} ${request.url()}`)
+      throw new Error(`the page had no 500 ms without network activity in 15 s; in flight: ${JSON.stringify(inFlight)}\n${await describePage(page)}`)
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
 }
 
 /**
