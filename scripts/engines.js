@@ -60,6 +60,9 @@ function appServer(dir) {
   })
 }
 
+/** WebDriver's word for a session whose browser process crashed or hung: not a result of the scenario. */
+const SESSION_LOST = /invalid session id|session deleted because of page crash/i
+
 function withTimeout(promise, ms, what) {
   let timer
   const timeout = new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} took over ${ms / 1000} s`)), ms)))
@@ -84,20 +87,30 @@ async function runEngine(name, picked, appUrl, provider) {
       console.log(`  - ${scenario.name}: skipped (${engine.pause})`)
       continue
     }
-    const t0 = Date.now()
-    let profile
-    try {
-      await provider.defaults()
-      profile = await engine.newProfile()
-      const detail = await withTimeout(scenario.run({ profile, appUrl, engine, provider }), SCENARIO_TIMEOUT_MS, scenario.name)
-      results.push({ scenario: scenario.name, outcome: 'passed', detail, ms: Date.now() - t0 })
-      console.log(`  ✓ ${scenario.title} (${((Date.now() - t0) / 1000).toFixed(1)} s): ${detail}`)
-    } catch (error) {
-      const counts = await provider.counts().catch(() => undefined)
-      results.push({ scenario: scenario.name, outcome: 'failed', detail: error.message, ms: Date.now() - t0 })
-      console.log(`  ✗ ${scenario.title} (${((Date.now() - t0) / 1000).toFixed(1)} s)\n    ${error.stack?.replace(/\n/g, '\n    ')}\n    provider counts: ${JSON.stringify(counts)}`)
-    } finally {
-      await profile?.close().catch(() => {})
+    for (let attempt = 1; ; attempt++) {
+      const t0 = Date.now()
+      let profile
+      try {
+        await provider.defaults()
+        profile = await engine.newProfile()
+        const detail = await withTimeout(scenario.run({ profile, appUrl, engine, provider }), SCENARIO_TIMEOUT_MS, scenario.name)
+        results.push({ scenario: scenario.name, outcome: 'passed', detail, ms: Date.now() - t0, attempts: attempt })
+        console.log(`  ✓ ${scenario.title} (${((Date.now() - t0) / 1000).toFixed(1)} s): ${detail}`)
+        break
+      } catch (error) {
+        const counts = await provider.counts().catch(() => undefined)
+        // The browser's own session died (seen once: WebKitGTK, "session deleted because of page crash
+        // or hang" while opening a window): the scenario runs once more in a new profile, and says so.
+        if (attempt === 1 && SESSION_LOST.test(error.message)) {
+          console.log(`  ! ${scenario.title}: the browser session was lost (${error.message}); provider counts ${JSON.stringify(counts)}; once more in a new profile`)
+          continue
+        }
+        results.push({ scenario: scenario.name, outcome: 'failed', detail: error.message, ms: Date.now() - t0, attempts: attempt })
+        console.log(`  ✗ ${scenario.title} (${((Date.now() - t0) / 1000).toFixed(1)} s)\n    ${error.stack?.replace(/\n/g, '\n    ')}\n    provider counts: ${JSON.stringify(counts)}`)
+        break
+      } finally {
+        await profile?.close().catch(() => {})
+      }
     }
   }
   await engine.close().catch(() => {})
@@ -105,7 +118,7 @@ async function runEngine(name, picked, appUrl, provider) {
 }
 
 function printTable(runs, picked) {
-  const cell = (r) => (r.outcome === 'passed' ? 'ok' : r.outcome === 'skipped' ? 'skipped' : 'FAIL')
+  const cell = (r) => (r.outcome === 'passed' ? (r.attempts > 1 ? 'ok, 2nd' : 'ok') : r.outcome === 'skipped' ? 'skipped' : 'FAIL')
   const width = Math.max(...picked.map((s) => s.name.length))
   console.log(`\n${'scenario'.padEnd(width)}  ${runs.map((run) => run.name.padEnd(9)).join('  ')}`)
   for (const s of picked) console.log(`${s.name.padEnd(width)}  ${runs.map((run) => cell(run.results.find((r) => r.scenario === s.name)).padEnd(9)).join('  ')}`)
@@ -145,7 +158,8 @@ async function main() {
   const summary = { passed: count('passed'), failed: count('failed'), skipped: count('skipped'), failures }
   mkdirSync(join(root, '.test-results'), { recursive: true })
   writeFileSync(join(root, '.test-results/engines.json'), JSON.stringify({ ...summary, engines: runs }, null, 2) + '\n')
-  console.log(`engines: ${summary.passed} passed, ${summary.failed} failed, ${summary.skipped} skipped`)
+  const twice = all.filter((r) => r.attempts > 1).length
+  console.log(`engines: ${summary.passed} passed, ${summary.failed} failed, ${summary.skipped} skipped${twice ? `; ${twice} run twice after the browser session was lost` : ''}`)
   process.exitCode = summary.failed ? 1 : 0
 }
 
