@@ -24,9 +24,10 @@ export async function logoutAtServer(
   let endSessionUrl: string | undefined
   let endSession: LogoutResult['endSession'] = 'local_only'
   if (!options.localOnly) {
-    let failed = false
-    endSessionUrl = await oauth.endSessionUrl(tokens?.idToken, options.postLogoutRedirectUri).catch((cause) => void (failed = !!fail(cause)))
-    endSession = failed ? 'failed' : endSessionUrl ? 'redirecting' : 'no_endpoint'
+    // A URL, undefined (no endpoint) or 'failed': a URL is never the word 'failed'.
+    const ended = await oauth.endSessionUrl(tokens?.idToken, options.postLogoutRedirectUri).catch(fail)
+    endSessionUrl = ended === 'failed' ? undefined : ended
+    endSession = ended === 'failed' ? 'failed' : ended ? 'redirecting' : 'no_endpoint'
   }
   return { result: { revocation, endSession, ...(error ? { error } : {}) }, endSessionUrl }
 }
