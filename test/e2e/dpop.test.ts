@@ -5,7 +5,7 @@ import * as oauth from 'oauth4webapi'
 import type { BrowserContext, Page } from 'playwright-core'
 import { expect, test } from 'vitest'
 import { appUrl, counts, discovery, issuer, readRefreshToken, refreshGrant, reset, settle, tokenRequests, useBrowser, type Counts } from './helpers.ts'
-import { getTokensAtOnce, sameToken, signedInTabs, snapshot, tabsContext, untilExpired, userinfo } from './tabs.ts'
+import { sameToken, signedInTabs, snapshot, storm, tabsContext, untilExpired, userinfo } from './tabs.ts'
 
 const DPOP_CLIENT = 'tabauth-example-dpop'
 
@@ -43,13 +43,7 @@ test('sign-in binds the tokens to the shared key: DPoP token type, one use_dpop_
 })
 
 test('storm: 5 tabs x 3 calls after expiry make exactly one refresh, with no nonce retry, and every tab gets the same token', async () => {
-  const tabs = await signedInTabs(context, page, 5, { ttl: 3 })
-  const before = (await snapshot(page)).accessToken!
-  await untilExpired(tabs)
-  await reset()
-  const results = await getTokensAtOnce(tabs, 3)
-  await Promise.all(tabs.map(settle))
-  const after = await counts()
+  const { before, results, after } = await storm(context, page)
   expect(after.token.refresh_token).toEqual({ success: 1, error: 0 })
   expect(tokenRequests(after)).toBe(1)
   expect(after.errors).toEqual([])

@@ -4,7 +4,7 @@
 import type { BrowserContext, Page } from 'playwright-core'
 import { expect, test } from 'vitest'
 import { appUrl, counts, reset, settings, settle, status, tokenRequests, waitForStatus, type Counts, useBrowser } from './helpers.ts'
-import { events, getTokensAtOnce, sameToken, setVisible, signedInTabs, snapshot, tabsContext, untilExpired, userinfo } from './tabs.ts'
+import { events, getTokensAtOnce, sameToken, setVisible, signedInTabs, snapshot, storm, tabsContext, untilExpired, userinfo } from './tabs.ts'
 
 let context: BrowserContext
 let page: Page
@@ -19,15 +19,7 @@ declare global {
 const invalidGrants = (c: Counts) => (c.errors as Array<{ error: string }>).filter((e) => e.error === 'invalid_grant')
 
 test('storm: 5 tabs x 3 calls after expiry make exactly one refresh_token request, and all 5 get the same working token', async () => {
-  const tabs = await signedInTabs(context, page, 5, { ttl: 3 })
-  const before = (await snapshot(page)).accessToken!
-  await untilExpired(tabs)
-  await reset()
-
-  const results = await getTokensAtOnce(tabs, 3)
-
-  await Promise.all(tabs.map(settle))
-  const after = await counts()
+  const { tabs, before, results, after } = await storm(context, page)
   expect(after.token.refresh_token).toEqual({ success: 1, error: 0 })
   expect(tokenRequests(after)).toBe(1)
   expect(after.errors).toEqual([])

@@ -7,7 +7,7 @@
 //    (all tabs share one clock), recorded from the moment the app creates the client.
 // Counts still come from the provider only; events say *which* tab did something, and when.
 import type { Browser, BrowserContext, Page } from 'playwright-core'
-import { appUrl, discovery, newContext, settings, signIn, waitFor, waitForStatus } from './helpers.ts'
+import { appUrl, counts, discovery, newContext, reset, settings, settle, signIn, waitFor, waitForStatus, type Counts } from './helpers.ts'
 
 export interface TabEvent {
   type: 'refreshed' | 'adopted' | 'signedIn' | 'signedOut' | 'reloginRequired' | 'channelMessageIgnored'
@@ -87,6 +87,20 @@ export function snapshot(tab: Page): Promise<Snapshot> {
 
 export function events(tab: Page): Promise<TabEvent[]> {
   return tab.evaluate(() => window.__tabEvents ?? [])
+}
+
+/**
+ * The storm: 5 tabs signed in with 3 s tokens; once the token expired, every tab asks 3 times at
+ * one instant. Resolves to the token before, every call's result and the provider's counts since.
+ */
+export async function storm(context: BrowserContext, page: Page): Promise<{ tabs: Page[]; before: string; results: string[][]; after: Counts }> {
+  const tabs = await signedInTabs(context, page, 5, { ttl: 3 })
+  const before = (await snapshot(page)).accessToken!
+  await untilExpired(tabs)
+  await reset()
+  const results = await getTokensAtOnce(tabs, 3)
+  await Promise.all(tabs.map(settle))
+  return { tabs, before, results, after: await counts() }
 }
 
 /**
