@@ -18,6 +18,8 @@ import type { AuthClient, AuthConfig, AuthEvent, AuthState, LogoutOptions, Logou
 import { isCallback, parseIssuer } from './url'
 
 const LOADING: AuthState = { status: 'loading' }
+/** A refresh that ends this soon after expiry shows no REFRESH_PENDING: no status flickers on every ordinary refresh. */
+const PENDING_SHOWN_AFTER_MS = 200
 
 export function createAuthClient(config: AuthConfig): AuthClient {
   const issuer = parseIssuer(config.issuer) // throws CONFIG early, before any I/O
@@ -46,7 +48,7 @@ export function createAuthClient(config: AuthConfig): AuthClient {
     metadata: config.metadata,
     algorithm: scope.split(' ').includes('openid') ? 'oidc' : 'oauth2',
     timeoutMs: config.requestTimeoutMs ?? 10_000,
-    now: () => clock.now(),
+    clock,
     dpop: config.dpop ? config.dpop.bind(key) : undefined,
   })
   // The first-render hint (hint.ts): by default only beside the default IndexedDB store, never in memory-only mode.
@@ -94,6 +96,8 @@ export function createAuthClient(config: AuthConfig): AuthClient {
   let started: Promise<void> | undefined
   let refreshing: Promise<string> | undefined
   let syncing: Promise<void> | undefined
+  /** Whether this tab's refresh in flight has the lock (its own request is out), or still waits for another tab. */
+  let lockHeld = false
   const retryer = new Retryer(clock, ctx.retry)
   const timer = new Timer(clock)
   const { login, autoLogin } = loginFlows({
@@ -159,9 +163,9 @@ export function createAuthClient(config: AuthConfig): AuthClient {
   }
 
   function endEvent(ended: SessionRecord): AuthEvent {
-    return state.status === 'reloginRequired'
-      ? { type: 'reloginRequired', generation: ended.generation, error: state.error }
-      : { type: 'signedOut', generation: ended.generation }
+    if (state.status === 'reloginRequired') return { type: 'reloginRequired', generation: ended.generation, error: state.error }
+    if (state.status === 'error') return { type: 'misconfigured', generation: ended.generation, error: state.error }
+    return { type: 'signedOut', generation: ended.generation }
   }
 
   /** Re-reads the store and adopts a newer generation (another tab wrote it). */
@@ -201,8 +205,15 @@ export function createAuthClient(config: AuthConfig): AuthClient {
    * A hidden tab at expiry, or any tab told of another's failed refresh: adopt what another tab
    * wrote, or show the outage another tab met. Sends nothing.
    */
-  async function checkExpired() {
-    const latest = await readSettledRecord(ctx).catch(() => record)
+  async function checkExpired(): Promise<void> {
+    let latest: SessionRecord
+    try {
+      latest = await whilePending(readSettledRecord(ctx), false)
+    } catch (error) {
+      // The lock holder is still busy (frozen, or a slow server): go on waiting, showing REFRESH_PENDING.
+      if (error instanceof AuthError && error.code === 'TIMEOUT' && record.session) return checkExpired()
+      latest = record
+    }
     if (latest.generation > record.generation) return sync()
     if (latest.retry && record.session && !unexpired(record.session.tokens)) {
       retryer.follow(latest.retry, scheduledError(latest.retry))
@@ -214,7 +225,33 @@ export function createAuthClient(config: AuthConfig): AuthClient {
   /** The token expired while the refresh is failing: no tab says signedIn as if all were well (the session is kept). */
   function showOutage() {
     const session = record.session
-    if (state.status === 'signedIn' && session && !unexpired(session.tokens)) setState({ status: 'error', error: retryer.lastFailure! })
+    if ((state.status === 'signedIn' || isPending(state)) && session && !unexpired(session.tokens)) setState({ status: 'error', error: retryer.lastFailure! })
+  }
+
+  /**
+   * While `work` (a refresh, or the wait for another tab's) runs past the token's expiry, the
+   * snapshot says so (REFRESH_PENDING), never signedIn without a usable token. Unless the lock
+   * wait timed out (the caller waits again), the state the work leaves is the record's.
+   */
+  function whilePending<T>(work: Promise<T>, ownRefresh: boolean): Promise<T> {
+    const tokens = record.session?.tokens
+    const at = Math.max(tokens?.expiresAt ?? Infinity, clock.now() + PENDING_SHOWN_AFTER_MS)
+    if (!tokens || !Number.isFinite(at)) return work
+    let shown: AuthState | undefined
+    const cancel = clock.setTimeout(() => {
+      if (state.status !== 'signedIn' || record.session?.tokens !== tokens) return
+      const message = ownRefresh && lockHeld ? "The access token expired; this tab's refresh is under way." : `The access token expired; another tab holds the refresh, and this tab waits for it (up to ${ctx.lockTimeoutMs} ms).`
+      setState((shown = { status: 'error', error: new AuthError('REFRESH_PENDING', message) }))
+    }, at - clock.now())
+    const done = (lockTimedOut: boolean) => {
+      cancel()
+      if (state === shown && !lockTimedOut) setState(stateFor(record, state))
+    }
+    work.then(
+      () => done(false),
+      (error) => done(error instanceof AuthError && error.code === 'TIMEOUT'),
+    )
+    return work
   }
 
   function refreshIfVisible() {
@@ -292,7 +329,7 @@ export function createAuthClient(config: AuthConfig): AuthClient {
       if (unexpired(session.tokens, options.rejected)) return session.tokens.accessToken
       showOutage() // expired during the backoff; the caller waits for the next shared attempt below
     }
-    refreshing ??= refreshWithRetry(options.rejected).finally(() => (refreshing = undefined))
+    refreshing ??= whilePending(refreshWithRetry(options.rejected), true).finally(() => (refreshing = undefined))
     return refreshing
   }
 
@@ -303,7 +340,7 @@ export function createAuthClient(config: AuthConfig): AuthClient {
 
   /** No session: reject at once, or (reloginWaitMs) wait for another tab's re-login to bring one. */
   function waitForSession(): Promise<string> {
-    const error = state.status === 'reloginRequired' ? state.error : new LoginRequiredError()
+    const error = state.status === 'reloginRequired' || (state.status === 'error' && record.refusal?.code === 'CONFIG') ? state.error : new LoginRequiredError()
     const waitMs = state.status === 'reloginRequired' ? (config.reloginWaitMs ?? 0) : 0
     if (waitMs <= 0) return Promise.reject(error)
     return new Promise((resolve, reject) => {
@@ -333,7 +370,8 @@ export function createAuthClient(config: AuthConfig): AuthClient {
   }
 
   async function refresh(rejected?: string): Promise<string> {
-    const outcome = await refreshSession(ctx, { rejected, wokeAt: retryer.takeWake() })
+    lockHeld = false
+    const outcome = await refreshSession(ctx, { rejected, wokeAt: retryer.takeWake(), onLocked: () => (lockHeld = true) })
     const generation = outcome.record.generation
     if (outcome.kind === 'transient') {
       retryer.follow(outcome.record.retry, outcome.error)
@@ -344,11 +382,19 @@ export function createAuthClient(config: AuthConfig): AuthClient {
       }
       throw outcome.error
     }
-    if (outcome.kind === 'invalidGrant') {
-      // Every tab reports a dead session as LOGIN_REQUIRED; this tab also knows the server's answer and its likely reason.
-      const loginRequired = new LoginRequiredError(outcome.error.message, { cause: outcome.error, error: outcome.error.error, reasons: outcome.error.reasons })
-      apply(outcome.record, loginRequired)
+    if (outcome.kind === 'ended') {
       warn(outcome.error)
+      if (outcome.record.refusal?.code === 'CONFIG') {
+        // The server rejected the client: every tab shows the configuration error; no tab sends again.
+        apply(outcome.record, outcome.error)
+        broadcast()
+        emit({ type: 'misconfigured', generation, error: outcome.error })
+        throw outcome.error
+      }
+      // Every tab reports a dead session as LOGIN_REQUIRED; this tab also knows the server's answer and its likely reason.
+      const { error } = outcome
+      const loginRequired = new LoginRequiredError(error.message, { cause: error, error: error.error, status: error.status, contentType: error.contentType, reasons: error.reasons })
+      apply(outcome.record, loginRequired)
       broadcast()
       emit({ type: 'reloginRequired', generation, error: loginRequired })
       throw loginRequired
@@ -411,6 +457,10 @@ export function createAuthClient(config: AuthConfig): AuthClient {
       for (const cleanup of cleanups.splice(0)) cleanup()
     },
   }
+}
+
+function isPending(state: AuthState): boolean {
+  return state.status === 'error' && state.error.code === 'REFRESH_PENDING'
 }
 
 declare const process: { env: { NODE_ENV?: string } }

@@ -9,6 +9,8 @@ export type AuthErrorCode =
   | 'TIMEOUT' // a request or the wait for the refresh lock took too long
   | 'SERVER_ERROR' // the server answered 5xx or 429
   | 'INVALID_GRANT' // the code or refresh token is dead
+  | 'REFUSED' // the server refused the request (a 4xx) without a usable OAuth error: an empty body, an HTML page
+  | 'REFRESH_PENDING' // the access token expired while a refresh is under way (in this tab, or in another that holds the lock)
   | 'LOGIN_REQUIRED' // no usable session: the user has to sign in (again)
   | 'AUTHORIZATION_ERROR' // the authorization response carried `error=...` (access_denied, login_required, ...)
   | 'STATE_MISMATCH' // the callback's `state` does not match the transaction
@@ -30,6 +32,8 @@ export interface AuthErrorOptions {
   reasons?: InvalidGrantReason[]
   /** For SERVER_ERROR: the server's Retry-After, in ms. */
   retryAfterMs?: number
+  /** For REFUSED: the content type of the answer that was not an OAuth error (undefined when it had none). */
+  contentType?: string
 }
 
 export type InvalidGrantReason =
@@ -42,6 +46,10 @@ export type InvalidGrantReason =
   | 'refresh_token_reused'
   | 'refresh_token_lifetime_exceeded' // a fixed (absolute) lifetime ran out, e.g. Entra's 24 h for SPAs: no refresh extends it
   | 'session_ended' // the login session at the server ended (signed out there, idle or max time, password change)
+  | 'server_refused' // the server refused the refresh token with another OAuth error than invalid_grant (e.g. invalid_request)
+  | 'server_refused_without_reason' // the server refused the refresh token with a 4xx and no OAuth error (empty body, HTML)
+  | 'token_response_unusable' // the server answered the refresh, but the answer could not be read or broke the protocol: the refresh token may be spent
+  | 'client_rejected' // the server rejected the client itself (invalid_client, unauthorized_client): its configuration must change
 
 /** Where production messages point: the README section that explains every code and reason. */
 export const ERRORS_DOC = 'https://www.npmjs.com/package/tabauth#errors'
@@ -53,6 +61,7 @@ export class AuthError extends Error {
   readonly status?: number
   readonly reasons?: InvalidGrantReason[]
   readonly retryAfterMs?: number
+  readonly contentType?: string
 
   /** `message` is empty in production builds of tabauth (scripts/lib/dev-messages.js): then it names the code, the reasons and the docs. */
   constructor(code: AuthErrorCode, message: string, options: AuthErrorOptions = {}) {
@@ -64,6 +73,7 @@ export class AuthError extends Error {
     this.status = options.status
     this.reasons = options.reasons
     this.retryAfterMs = options.retryAfterMs
+    this.contentType = options.contentType
   }
 
   /** The most likely reason (INVALID_GRANT and the LOGIN_REQUIRED it leads to). */
@@ -96,7 +106,7 @@ export class LoginRequiredError extends AuthError {
   }
 }
 
-/** Network errors, timeouts and 5xx/429 answers: worth retrying later, never a reason to drop the session. */
+/** Network errors, timeouts and 5xx/408/429 answers: worth retrying later, never a reason to drop the session. */
 export function isTransient(error: unknown): boolean {
-  return error instanceof AuthError && (error.code === 'NETWORK' || error.code === 'TIMEOUT' || error.code === 'SERVER_ERROR')
+  return error instanceof AuthError && (error.code === 'NETWORK' || error.code === 'TIMEOUT' || error.code === 'SERVER_ERROR' || error.code === 'REFRESH_PENDING')
 }

@@ -2,7 +2,7 @@
  * Sign-out at the server, and what it did: revoke the grant (RFC 7009) and end
  * the login session (RP-initiated logout), each reported as done or why not.
  */
-import { AuthError } from './errors'
+import { AuthError, isTransient } from './errors'
 import type { OAuth } from './oauth'
 import type { TokenSet } from './store'
 import type { LogoutResult } from './types'
@@ -17,10 +17,12 @@ export async function logoutAtServer(
     error = cause instanceof AuthError ? cause : new AuthError('NETWORK', `Sign-out at the server failed: ${String(cause)}`, { cause })
     return 'failed' as const
   }
+  // The server answered and said no (a 4xx: e.g. a public client may not revoke): nothing was revoked, and retrying won't change that.
+  const refuse = (cause: unknown) => (fail(cause), error?.status !== undefined && error.status >= 400 && error.status < 500 && !isTransient(error) ? ('refused' as const) : ('failed' as const))
   // Revoking the refresh token ends the grant; on many servers its access tokens too (RFC 7009 section 2.1).
   const revocation: LogoutResult['revocation'] = !tokens
     ? 'no_session'
-    : await oauth.revoke(tokens.refreshToken ?? tokens.accessToken, tokens.refreshToken ? 'refresh_token' : 'access_token').catch(fail)
+    : await oauth.revoke(tokens.refreshToken ?? tokens.accessToken, tokens.refreshToken ? 'refresh_token' : 'access_token').catch(refuse)
   let endSessionUrl: string | undefined
   let endSession: LogoutResult['endSession'] = 'local_only'
   if (!options.localOnly) {

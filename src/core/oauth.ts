@@ -3,6 +3,8 @@
  * everything it throws leaves here as an `AuthError` with a stable code.
  */
 import * as oauth from 'oauth4webapi'
+import type { Clock } from './adapters'
+import { Deadline } from './deadline'
 import { discoveryFetch } from './discovery'
 import { AuthError } from './errors'
 import { ServerClock } from './serverClock'
@@ -11,6 +13,7 @@ import { isLoopback } from './url'
 
 export type ServerMetadata = oauth.AuthorizationServer
 type RequestOptions = ReturnType<OAuth['requestOptions']> & { DPoP?: oauth.DPoPHandle }
+type Answer = NonNullable<Deadline['answer']>
 
 export interface OAuthOptions {
   issuer: URL
@@ -23,9 +26,9 @@ export interface OAuthOptions {
   metadata?: Partial<ServerMetadata>
   /** 'oidc': /.well-known/openid-configuration; 'oauth2': RFC 8414 /.well-known/oauth-authorization-server. */
   algorithm: 'oidc' | 'oauth2'
-  /** Bound on every request to the server. */
+  /** Bound on the wait for each answer from the server (and, apart, on reading it: see deadline.ts). */
   timeoutMs: number
-  now: () => number
+  clock: Clock
   /** DPoP (RFC 9449): proofs with the shared key pair and nonces. Off when undefined. */
   dpop?: DPoPBinding
 }
@@ -62,10 +65,12 @@ export class OAuth {
   private readonly clientAuth = oauth.None()
   private metadata?: Promise<ServerMetadata>
   private readonly serverClock: ServerClock
+  /** Each request's deadline by its signal: `send` learns from it that the answer's headers are in. */
+  private readonly deadlines = new WeakMap<AbortSignal, Deadline>()
 
   constructor(private readonly options: OAuthOptions) {
     this.client = { client_id: options.clientId }
-    this.serverClock = new ServerClock(options.now)
+    this.serverClock = new ServerClock(() => options.clock.now())
     const { metadata } = options
     if (metadata?.issuer && metadata.authorization_endpoint && metadata.token_endpoint) this.metadata = Promise.resolve(metadata as ServerMetadata)
   }
@@ -74,14 +79,17 @@ export class OAuth {
   discover(): Promise<ServerMetadata> {
     this.metadata ??= (async () => {
       const { issuer } = this.options
+      const deadline = this.deadline()
       try {
-        const options = { ...this.requestOptions(), [oauth.customFetch]: discoveryFetch(this.send as typeof fetch, issuer) }
+        const options = { ...this.requestOptions(deadline), [oauth.customFetch]: discoveryFetch(this.send as typeof fetch, issuer) }
         const response = await oauth.discoveryRequest(issuer, { algorithm: this.options.algorithm, ...options })
         assertNotTransient(response, 'discovery')
         return { ...(await oauth.processDiscoveryResponse(issuer, response)), ...this.options.metadata }
       } catch (cause) {
         this.metadata = undefined
         throw discoveryError(issuer, this.options.algorithm, cause)
+      } finally {
+        deadline.stop()
       }
     })()
     return this.metadata
@@ -143,13 +151,16 @@ export class OAuth {
   async revoke(token: string, hint: 'refresh_token' | 'access_token'): Promise<'revoked' | 'no_endpoint'> {
     const as = await this.discover()
     if (!as.revocation_endpoint) return 'no_endpoint'
+    const deadline = this.deadline()
     try {
-      const response = await oauth.revocationRequest(as, this.client, this.clientAuth, token, { ...this.requestOptions(), additionalParameters: { token_type_hint: hint } })
+      const response = await oauth.revocationRequest(as, this.client, this.clientAuth, token, { ...this.requestOptions(deadline), additionalParameters: { token_type_hint: hint } })
       assertNotTransient(response, 'revocation')
       await oauth.processRevocationResponse(response)
       return 'revoked'
     } catch (cause) {
-      throw tokenError(cause)
+      throw tokenError(cause, 'revocation', deadline.answer)
+    } finally {
+      deadline.stop()
     }
   }
 
@@ -169,11 +180,13 @@ export class OAuth {
     const as = await this.discover()
     if (!as.userinfo_endpoint) throw new AuthError('CONFIG', 'No userinfo_endpoint: set it in `metadata`.')
     // Through `send`, like every request to the authorization server: no cookies, no referrer.
-    const response = await this.send(as.userinfo_endpoint, { headers: { authorization: `Bearer ${accessToken}`, accept: 'application/json' }, signal: AbortSignal.timeout(this.options.timeoutMs) }).catch((cause) => {
+    const deadline = this.deadline()
+    const response = await this.send(as.userinfo_endpoint, { headers: { authorization: `Bearer ${accessToken}`, accept: 'application/json' }, signal: deadline.signal }).catch((cause) => {
+      deadline.stop()
       throw transportError(cause) ?? cause
     })
     assertNotTransient(response, 'userinfo')
-    const user = response.ok ? ((await response.json().catch(() => undefined)) as User | undefined) : undefined
+    const user = response.ok ? ((await response.json().catch(() => undefined).finally(() => deadline.stop())) as User | undefined) : (deadline.stop(), undefined)
     if (typeof user?.sub !== 'string') throw new AuthError('INVALID_RESPONSE', `The userinfo endpoint answered HTTP ${response.status} without a "sub".`, { status: response.status })
     return user
   }
@@ -182,11 +195,17 @@ export class OAuth {
     return this.options.algorithm === 'oidc'
   }
 
-  private requestOptions() {
+  private deadline(): Deadline {
+    const deadline = new Deadline(this.options.clock, this.options.timeoutMs)
+    this.deadlines.set(deadline.signal, deadline)
+    return deadline
+  }
+
+  private requestOptions(deadline = this.deadline()) {
     return {
       [oauth.customFetch]: this.send,
       [oauth.allowInsecureRequests]: isLoopback(this.options.issuer),
-      signal: AbortSignal.timeout(this.options.timeoutMs),
+      signal: deadline.signal,
     }
   }
 
@@ -209,6 +228,7 @@ export class OAuth {
    */
   private readonly send = async (url: string, init: RequestInit = {}): Promise<Response> => {
     const response = await this.options.fetch(url, { ...init, credentials: 'omit', referrerPolicy: 'no-referrer' })
+    if (init.signal) this.deadlines.get(init.signal)?.answered(response)
     await this.options.dpop?.keepNonce(url, response)
     // Only token responses carry an ID token to judge (and its `iat` to learn the time from).
     if (init.body instanceof URLSearchParams && init.body.has('grant_type')) {
@@ -219,15 +239,23 @@ export class OAuth {
   }
 
   private async tokenRequest(as: ServerMetadata, send: (options: RequestOptions) => Promise<oauth.TokenEndpointResponse>): Promise<{ tokens: TokenSet; claims?: User }> {
-    const sentAt = this.options.now()
+    const sentAt = this.options.clock.now()
     let result: oauth.TokenEndpointResponse
+    // One deadline per attempt (a DPoP nonce challenge makes a second one); the last one's answer is what counts.
+    let deadline: Deadline | undefined
+    const options = () => {
+      deadline?.stop()
+      return this.requestOptions((deadline = this.deadline()))
+    }
     try {
       const { dpop } = this.options
-      result = await (dpop ? dpop.withProof(this.client, new URL(as.token_endpoint ?? this.options.issuer), (proof) => send({ ...this.requestOptions(), ...proof })) : send(this.requestOptions()))
+      result = await (dpop ? dpop.withProof(this.client, new URL(as.token_endpoint ?? this.options.issuer), (proof) => send({ ...options(), ...proof })) : send(options()))
+      checkTokenResponse(result, this.options.dpop ? 'dpop' : 'bearer')
     } catch (cause) {
-      throw tokenError(cause)
+      throw tokenError(cause, 'token', deadline?.answer)
+    } finally {
+      deadline?.stop()
     }
-    checkTokenResponse(result, this.options.dpop ? 'dpop' : 'bearer')
     const claims = oauth.getValidatedIdTokenClaims(result) as User | undefined
     return {
       tokens: {
@@ -252,18 +280,21 @@ export class OAuth {
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.1
  */
 function checkTokenResponse(result: oauth.TokenEndpointResponse, expected: 'bearer' | 'dpop') {
-  if (typeof result.access_token !== 'string' || !result.access_token) throw new AuthError('INVALID_RESPONSE', 'The token response has no access_token.')
+  // oauth4webapi processed it, so the server answered 200.
+  const answered = { status: 200 }
+  if (typeof result.access_token !== 'string' || !result.access_token) throw new AuthError('INVALID_RESPONSE', 'The token response has no access_token.', answered)
   // oauth4webapi lower-cases token_type. With DPoP on, a Bearer answer means the server did not bind the tokens to our key.
-  if (result.token_type !== expected) throw new AuthError('INVALID_RESPONSE', `The token response's token_type is "${result.token_type}", expected "${expected === 'dpop' ? 'DPoP' : 'Bearer'}".`)
+  if (result.token_type !== expected) throw new AuthError('INVALID_RESPONSE', `The token response's token_type is "${result.token_type}", expected "${expected === 'dpop' ? 'DPoP' : 'Bearer'}".`, answered)
   const expiresIn = result.expires_in
   if (typeof expiresIn !== 'number' || !Number.isFinite(expiresIn) || expiresIn <= 0) {
-    throw new AuthError('INVALID_RESPONSE', 'The token response has no positive expires_in: tabauth cannot tell when the access token expires.')
+    throw new AuthError('INVALID_RESPONSE', 'The token response has no positive expires_in: tabauth cannot tell when the access token expires.', answered)
   }
 }
 
 /** 5xx and 429 are the server's trouble, not the grant's: keep them apart from OAuth errors. */
 function assertNotTransient(response: Response, endpoint: 'token' | 'discovery' | 'revocation' | 'userinfo') {
-  if (response.status >= 500 || response.status === 429) {
+  // 408 Request Timeout and 429 are the only 4xx that say "try again"; every other 4xx is a refusal.
+  if (response.status >= 500 || response.status === 429 || response.status === 408) {
     const retryAfter = Number(response.headers.get('retry-after'))
     throw new AuthError('SERVER_ERROR', `The ${endpoint} endpoint answered HTTP ${response.status}.`, {
       status: response.status,
@@ -299,17 +330,37 @@ function transportError(cause: unknown): AuthError | undefined {
 
 const CONFIG_ERRORS = new Set(['invalid_client', 'unauthorized_client', 'unsupported_grant_type', 'invalid_scope'])
 
-function tokenError(cause: unknown): AuthError {
-  const transport = transportError(cause)
-  if (transport) return transport
-  if (cause instanceof oauth.ResponseBodyError) {
-    const options = { error: cause.error, errorDescription: cause.error_description, status: cause.status, cause }
-    const detail = `${cause.error}${cause.error_description ? `: ${cause.error_description}` : ''}`
-    if (cause.error === 'invalid_grant') return new AuthError('INVALID_GRANT', `The grant is no longer valid (${detail}).`, options)
-    if (CONFIG_ERRORS.has(cause.error)) return new AuthError('CONFIG', `The token endpoint rejected this client (${detail}); check clientId and the client's registration at the server.`, options)
-    return new AuthError('OAUTH_ERROR', `The token endpoint answered ${detail}.`, options)
+/**
+ * What a failed request to the token or revocation endpoint means. Whether an answer
+ * arrived decides first: after one, nothing is transient (a body that could not be
+ * read may still have carried a rotated refresh token), and a 4xx without an OAuth
+ * error is a refusal all the same. The ending each error leads to is in refresh.ts.
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.2
+ */
+function tokenError(cause: unknown, endpoint: 'token' | 'revocation', answer: Answer | undefined): AuthError {
+  if (cause instanceof AuthError) return cause
+  if (cause instanceof oauth.ResponseBodyError) return oauthError(cause.error, cause.error_description, cause.status, endpoint, cause)
+  if (cause instanceof oauth.WWWAuthenticateChallengeError) {
+    // A 401 challenge at the token endpoint: the client failed to authenticate (RFC 6749 section 5.2).
+    const said = cause.cause.find((challenge) => challenge.parameters.error)?.parameters
+    return oauthError(said?.error ?? 'invalid_client', said?.error_description, cause.status, endpoint, cause)
   }
-  return new AuthError('INVALID_RESPONSE', `The token response is invalid: ${(cause as Error)?.message ?? cause}`, { cause })
+  if (answer && answer.status >= 200 && answer.status < 300) {
+    return new AuthError('INVALID_RESPONSE', `The ${endpoint} endpoint answered HTTP ${answer.status}, but the answer could not be used: ${(cause as Error)?.message ?? cause}`, { status: answer.status, cause })
+  }
+  if (answer) {
+    const contentType = answer.contentType ?? undefined
+    return new AuthError('REFUSED', `The ${endpoint} endpoint refused the request with HTTP ${answer.status} and no OAuth error (content type: ${contentType ?? 'none'}).`, { status: answer.status, contentType, cause })
+  }
+  return transportError(cause) ?? new AuthError('INVALID_RESPONSE', `The ${endpoint} request failed before an answer: ${(cause as Error)?.message ?? cause}`, { cause })
+}
+
+function oauthError(error: string, description: string | undefined, status: number, endpoint: 'token' | 'revocation', cause: unknown): AuthError {
+  const options = { error, errorDescription: description, status, cause }
+  const detail = `${error}${description ? `: ${description}` : ''}`
+  if (error === 'invalid_grant') return new AuthError('INVALID_GRANT', `The grant is no longer valid (${detail}).`, options)
+  if (CONFIG_ERRORS.has(error)) return new AuthError('CONFIG', `The ${endpoint} endpoint rejected this client (${detail}, HTTP ${status}); check clientId and the client's registration at the server.`, options)
+  return new AuthError('OAUTH_ERROR', `The ${endpoint} endpoint answered ${detail} (HTTP ${status}).`, options)
 }
 
 declare const process: { env: { NODE_ENV?: string } }

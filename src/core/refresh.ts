@@ -12,7 +12,7 @@ import { AuthError, isTransient, type InvalidGrantReason } from './errors'
 import { explainInvalidGrant, HINTS } from './explain'
 import type { OAuth } from './oauth'
 import { backoffMs, type RetryOptions } from './retry'
-import { emptyRecord, parseRecord, type RetrySchedule, type SessionRecord, type SessionStore, type TokenSet } from './store'
+import { emptyRecord, parseRecord, type Refusal, type RetrySchedule, type SessionRecord, type SessionStore, type TokenSet } from './store'
 
 export interface SessionContext {
   store: SessionStore
@@ -30,10 +30,39 @@ export type RefreshOutcome =
   | { kind: 'refreshed'; record: SessionRecord }
   /** Another tab refreshed first (or the session moved on): nothing was sent. */
   | { kind: 'adopted'; record: SessionRecord }
-  /** The server rejected the refresh token: the session was cleared for every tab. */
-  | { kind: 'invalidGrant'; record: SessionRecord; error: AuthError }
+  /** The refresh token can't be used again (refused, or its answer lost): the session was ended for every tab. */
+  | { kind: 'ended'; record: SessionRecord; error: AuthError }
   /** A transient failure, now or earlier in any tab: `record.retry` says when the next try may go out. */
   | { kind: 'transient'; record: SessionRecord & { retry: RetrySchedule }; error: AuthError; sent: boolean }
+
+/**
+ * Every way a refresh request can end, by what came back. After any answer that is not
+ * transient, the refresh token that got it is never sent again, by any tab: the session
+ * ends (a re-login), or, when the server rejects the client itself, every tab shows the
+ * configuration error. The same table is in the README ("Refresh endings").
+ *
+ * | answer                                                       | error code       | ending                                    |
+ * | ------------------------------------------------------------ | ---------------- | ----------------------------------------- |
+ * | none: network error, timeout before the headers              | NETWORK, TIMEOUT | transient (the shared schedule)           |
+ * | 5xx, 408, 429 (any body)                                     | SERVER_ERROR     | transient (the shared schedule)           |
+ * | 4xx `invalid_grant`                                          | INVALID_GRANT    | session ended, reasons from explain.ts    |
+ * | 4xx `invalid_client`, `unauthorized_client`, 401 challenge,  | CONFIG           | client misconfigured (`client_rejected`)  |
+ * |   `unsupported_grant_type`, `invalid_scope`                  |                  |                                           |
+ * | 4xx with another OAuth error (`invalid_request`, invented)   | OAUTH_ERROR      | session ended (`server_refused`)          |
+ * | 4xx without an OAuth error (empty, HTML, other non-JSON)     | REFUSED          | session ended (`server_refused_without_reason`) |
+ * | 2xx that can't be read or that tabauth refuses               | INVALID_RESPONSE | session ended (`token_response_unusable`) |
+ */
+function endingFor(error: unknown, sent: boolean, answered: boolean): { kind: 'transient' } | { kind: 'ended' | 'misconfigured'; reasons: InvalidGrantReason[] } | undefined {
+  if (isTransient(error)) return { kind: 'transient' }
+  const code = error instanceof AuthError ? error.code : undefined
+  // An answer came (its status is known), or the failure came after one was read: the token may be spent.
+  if (!sent || (!answered && (error as AuthError | undefined)?.status === undefined)) return undefined
+  if (code === 'CONFIG') return { kind: 'misconfigured', reasons: ['client_rejected'] }
+  if (code === 'INVALID_GRANT') return { kind: 'ended', reasons: [] } // explained below, with the refresh's facts
+  if (code === 'OAUTH_ERROR') return { kind: 'ended', reasons: ['server_refused'] }
+  if (code === 'REFUSED') return { kind: 'ended', reasons: ['server_refused_without_reason'] }
+  return { kind: 'ended', reasons: ['token_response_unusable'] }
+}
 
 /**
  * When a token stops being "fresh". The margin scales with the token's lifetime
@@ -61,10 +90,13 @@ export interface RefreshOptions {
    * inside the backoff, unless another tab already tried since (its failure is newer).
    */
   wokeAt?: number
+  /** Called once this tab holds the lock: what it awaits from then on is its own request, not another tab. */
+  onLocked?: () => void
 }
 
-export async function refreshSession(ctx: SessionContext, { rejected, wokeAt }: RefreshOptions = {}): Promise<RefreshOutcome> {
+export async function refreshSession(ctx: SessionContext, { rejected, wokeAt, onLocked }: RefreshOptions = {}): Promise<RefreshOutcome> {
   return withSessionLock(ctx, async () => {
+    onLocked?.()
     const record = await readRecord(ctx)
     const session = record.session
     const usable = session && isFresh(session.tokens, ctx.skewMs, ctx.now()) && session.tokens.accessToken !== rejected
@@ -74,17 +106,22 @@ export async function refreshSession(ctx: SessionContext, { rejected, wokeAt }: 
     if (retry && ctx.now() < retry.notBefore && !(wokeAt !== undefined && retry.at < wokeAt)) return { kind: 'transient', record: { ...record, retry }, error: scheduledError(retry), sent: false }
     if (!session.tokens.refreshToken) {
       const error = new AuthError('LOGIN_REQUIRED', 'The access token expired and there is no refresh token (request the offline_access scope, or enable refresh tokens for this client at the server).')
-      return { kind: 'invalidGrant', record: await endSession(ctx, record, 'reloginRequired'), error }
+      return { kind: 'ended', record: await endSession(ctx, record, 'reloginRequired'), error }
     }
     if (pastLifetime(session.tokens, ctx.now())) {
       // The server told us when this refresh token dies: don't send a request we know it rejects.
       const error = new AuthError('LOGIN_REQUIRED', `${HINTS.refresh_token_lifetime_exceeded}.`, { reasons: ['refresh_token_lifetime_exceeded'] })
-      return { kind: 'invalidGrant', record: await endSession(ctx, record, 'reloginRequired', error.reasons), error }
+      return { kind: 'ended', record: await endSession(ctx, record, 'reloginRequired', error.reasons), error }
     }
+    let discovered = false
+    let answered = false
     try {
+      await ctx.oauth.discover()
+      discovered = true
       const { tokens, claims } = await ctx.oauth.refresh(session.tokens.refreshToken)
+      answered = true
       // https://openid.net/specs/openid-connect-core-1_0.html#RefreshTokenResponse — same user, or nothing is stored.
-      if (claims && session.user && claims.sub !== session.user.sub) throw new AuthError('INVALID_RESPONSE', 'The refreshed ID token names another user (sub) than the session\'s.')
+      if (claims && session.user && claims.sub !== session.user.sub) throw new AuthError('INVALID_RESPONSE', "The refreshed ID token names another user (sub) than the session's.", { status: 200 })
       const next = nextRecord(record, {
         session: {
           // A server that does not rotate omits refresh_token (and often id_token): keep ours.
@@ -100,18 +137,32 @@ export async function refreshSession(ctx: SessionContext, { rejected, wokeAt }: 
       await ctx.store.set(ctx.key, next)
       return { kind: 'refreshed', record: next }
     } catch (error) {
-      if (error instanceof AuthError && error.code === 'INVALID_GRANT') {
-        // Without Web Locks another tab may have rotated the token meanwhile: its newer session is fine.
-        const latest = await readRecord(ctx)
-        if (latest.generation > record.generation && latest.session) return { kind: 'adopted', record: latest }
-        // The grant is dead: clear it so that no tab ever sends this refresh token again.
-        const explained = explainInvalidGrant(error, { grant: 'refresh_token', crossTabLock: ctx.lock.crossTab, lifetimeExceeded: pastLifetime(session.tokens, ctx.now()) })
-        return { kind: 'invalidGrant', record: await endSession(ctx, record, 'reloginRequired', explained.reasons), error: explained }
-      }
-      if (isTransient(error)) return { kind: 'transient', record: await recordFailure(ctx, record, error as AuthError), error: error as AuthError, sent: true }
-      throw error // configuration: the session stays as it is
+      const ending = endingFor(error, discovered, answered)
+      // Nothing transient, and the refresh token never went out (no metadata, or a DPoP proof could not be made).
+      if (!ending) throw error
+      if (ending.kind === 'transient') return { kind: 'transient', record: await recordFailure(ctx, record, error as AuthError), error: error as AuthError, sent: true }
+      // Without Web Locks another tab may have rotated the token meanwhile: its newer session is fine.
+      const latest = await readRecord(ctx)
+      if (latest.generation > record.generation && latest.session) return { kind: 'adopted', record: latest }
+      const failure = error instanceof AuthError ? error : new AuthError('INVALID_RESPONSE', `The refresh's answer could not be stored: ${String(error)}`, { cause: error })
+      const explained = failure.code === 'INVALID_GRANT' ? explainInvalidGrant(failure, { grant: 'refresh_token', crossTabLock: ctx.lock.crossTab, lifetimeExceeded: pastLifetime(session.tokens, ctx.now()) }) : failure
+      const reasons = explained.reasons ?? ending.reasons
+      // Ended so that no tab ever sends this refresh token again; the answer goes with the record, so every tab shows it.
+      return { kind: 'ended', record: await endSession(ctx, record, 'reloginRequired', reasons, refusalOf(explained, ending.kind)), error: withReasons(explained, reasons) }
     }
   })
+}
+
+/** What every tab needs to show of the answer that ended the session (never a token: the server's words and status). */
+function refusalOf(error: AuthError, kind: 'ended' | 'misconfigured'): Refusal {
+  const { code, status, error: said, errorDescription, contentType } = error
+  return { code: kind === 'misconfigured' ? 'CONFIG' : code, status, error: said, errorDescription, contentType }
+}
+
+function withReasons(error: AuthError, reasons: InvalidGrantReason[]): AuthError {
+  if (error.reasons) return error
+  const { code, message, status, error: said, errorDescription, contentType } = error
+  return new AuthError(code, message, { status, error: said, errorDescription, contentType, reasons, cause: error.cause })
 }
 
 /** The next step of the shared backoff, written for every tab (same generation: the session did not change). */
@@ -143,9 +194,9 @@ export async function writeSession(ctx: SessionContext, update: (current: Sessio
   })
 }
 
-async function endSession(ctx: SessionContext, current: SessionRecord, ended: 'signedOut' | 'reloginRequired', reasons?: InvalidGrantReason[]): Promise<SessionRecord> {
+async function endSession(ctx: SessionContext, current: SessionRecord, ended: 'signedOut' | 'reloginRequired', reasons?: InvalidGrantReason[], refusal?: Refusal): Promise<SessionRecord> {
   // The reasons go with the record, so every tab can show why, not only the one that asked the server.
-  const record = nextRecord(current, { session: null, ended, ...(reasons ? { reasons } : {}) })
+  const record = nextRecord(current, { session: null, ended, ...(reasons ? { reasons } : {}), ...(refusal ? { refusal } : {}) })
   await ctx.store.set(ctx.key, record)
   return record
 }
@@ -155,7 +206,7 @@ async function endSession(ctx: SessionContext, current: SessionRecord, ended: 's
  * is carried over: the loop window spans sessions and refreshes, so a grant that
  * keeps dying can't loop through the tabs.
  */
-function nextRecord(current: SessionRecord, fields: Pick<SessionRecord, 'session' | 'ended' | 'reasons'>): SessionRecord {
+function nextRecord(current: SessionRecord, fields: Pick<SessionRecord, 'session' | 'ended' | 'reasons' | 'refusal'>): SessionRecord {
   return { v: 1, generation: current.generation + 1, ...fields, reloginClaimedAt: current.reloginClaimedAt }
 }
 

@@ -1,6 +1,6 @@
 /** The snapshot every tab shows, derived from the session record it holds. */
-import { LoginRequiredError, type AuthError } from './errors'
-import type { SessionRecord } from './store'
+import { AuthError, LoginRequiredError } from './errors'
+import type { Refusal, SessionRecord } from './store'
 import type { AuthState } from './types'
 
 /**
@@ -14,9 +14,12 @@ export function stateFor(record: SessionRecord, current: AuthState, error?: Auth
     return { status: 'signedIn', user, accessToken: tokens.accessToken, expiresAt: tokens.expiresAt, generation: record.generation }
   }
   if (record.ended === 'reloginRequired') {
+    // The server rejected the client itself: a re-login can't help until its configuration changes.
+    if (record.refusal?.code === 'CONFIG') return { status: 'error', error: current.status === 'error' && current.error.code === 'CONFIG' && !error ? current.error : (error ?? refusalError(record.refusal)) }
     const previousUser = current.status === 'signedIn' || current.status === 'reloginRequired' ? current.user : undefined
     const known = current.status === 'reloginRequired' && !error ? current.error : error
-    return { status: 'reloginRequired', user: previousUser, error: known ?? new LoginRequiredError('The session ended at the server (the grant was revoked or expired): sign in again.', { reasons: record.reasons }) }
+    const cause = record.refusal && refusalError(record.refusal)
+    return { status: 'reloginRequired', user: previousUser, error: known ?? new LoginRequiredError('The session ended at the server (the grant was revoked or expired): sign in again.', { reasons: record.reasons, cause, status: cause?.status, error: cause?.error }) }
   }
   return { status: 'signedOut' }
 }
@@ -32,4 +35,10 @@ export function sameState(a: AuthState, b: AuthState): boolean {
     return Object.is(x, y) || (k === 'user' && JSON.stringify(x) === JSON.stringify(y))
   }
   return keysA.length === Object.keys(b).length && keysA.every(same)
+}
+
+/** The answer that ended the session, as the tab that got it saw it (the record carries it to every tab). */
+function refusalError({ code, status, error, errorDescription, contentType }: Refusal): AuthError {
+  const said = error ? `${error}${errorDescription ? `: ${errorDescription}` : ''}` : `no OAuth error, content type ${contentType ?? 'none'}`
+  return new AuthError(code, `The token endpoint refused the refresh (HTTP ${status ?? '?'}, ${said}).`, { status, error, errorDescription, contentType })
 }

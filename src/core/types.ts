@@ -91,6 +91,8 @@ export type AuthState =
 export type AuthEvent =
   | { type: 'signedIn' | 'refreshed' | 'adopted' | 'signedOut'; generation: number }
   | { type: 'reloginRequired'; generation: number; error: AuthError }
+  /** The server rejected the client itself (invalid_client, unauthorized_client): every tab shows this CONFIG error and no tab sends again. */
+  | { type: 'misconfigured'; generation: number; error: AuthError }
   /** A refresh failed for a transient reason; the next try is in `retryInMs`. */
   | { type: 'refreshFailed'; error: AuthError; retryInMs: number }
   /** What `logout()` did at the server (also its result). */
@@ -134,7 +136,8 @@ export interface LogoutOptions {
  *   'no_endpoint' (the server's login session stays: the next sign-in may not ask for credentials); 'failed'.
  */
 export interface LogoutResult {
-  revocation: 'revoked' | 'no_session' | 'no_endpoint' | 'failed'
+  /** 'refused': the endpoint answered a 4xx (e.g. 401 for a public client): `error.status` says which; nothing was revoked. */
+  revocation: 'revoked' | 'no_session' | 'no_endpoint' | 'refused' | 'failed'
   endSession: 'redirecting' | 'local_only' | 'no_endpoint' | 'failed'
   error?: AuthError
 }

@@ -415,12 +415,14 @@ describe('fetch with the access token', () => {
 })
 
 describe('bad input', () => {
-  it('a token response without access_token is INVALID_RESPONSE and keeps the session', async () => {
+  it('a 200 without access_token ends the session (the refresh token may be spent): never sent again', async () => {
     const { env, all } = await signedIn()
     env.clock.advance(285_000)
     env.server.failNext.push(() => new Response(JSON.stringify({ token_type: 'Bearer' }), { headers: { 'content-type': 'application/json' } }))
-    await expect(all[0].client.getAccessToken()).rejects.toMatchObject({ code: 'INVALID_RESPONSE' })
-    expect(all[0].client.getSnapshot().status).toBe('signedIn')
+    await expect(all[0].client.getAccessToken()).rejects.toMatchObject({ code: 'LOGIN_REQUIRED', reason: 'token_response_unusable', status: 200, cause: { code: 'INVALID_RESPONSE' } })
+    await expect(all[0].client.getAccessToken()).rejects.toMatchObject({ code: 'LOGIN_REQUIRED' })
+    expect(all[0].client.getSnapshot().status).toBe('reloginRequired')
+    expect(env.server.requests.refresh_token).toBe(1)
   })
 
   it('a corrupt store value is removed on start', async () => {

@@ -297,16 +297,17 @@ describe('a token response is checked before anything is stored', () => {
   })
 
   // A refresh may not switch users either (OIDC Core 12.2).
-  it.each([...bad, ['an ID token for another user', (_, claims) => void (claims.sub = 'mallory')] as [string, Tamper]])('refresh with %s: INVALID_RESPONSE, the old session untouched', async (_, tamper) => {
+  // The server rotated when it answered, so the refresh token sent is spent: the session ends rather than send it again (a reuse).
+  it.each([...bad, ['an ID token for another user', (_, claims) => void (claims.sub = 'mallory')] as [string, Tamper]])('refresh with %s: nothing from it stored, the session ended, the refresh token never sent again', async (_, tamper) => {
     const env = tabs()
     const tab = await signIn(env, env.open())
-    const before = await env.store.get(`${ISSUER} ${CLIENT_ID}`)
     env.clock.advance(300_000)
     env.server.tamperNext.push(tamper)
-    await expect(tab.client.getAccessToken()).rejects.toMatchObject({ code: 'INVALID_RESPONSE' })
+    await expect(tab.client.getAccessToken()).rejects.toMatchObject({ code: 'LOGIN_REQUIRED', reason: 'token_response_unusable', cause: { code: 'INVALID_RESPONSE' } })
+    expect(await env.store.get(`${ISSUER} ${CLIENT_ID}`)).toMatchObject({ generation: 2, session: null, ended: 'reloginRequired', reasons: ['token_response_unusable'], refusal: { code: 'INVALID_RESPONSE', status: 200 } })
+    await expect(tab.client.getAccessToken()).rejects.toMatchObject({ code: 'LOGIN_REQUIRED' })
     expect(env.server.requests.refresh_token).toBe(1)
-    expect(await env.store.get(`${ISSUER} ${CLIENT_ID}`)).toEqual(before)
-    expect(tab.client.getSnapshot()).toMatchObject({ status: 'signedIn', generation: 1 })
+    expect(tab.client.getSnapshot()).toMatchObject({ status: 'reloginRequired', error: { reason: 'token_response_unusable' } })
   })
 })
 

@@ -40,12 +40,14 @@ describe('getAccessToken in one tab', () => {
     await expect(tab.client.getAccessToken()).rejects.toBeInstanceOf(LoginRequiredError)
   })
 
-  it('invalid_client is a CONFIG error, not a dead session', async () => {
-    const { env, all } = await signedInTabs(1)
+  it('invalid_client is a CONFIG error in every tab, not a re-login, and no tab sends the refresh token again', async () => {
+    const { env, all } = await signedInTabs(2)
     env.clock.advance(300_000)
     env.server.failNext.push(() => oauthError('invalid_client', 401))
-    await expect(all[0].client.getAccessToken()).rejects.toMatchObject({ code: 'CONFIG', error: 'invalid_client' })
-    expect(all[0].client.getSnapshot().status).toBe('signedIn')
+    await expect(all[0].client.getAccessToken()).rejects.toMatchObject({ code: 'CONFIG', error: 'invalid_client', status: 401 })
+    await expect(all[1].client.getAccessToken()).rejects.toMatchObject({ code: 'CONFIG', error: 'invalid_client', status: 401 })
+    for (const tab of all) expect(tab.client.getSnapshot()).toMatchObject({ status: 'error', error: { code: 'CONFIG', error: 'invalid_client' } })
+    expect(env.server.requests.refresh_token).toBe(1)
   })
 })
 
