@@ -399,11 +399,13 @@ export function createAuthClient(config: AuthConfig): AuthClient {
       emit({ type: 'reloginRequired', generation, error: loginRequired })
       throw loginRequired
     }
+    // Adopted: the channel may have brought this generation first, and its event was emitted then.
+    const moved = generation > record.generation
     apply(outcome.record)
     if (outcome.kind === 'refreshed') {
       broadcast()
       emit({ type: 'refreshed', generation })
-    } else {
+    } else if (moved) {
       emit(outcome.record.session ? { type: 'adopted', generation } : endEvent(outcome.record))
     }
     const session = outcome.record.session

@@ -10,7 +10,7 @@ export const CLIENT_ID = 'spa'
 export const APP = 'https://app.example.test'
 
 /** `earlyMs`: timers fire that much before their time, as browser timers may by `Date.now()`. */
-export function fakeClock(start = Date.now(), earlyMs = 0): Clock & { advance(ms: number): void } {
+export function fakeClock(start = Date.now(), earlyMs = 0): Clock & { advance(ms: number): void; freeze(ms: number): void } {
   let now = start
   let timers: Array<{ at: number; fn: () => void }> = []
   return {
@@ -31,6 +31,10 @@ export function fakeClock(start = Date.now(), earlyMs = 0): Clock & { advance(ms
         next.fn()
       }
       now = target
+    },
+    /** A frozen tab (debugger, a sleeping device): time passes and no timer runs; the next `advance` runs them late. */
+    freeze(ms) {
+      now += ms
     },
   }
 }
