@@ -18,9 +18,10 @@
 //                               authorizations, revocations, logouts, userinfo, injected, hanging,
 //                               notes: { read, saved, rejected }, errors: [{ grant_type, error, detail, at }] }
 //   POST /__test/reset     -> zeroes counts and errors (revokes nothing), returns the counts
-//   GET|POST /__test/settings  { accessTokenTtl?, refreshTokenTtl?, tokenFailure?, coop?, authorizationError? } -> settings
+//   GET|POST /__test/settings  { accessTokenTtl?, refreshTokenTtl?, tokenFailure?, coop?, authorizationError?, clientChanged? } -> settings
 //        tokenFailure: null | { status: 400..599, error?, times?, retryAfter? (s) } | { hang: true, times? }
 //        authorizationError: null | an OAuth error code (e.g. 'access_denied') every sign-in is refused with
+//        clientChanged: boolean: "an administrator changed the client"; only a profile with the clientChanged flag acts on it
 //   POST /__test/revoke    { sub = 'alice' } -> { revoked: N }  (every grant of that user)
 //   POST /__test/expire    { token } -> { expired: 0 | 1 }  (that access token only; its grant and refresh token live on)
 //
@@ -89,6 +90,7 @@ export async function startProvider(options = {}) {
     refreshTokenTtl: positiveInt(opts.refreshTokenTtl, 'refreshTokenTtl'),
     tokenFailure: null, // null | { status, error?, times? } | { hang: true, times? }
     coop: false, // send Cross-Origin-Opener-Policy: same-origin on the sign-in pages (cuts a popup off from its opener)
+    clientChanged: false, // the profile flag clientChanged refuses refresh grants once this is true (scripts/lib/profiles.js)
     authorizationError: null, // null | an OAuth error code: see refuseAuthorization
   };
   let stats = emptyCounts();
@@ -191,7 +193,7 @@ export async function startProvider(options = {}) {
   provider.use(tokenEndpointStats);
   provider.use(tokenFailureInjection);
   // ---- server profile (options.profile): other servers' behaviour, see scripts/lib/profiles.js ----
-  if (opts.profile) provider.use(profileMiddleware(opts.profile, { provider, store, issuer, appOrigins }));
+  if (opts.profile) provider.use(profileMiddleware(opts.profile, { provider, store, issuer, appOrigins, settings: () => settingsState }));
   provider.use(crossOriginOpenerPolicy);
   provider.use(refuseAuthorization);
   provider.use(autoInteraction);
@@ -214,6 +216,7 @@ export async function startProvider(options = {}) {
       if (patch.accessTokenTtl !== undefined) next.accessTokenTtl = positiveInt(patch.accessTokenTtl, 'accessTokenTtl');
       if (patch.refreshTokenTtl !== undefined) next.refreshTokenTtl = positiveInt(patch.refreshTokenTtl, 'refreshTokenTtl');
       if (patch.coop !== undefined) next.coop = Boolean(patch.coop);
+      if (patch.clientChanged !== undefined) next.clientChanged = Boolean(patch.clientChanged);
       if (patch.tokenFailure !== undefined) {
         next.tokenFailure = validateFailure(patch.tokenFailure);
         // Any explicit tokenFailure update releases the requests held by an earlier `hang`.

@@ -13,6 +13,22 @@
 //   announceRefreshLifetime: true token responses carry refresh_token_expires_in (as Entra ID does for SPAs)
 //   invalidGrantText: '...'       every invalid_grant answer carries this error_description (a real server's words)
 //
+// Refusals (profiles named "refusal: ...": scripts/lib/profile-scenarios.js runs its refusal scenarios on them only):
+//   deadRefresh: 'empty'          where oidc-provider refuses a refresh_token grant with invalid_grant (a dead refresh
+//                                 token), the answer is HTTP 400 with an empty body and no Content-Type (a gateway
+//                                 that strips error bodies)
+//   deadRefresh: 'html'           the same, as a gateway's HTML error page (400, text/html)
+//   deadRefresh: 'invalid_request' the same, as 400 {"error":"invalid_request"} (how some servers answer an expired refresh token)
+//   clientChanged: 'unauthorized_client' | 'invalid_client'
+//                                 once the provider's setting `clientChanged` is true (an administrator changed the
+//                                 client after sign-in: /__test/settings { clientChanged: true }, read per request), every
+//                                 refresh_token grant is refused: 400 {"error":"unauthorized_client"}, or
+//                                 401 {"error":"invalid_client"} with a WWW-Authenticate: Basic challenge
+//   refreshWithoutExpiresIn: true a successful refresh answers 200 without `expires_in` (the provider has rotated the
+//                                 refresh token already: the one sent is spent)
+//   revocationRefused: true       the revocation endpoint answers 401 with an empty body (and revokes nothing)
+// Every refusal keeps the CORS headers, so the browser sees the status (and the body) rather than a network error.
+//
 // PROFILES also names a provider option where the behaviour is oidc-provider's own: refreshTokenTtl (s), an
 // absolute lifetime (a rotated refresh token never outlives its predecessor, see scripts/provider.js).
 
@@ -40,11 +56,18 @@ export const PROFILES = {
   'endpoints not advertised': { advertise: false },
   'OAuth 2.0 without OIDC': { oauth2: true },
   'absolute refresh lifetime': { announceRefreshLifetime: true, refreshTokenTtl: 8 },
+  'refusal: dead refresh token, empty 400': { deadRefresh: 'empty' },
+  'refusal: dead refresh token, gateway HTML 400': { deadRefresh: 'html' },
+  'refusal: dead refresh token, 400 invalid_request': { deadRefresh: 'invalid_request' },
+  'refusal: client changed, unauthorized_client': { clientChanged: 'unauthorized_client' },
+  'refusal: client changed, 401 invalid_client': { clientChanged: 'invalid_client' },
+  'refusal: refresh 200 without expires_in': { refreshWithoutExpiresIn: true },
+  'refusal: revocation refused, 401': { revocationRefused: true },
   'Entra ID texts': { invalidGrantText: 'AADSTS50173: The provided grant has expired due to it being revoked, a fresh auth token is needed. The user might have changed or reset their password.' },
 };
 
 /** The koa middleware that makes the provider behave as `profile` says (flags above). */
-export function profileMiddleware(profile, { provider, store, issuer, appOrigins }) {
+export function profileMiddleware(profile, { provider, store, issuer, appOrigins, settings }) {
   const cors = (ctx) => {
     const origin = ctx.get('Origin');
     if (origin && appOrigins.includes(origin)) {
@@ -53,13 +76,17 @@ export function profileMiddleware(profile, { provider, store, issuer, appOrigins
     }
   };
 
-  const touchesTokens = ['reuse', 'revokePreviousAccess', 'idTokenOnRefresh', 'announceRefreshLifetime', 'invalidGrantText'].some((flag) => flag in profile);
+  const touchesTokens = ['reuse', 'revokePreviousAccess', 'idTokenOnRefresh', 'announceRefreshLifetime', 'invalidGrantText', 'deadRefresh', 'clientChanged', 'refreshWithoutExpiresIn'].some((flag) => flag in profile);
 
   return async function profileBehaviour(ctx, next) {
     if (ctx.method === 'GET' && (ctx.path === METADATA || ctx.path === `${METADATA}/` || ctx.path === '/.well-known/oauth-authorization-server')) {
       return metadata(ctx, next);
     }
     if (ctx.method === 'POST' && ctx.path === '/token' && touchesTokens) return token(ctx, next);
+    if (ctx.method === 'POST' && ctx.path === '/token/revocation' && profile.revocationRefused) {
+      await readRaw(ctx.req); // the token to revoke is read and ignored: nothing is revoked
+      return refuse(ctx, 401, 'empty', 'revocation refused (profile revocationRefused)');
+    }
     await next();
     if (profile.iss === false) stripIss(ctx);
   };
@@ -102,12 +129,24 @@ export function profileMiddleware(profile, { provider, store, issuer, appOrigins
       const presented = await provider.RefreshToken.find(params.get('refresh_token') ?? '');
       if (presented?.consumed) return answer(ctx, 400, { error: 'invalid_grant', error_description: 'refresh token already used' });
     }
+    if (grantType === 'refresh_token' && profile.clientChanged && settings().clientChanged) {
+      return profile.clientChanged === 'invalid_client'
+        ? refuse(ctx, 401, { error: 'invalid_client', error_description: 'client authentication failed' }, 'client changed by an administrator', { 'WWW-Authenticate': 'Basic realm="token"', 'Access-Control-Expose-Headers': 'WWW-Authenticate' })
+        : refuse(ctx, 400, { error: 'unauthorized_client', error_description: 'the client is not allowed to use this grant type' }, 'client changed by an administrator');
+    }
     await next();
     const body = ctx.body;
     if (!body || typeof body !== 'object') return;
+    if (grantType === 'refresh_token' && ctx.status === 400 && body.error === 'invalid_grant' && profile.deadRefresh) {
+      const why = `was invalid_grant: ${ctx.state.tokenError?.error_detail ?? body.error_description ?? ''}`;
+      if (profile.deadRefresh === 'empty') return refuse(ctx, 400, 'empty', why);
+      if (profile.deadRefresh === 'html') return refuse(ctx, 400, 'html', why);
+      return refuse(ctx, 400, { error: 'invalid_request', error_description: 'The refresh token is expired or invalid.' }, why);
+    }
     if (ctx.status === 400 && body.error === 'invalid_grant' && profile.invalidGrantText) body.error_description = profile.invalidGrantText;
     if (ctx.status !== 200) return;
     if (grantType === 'refresh_token' && profile.idTokenOnRefresh === false) delete body.id_token;
+    if (grantType === 'refresh_token' && profile.refreshWithoutExpiresIn) delete body.expires_in;
     if (grantType === 'refresh_token' && profile.revokePreviousAccess) await revokeOtherAccessTokens(body.access_token);
     if (profile.announceRefreshLifetime && body.refresh_token) {
       const issued = await provider.RefreshToken.find(body.refresh_token);
@@ -128,6 +167,32 @@ export function profileMiddleware(profile, { provider, store, issuer, appOrigins
     ctx.status = status;
     ctx.set('Cache-Control', 'no-store');
     ctx.body = body;
+  }
+
+  /**
+   * A refusal as other servers send it: `body` is an OAuth error object (JSON), 'empty' (no body, no
+   * Content-Type) or 'html' (a gateway's error page). `why` is recorded as the error's detail in
+   * /__test/counts, whose `error` is what the client was sent (`http_400_empty`, `http_400_html`, or the code).
+   */
+  function refuse(ctx, status, body, why, headers = {}) {
+    const error = typeof body === 'object' ? body.error : `http_${status}_${body}`;
+    ctx.state.tokenError = { error, error_detail: why };
+    ctx.remove('Content-Type');
+    for (const [name, value] of Object.entries(headers)) ctx.set(name, value);
+    if (body === 'empty') {
+      ctx.body = null; // Koa 3: an explicit null body is sent as an empty body without Content-Type
+      cors(ctx);
+      ctx.status = status;
+      ctx.set('Cache-Control', 'no-store');
+      return;
+    }
+    if (body === 'html') {
+      answer(ctx, status, `<html>\r\n<head><title>${status} Bad Request</title></head>\r\n<body>\r\n<center><h1>${status} Bad Request</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n`);
+      ctx.type = 'text/html';
+      return;
+    }
+    answer(ctx, status, body);
+    ctx.type = 'application/json';
   }
 }
 
