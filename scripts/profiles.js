@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The server-profile matrix (`npm test -- --suite profiles`): the core scenarios (sign-in, storm, relay,
-// dead grant, sign-out) against the dev provider in every profile of scripts/lib/profiles.js, in real
+// dead grant, sign-out; on the refusal profiles the refusal scenarios instead) against the dev provider in every profile of scripts/lib/profiles.js, in real
 // Chromium, each profile on its own provider (port 0), several profiles at once. Counts come from the
 // providers. Prints one table row per profile and writes .test-results/profiles.json.
 //
@@ -64,10 +64,14 @@ async function runProfile(name) {
   const started = Date.now();
   try {
     for (const scenario of SCENARIOS) {
+      if (!scenario.applies(profile)) {
+        row.results.push({ scenario: scenario.name, skipped: true });
+        continue;
+      }
       const t0 = Date.now();
       try {
         const stats = await scenario.run(env);
-        row.results.push({ scenario: scenario.name, ok: true, ms: Date.now() - t0 });
+        row.results.push({ scenario: scenario.name, ok: true, ms: Date.now() - t0, note: stats.note });
         row.refresh += stats.refresh;
         row.invalidGrant += stats.invalidGrant;
         row.ownInvalidGrant += stats.ownInvalidGrant;
@@ -82,8 +86,10 @@ async function runProfile(name) {
   }
   row.ms = Date.now() - started;
   rows.push(row);
-  console.log(`${row.results.every((r) => r.ok) ? 'ok  ' : 'FAIL'} ${name} (${(row.ms / 1000).toFixed(1)} s)`);
-  for (const r of row.results.filter((r) => !r.ok)) console.log(`    ${r.scenario}: ${r.error}`);
+  console.log(`${row.results.every((r) => r.ok || r.skipped) ? 'ok  ' : 'FAIL'} ${name} (${(row.ms / 1000).toFixed(1)} s)`);
+  for (const r of row.results.filter((r) => !r.ok && !r.skipped)) console.log(`    ${r.scenario}: ${r.error}`);
+  // What a scenario saw (the refusal scenarios: requests at the provider and the ending the tabs showed).
+  for (const r of row.results.filter((r) => r.ok && r.note)) console.log(`    ${r.scenario}: ${r.note}`);
   if (args.includes('--verbose')) console.log(`    ${row.results.map((r) => `${r.scenario} ${((r.ms ?? 0) / 1000).toFixed(1)} s`).join(', ')}`);
 }
 
@@ -105,14 +111,15 @@ rows.sort((a, b) => order.get(a.name) - order.get(b.name));
 const scenarioNames = SCENARIOS.map((s) => s.name);
 const table = [
   ['profile', ...scenarioNames, 'refresh requests', 'invalid_grant (ours)', 's'],
-  ...rows.map((row) => [row.name, ...row.results.map((r) => (r.ok ? 'ok' : 'FAIL')), String(row.refresh), `${row.invalidGrant} (${row.ownInvalidGrant})`, (row.ms / 1000).toFixed(1)]),
+  ...rows.map((row) => [row.name, ...row.results.map((r) => (r.skipped ? '-' : r.ok ? 'ok' : 'FAIL')), String(row.refresh), `${row.invalidGrant} (${row.ownInvalidGrant})`, (row.ms / 1000).toFixed(1)]),
 ];
 const widths = table[0].map((_, i) => Math.max(...table.map((line) => line[i].length)));
 console.log('');
 for (const line of table) console.log(line.map((cell, i) => cell.padEnd(widths[i])).join('  '));
 console.log('invalid_grant: every one the providers answered; (ours): those our own requests caused (reuse, a dead grant sent again); must be 0.');
+console.log("-: the scenario does not apply to the profile (the refusal profiles run the refusal scenarios only).");
 
 mkdirSync(join(root, '.test-results'), { recursive: true });
-writeFileSync(join(root, '.test-results', 'profiles.json'), JSON.stringify({ passed, failed, failures: rows.flatMap((row) => row.results.filter((r) => !r.ok).map((r) => `${row.name} ${r.scenario}: ${r.error.split('\n')[0]}`)), profiles: rows }, null, 2));
+writeFileSync(join(root, '.test-results', 'profiles.json'), JSON.stringify({ passed, failed, failures: rows.flatMap((row) => row.results.filter((r) => !r.ok && !r.skipped).map((r) => `${row.name} ${r.scenario}: ${r.error.split('\n')[0]}`)), profiles: rows }, null, 2));
 console.log(`profiles: ${passed} passed, ${failed} failed`);
 process.exit(failed ? 1 : 0);
