@@ -430,17 +430,6 @@ async function refusal(env, keep, relogin) {
     same({ status: e.status, code: e.code, ...('reason' in expected ? { reason: e.reason } : {}), ...('error' in expected ? { error: e.error } : {}) },
       { status: expected.status, code: expected.code, ...('reason' in expected ? { reason: expected.reason } : {}), ...('error' in expected ? { error: expected.error } : {}) }, `tab ${i}'s ending`);
   }
-  const rejected = calls.filter((call) => !call.token && !call.navigated);
-  same(rejected.length, calls.length, `rejected getAccessToken() calls (results ${JSON.stringify(calls)})`);
-  check(rejected.every((call) => call.code === expected.code), `every call rejected with ${expected.code}: ${JSON.stringify(calls.map((call) => call.code))}`);
-  if (expected.reason === 'server_refused_without_reason') {
-    // The tab that asked knows what came back: an AuthError REFUSED with the status (and the content type in its message).
-    const refused = rejected.find((call) => call.cause?.code === 'REFUSED');
-    check(refused, `a call whose cause is REFUSED: ${JSON.stringify(rejected.map((call) => call.cause))}`);
-    same(refused.cause.status, 400, "the REFUSED cause's status");
-    if (env.profile.deadRefresh === 'html') check(/text\/html/.test(refused.cause.message), `the content type in the cause's message: ${refused.cause.message}`);
-  }
-
   // Nothing more happens by itself: no timer runs after reloginRequired or a CONFIG error, and a redirect
   // follows the ending at once; 3 s shows it. Then each tab asks once more: nothing is sent.
   await sleep(3_000);
@@ -450,6 +439,18 @@ async function refusal(env, keep, relogin) {
   check(refreshRequests(c) <= 1, `refresh requests for 5 tabs x 3 calls, and one more each: ${JSON.stringify(c.token.refresh_token)} (at most 1); errors ${JSON.stringify(c.errors.map((e) => e.error))}`);
   same(redirects, [0, 0, 0, 0, 0], `navigations to the authorization endpoint per tab (relogin '${relogin}')`);
   same(c.authorizations, 0, 'authorization requests at the provider');
+  // What the callers got (checked after the counts, so that a failure here still says them).
+  const rejected = calls.filter((call) => !call.token && !call.navigated);
+  same(rejected.length, calls.length, `rejected getAccessToken() calls (results ${JSON.stringify(calls)})`);
+  check(rejected.every((call) => call.code === expected.code), `every call rejected with ${expected.code} (as the tabs show): ${JSON.stringify(calls.map((call) => call.code))}; meanwhile ${refreshRequests(c)} refresh request(s), ${redirects.reduce((a, b) => a + b)} redirects, every tab showed ${expected.status} within ${Math.max(...delays)} ms`);
+  if (expected.reason === 'server_refused_without_reason') {
+    // The tab that asked knows what came back: an AuthError REFUSED with the status (and the content type in its message).
+    const refused = rejected.find((call) => call.cause?.code === 'REFUSED');
+    check(refused, `a call whose cause is REFUSED: ${JSON.stringify(rejected.map((call) => call.cause))}`);
+    same(refused.cause.status, 400, "the REFUSED cause's status");
+    if (env.profile.deadRefresh === 'html') check(/text\/html/.test(refused.cause.message), `the content type in the cause's message: ${refused.cause.message}`);
+  }
+
   const shownAs = `${expected.status} ${endings[0].code}${endings[0].reason ? ` ${endings[0].reason}` : ''}${endings[0].error ? ` (${endings[0].error})` : ''}`;
   return { ...stats(c), note: `${relogin}: ${refreshRequests(c)} refresh request(s) (${c.errors.map((e) => e.error).join(', ') || `${c.token.refresh_token.success} success`}), every tab ${shownAs} in ${Math.max(...delays)} ms or less, 0 redirects` };
 }
