@@ -211,7 +211,7 @@ export function createAuthClient(config: AuthConfig): AuthClient {
       latest = await whilePending(readSettledRecord(ctx), false)
     } catch (error) {
       // The lock holder is still busy (frozen, or a slow server): go on waiting, showing REFRESH_PENDING.
-      if (error instanceof AuthError && error.code === 'TIMEOUT' && record.session) return checkExpired()
+      if (error instanceof AuthError && error.code === 'REFRESH_PENDING' && record.session) return checkExpired()
       latest = record
     }
     if (latest.generation > record.generation) return sync()
@@ -249,7 +249,7 @@ export function createAuthClient(config: AuthConfig): AuthClient {
     }
     work.then(
       () => done(false),
-      (error) => done(error instanceof AuthError && error.code === 'TIMEOUT'),
+      (error) => done(error instanceof AuthError && error.code === 'REFRESH_PENDING'),
     )
     return work
   }
@@ -333,6 +333,12 @@ export function createAuthClient(config: AuthConfig): AuthClient {
     return refreshing
   }
 
+  /** Why there is no token: the ended session's error (a re-login, or the server's rejection of the client), else sign-in required. */
+  function noSessionError(): AuthError {
+    const ended = state.status === 'reloginRequired' || (state.status === 'error' && record.refusal?.code === 'CONFIG')
+    return ended ? state.error : new LoginRequiredError()
+  }
+
   /** Stale perhaps, but still accepted by servers: what a caller can use while a refresh is retried. */
   function unexpired(tokens: TokenSet, rejected?: string): boolean {
     return tokens.accessToken !== rejected && clock.now() < (tokens.expiresAt ?? Infinity)
@@ -340,7 +346,7 @@ export function createAuthClient(config: AuthConfig): AuthClient {
 
   /** No session: reject at once, or (reloginWaitMs) wait for another tab's re-login to bring one. */
   function waitForSession(): Promise<string> {
-    const error = state.status === 'reloginRequired' || (state.status === 'error' && record.refusal?.code === 'CONFIG') ? state.error : new LoginRequiredError()
+    const error = noSessionError()
     const waitMs = state.status === 'reloginRequired' ? (config.reloginWaitMs ?? 0) : 0
     if (waitMs <= 0) return Promise.reject(error)
     return new Promise((resolve, reject) => {
@@ -409,7 +415,7 @@ export function createAuthClient(config: AuthConfig): AuthClient {
       emit(outcome.record.session ? { type: 'adopted', generation } : endEvent(outcome.record))
     }
     const session = outcome.record.session
-    if (!session) throw state.status === 'reloginRequired' ? state.error : new LoginRequiredError()
+    if (!session) throw noSessionError()
     return session.tokens.accessToken
   }
 

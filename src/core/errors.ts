@@ -6,11 +6,11 @@ export type AuthErrorCode =
   | 'CONFIG' // the client is misconfigured (bad issuer, invalid_client, ...): a developer must act
   | 'DISCOVERY_FAILED' // the issuer's metadata could not be fetched or is invalid
   | 'NETWORK' // fetch failed: offline, DNS, CORS refusal
-  | 'TIMEOUT' // a request or the wait for the refresh lock took too long
+  | 'TIMEOUT' // the server did not answer in time
   | 'SERVER_ERROR' // the server answered 5xx or 429
   | 'INVALID_GRANT' // the code or refresh token is dead
   | 'REFUSED' // the server refused the request (a 4xx) without a usable OAuth error: an empty body, an HTML page
-  | 'REFRESH_PENDING' // the access token expired while a refresh is under way (in this tab, or in another that holds the lock)
+  | 'REFRESH_PENDING' // the access token expired while a refresh is under way (in this tab, or in another that holds the lock, also past lockTimeoutMs)
   | 'LOGIN_REQUIRED' // no usable session: the user has to sign in (again)
   | 'AUTHORIZATION_ERROR' // the authorization response carried `error=...` (access_denied, login_required, ...)
   | 'STATE_MISMATCH' // the callback's `state` does not match the transaction

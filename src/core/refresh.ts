@@ -250,7 +250,8 @@ async function withSessionLock<T>(ctx: SessionContext, fn: () => Promise<T>): Pr
     return await ctx.lock.run(`tabauth:${ctx.key}`, fn, { signal })
   } catch (error) {
     if (signal.aborted && !(error instanceof AuthError)) {
-      throw new AuthError('TIMEOUT', `Waited ${ctx.lockTimeoutMs} ms for another tab to finish its refresh.`, { cause: error })
+      // Not TIMEOUT: nothing was sent; another tab's refresh is still under way (frozen, or a slow server).
+      throw new AuthError('REFRESH_PENDING', `Waited ${ctx.lockTimeoutMs} ms for another tab to finish its refresh; it has not yet.`, { cause: error })
     }
     throw error
   }
