@@ -9,9 +9,13 @@
 //
 // An extra suite is `node <script> [args]` run from the repository root with CHROMIUM_PATH set. It
 // prints its own progress and writes `.test-results/<name>.json` = { "passed": N, "failed": N }
-// (optionally "failures": ["what failed: why"], listed again at the end)
-// (and "skipped": N, printed beside them);
+// (optionally "failures": ["what failed: why"], listed again at the end; "skipped": N, printed
+// beside them; "durations": [{ "name": ..., "ms": N }], for the list of the slowest);
 // no result file, or a non-zero exit without failures, counts as one failure.
+//
+// Two lanes run side by side (the machine has 2 cores, and most of an end-to-end test's time is spent
+// waiting for token lifetimes): vitest in the first, the extra suites one after another in the second.
+// A suite in the second lane prints its output when it ends, so that the two never interleave.
 //
 // Chromium: $CHROMIUM_PATH, else /usr/bin/chromium, else `chromium` on the PATH. When none is
 // found and we are root on Debian/Ubuntu, Debian's `chromium` package is installed.
@@ -123,13 +127,15 @@ let failed = typeErrors
 const lines = []
 // The names of what failed, printed again just before the closing line: CI keeps only the end of the output.
 const failures = []
+// Every test's and scenario's time, for the list of the slowest (where flakes and CI minutes hide).
+const durations = []
 
-if (runVitest) {
+/** Runs every vitest project and reads its JSON report. */
+async function runVitestProjects() {
   const vitest = join(dirname(createRequire(import.meta.url).resolve('vitest/package.json')), 'vitest.mjs')
-  const run = spawnSync(process.execPath, [vitest, 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${reportPath}`, ...vitestArgs], {
-    cwd: root,
-    stdio: 'inherit',
-    env,
+  const run = await new Promise((resolve) => {
+    const child = spawn(process.execPath, [vitest, 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${reportPath}`, ...vitestArgs], { cwd: root, stdio: 'inherit', env })
+    child.on('close', (status, signal) => resolve({ status, signal }))
   })
   let vitestPassed = 0
   let vitestFailed = 0
@@ -151,29 +157,33 @@ if (runVitest) {
       if (fileFailed && !testsFailed) failures.push(`${name}: ${firstLine(file.message)}`)
       for (const test of file.assertionResults ?? []) {
         if (test.status === 'failed') failures.push(`${name} > ${test.fullName}: ${firstLine(test.failureMessages?.[0])}`)
+        if (typeof test.duration === 'number') durations.push({ name: `${name} > ${test.fullName}`, ms: test.duration })
       }
     }
   }
   const crashed = run.status !== 0 || run.signal !== null
   // vitest failed without a report, or failed outside any test (e.g. an unhandled error): never print "0 failed".
   if (crashed && vitestFailed === 0) vitestFailed = 1
-  passed += vitestPassed
-  failed += vitestFailed
-  lines.push(`vitest: ${vitestPassed} passed, ${vitestFailed} failed`)
+  return { name: 'vitest', passed: vitestPassed, failed: vitestFailed }
 }
 
 function firstLine(message) {
   return String(message ?? 'failed outside its tests').split('\n').find((line) => line.trim()) ?? ''
 }
 
-/** Runs one extra suite and reads its result file. */
-function runSuite(suite) {
+/** Runs one extra suite and reads its result file; `quiet` buffers its output and prints it when it ends. */
+function runSuite(suite, quiet) {
   const resultPath = join(root, '.test-results', `${suite.name}.json`)
   rmSync(resultPath, { force: true })
   const argv = [join(root, suite.script), ...(suite.args ?? []), ...(everything ? [] : vitestArgs)]
+  const started = Date.now()
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, argv, { cwd: root, stdio: 'inherit', env })
+    const child = spawn(process.execPath, argv, { cwd: root, stdio: quiet ? ['ignore', 'pipe', 'pipe'] : 'inherit', env })
+    const output = []
+    child.stdout?.on('data', (chunk) => output.push(chunk))
+    child.stderr?.on('data', (chunk) => output.push(chunk))
     child.on('close', (status, signal) => {
+      if (quiet) process.stdout.write(`\n== suite ${suite.name} (${Math.round((Date.now() - started) / 1000)} s) ==\n${Buffer.concat(output).toString()}`)
       let result
       try {
         result = JSON.parse(readFileSync(resultPath, 'utf8'))
@@ -183,20 +193,37 @@ function runSuite(suite) {
       let suiteFailed = result.failed ?? 0
       if ((status !== 0 || signal !== null || !existsSync(resultPath)) && suiteFailed === 0) suiteFailed = 1
       for (const failure of result.failures ?? []) failures.push(`${suite.name} > ${failure}`)
+      for (const { name, ms } of result.durations ?? []) durations.push({ name: `${suite.name} > ${name}`, ms })
       resolve({ name: suite.name, passed: result.passed ?? 0, failed: suiteFailed, skipped: result.skipped })
     })
   })
 }
 
-for (const suite of selected) {
-  console.log(`\n== suite ${suite.name} ==`)
-  const result = await runSuite(suite)
+/** The extra suites one after another; beside vitest their output is buffered. */
+async function runSuites(quiet) {
+  const results = []
+  for (const suite of selected) {
+    if (!quiet) console.log(`\n== suite ${suite.name} ==`)
+    results.push(await runSuite(suite, quiet))
+  }
+  return results
+}
+
+const started = Date.now()
+const [vitestResult, suiteResults] = await Promise.all([runVitest ? runVitestProjects() : undefined, runSuites(runVitest)])
+for (const result of [vitestResult, ...suiteResults]) {
+  if (!result) continue
   passed += result.passed
   failed += result.failed
   // Skipped is never passed: it is printed, not counted in the closing line.
   lines.push(`${result.name}: ${result.passed} passed, ${result.failed} failed${result.skipped ? `, ${result.skipped} skipped` : ''}`)
 }
 
+if (durations.length) {
+  const slowest = durations.sort((a, b) => b.ms - a.ms).slice(0, 10)
+  console.log(`\nslowest:\n${slowest.map(({ name, ms }) => `  ${(ms / 1000).toFixed(1).padStart(6)} s  ${name}`).join('\n')}`)
+}
+console.log(`\ntotal: ${Math.round((Date.now() - started) / 1000)} s`)
 if (typeErrors) lines.unshift('tsc: type errors (counted as 1 failed)')
 if (failures.length) console.log(`\nfailed:\n${failures.map((failure) => `  ${failure}`).join('\n')}`)
 if (lines.length > 1) console.log(`\n${lines.join('\n')}`)

@@ -218,6 +218,8 @@ export function createAuthClient(config: AuthConfig): AuthClient {
     if (latest.retry && record.session && !unexpired(record.session.tokens)) {
       retryer.follow(latest.retry, scheduledError(latest.retry))
       showOutage()
+    } else if (isPending(state)) {
+      setState(stateFor(record, state)) // the holder let go without a word (its tab closed): nothing is pending any more
     }
     schedule() // the next look: at expiry, or when the shared schedule allows a try
   }
