@@ -337,8 +337,8 @@ export function createAuthClient(config: AuthConfig): AuthClient {
 
   /** Why there is no token: the ended session's error (a re-login, or the server's rejection of the client), else sign-in required. */
   function noSessionError(): AuthError {
-    const ended = state.status === 'reloginRequired' || (state.status === 'error' && record.refusal?.code === 'CONFIG')
-    return ended ? state.error : new LoginRequiredError()
+    if (state.status === 'reloginRequired' || (state.status === 'error' && record.refusal?.code === 'CONFIG')) return state.error
+    return new LoginRequiredError()
   }
 
   /** Stale perhaps, but still accepted by servers: what a caller can use while a refresh is retried. */

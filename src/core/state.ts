@@ -15,10 +15,10 @@ export function stateFor(record: SessionRecord, current: AuthState, error?: Auth
   }
   if (record.ended === 'reloginRequired') {
     // The server rejected the client itself: a re-login can't help until its configuration changes.
-    if (record.refusal?.code === 'CONFIG') return { status: 'error', error: current.status === 'error' && current.error.code === 'CONFIG' && !error ? current.error : (error ?? refusalError(record.refusal)) }
+    if (record.refusal?.code === 'CONFIG') return { status: 'error', error: current.status === 'error' && current.error.code === 'CONFIG' && !error ? current.error : (error ?? refusalError(record.refusal, record.reasons)) }
     const previousUser = current.status === 'signedIn' || current.status === 'reloginRequired' ? current.user : undefined
     const known = current.status === 'reloginRequired' && !error ? current.error : error
-    const cause = record.refusal && refusalError(record.refusal)
+    const cause = record.refusal && refusalError(record.refusal, record.reasons)
     return { status: 'reloginRequired', user: previousUser, error: known ?? new LoginRequiredError('The session ended at the server (the grant was revoked or expired): sign in again.', { reasons: record.reasons, cause, status: cause?.status, error: cause?.error }) }
   }
   return { status: 'signedOut' }
@@ -38,7 +38,7 @@ export function sameState(a: AuthState, b: AuthState): boolean {
 }
 
 /** The answer that ended the session, as the tab that got it saw it (the record carries it to every tab). */
-function refusalError({ code, status, error, errorDescription, contentType }: Refusal): AuthError {
+function refusalError({ code, status, error, errorDescription, contentType }: Refusal, reasons: SessionRecord['reasons']): AuthError {
   const said = error ? `${error}${errorDescription ? `: ${errorDescription}` : ''}` : `no OAuth error, content type ${contentType ?? 'none'}`
-  return new AuthError(code, `The token endpoint refused the refresh (HTTP ${status ?? '?'}, ${said}).`, { status, error, errorDescription, contentType })
+  return new AuthError(code, `The token endpoint refused the refresh (HTTP ${status ?? '?'}, ${said}).`, { status, error, errorDescription, contentType, reasons })
 }

@@ -80,7 +80,7 @@ describe('a refusal is answered once and never sent again, by any tab', () => {
         // Every tab carries the answer that ended it, not only the tab that got it.
         expect((state as { error: AuthError }).error.cause).toMatchObject(ending.cause)
       } else {
-        expect(state).toMatchObject({ status: 'error', error: { code: 'CONFIG', error: ending.error, status: ending.httpStatus } })
+        expect(state).toMatchObject({ status: 'error', error: { code: 'CONFIG', error: ending.error, status: ending.httpStatus, reason: 'client_rejected' } })
       }
       expect(tab.navigation.assigned).toEqual([]) // relogin 'prompt': shown, never redirected
     }
