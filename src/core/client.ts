@@ -242,8 +242,8 @@ export function createAuthClient(config: AuthConfig): AuthClient {
     let shown: AuthState | undefined
     const cancel = clock.setTimeout(() => {
       if (state.status !== 'signedIn' || record.session?.tokens !== tokens) return
-      const message = ownRefresh && lockHeld ? "The access token expired; this tab's refresh is under way." : `The access token expired; another tab holds the refresh, and this tab waits for it (up to ${ctx.lockTimeoutMs} ms).`
-      setState((shown = { status: 'error', error: new AuthError('REFRESH_PENDING', message) }))
+      const error = new AuthError('REFRESH_PENDING', ownRefresh && lockHeld ? "The access token expired; this tab's refresh is under way." : `The access token expired; another tab holds the refresh, and this tab waits for it (up to ${ctx.lockTimeoutMs} ms).`)
+      setState((shown = { status: 'error', error }))
     }, at - clock.now())
     const done = (lockTimedOut: boolean) => {
       cancel()
@@ -393,15 +393,15 @@ export function createAuthClient(config: AuthConfig): AuthClient {
     if (outcome.kind === 'ended') {
       warn(outcome.error)
       if (outcome.record.refusal?.code === 'CONFIG') {
-        // The server rejected the client: every tab shows the configuration error; no tab sends again.
-        apply(outcome.record, outcome.error)
+        // The server rejected the client: every tab shows the same configuration error (the record's); no tab sends again.
+        apply(outcome.record)
         broadcast()
-        emit({ type: 'misconfigured', generation, error: outcome.error })
-        throw outcome.error
+        emit(endEvent(outcome.record))
+        throw noSessionError()
       }
       // Every tab reports a dead session as LOGIN_REQUIRED; this tab also knows the server's answer and its likely reason.
       const { error } = outcome
-      const loginRequired = new LoginRequiredError(error.message, { cause: error, error: error.error, status: error.status, contentType: error.contentType, reasons: error.reasons })
+      const loginRequired = new LoginRequiredError(error.message, { cause: error, error: error.error, status: error.status, contentType: error.contentType, reasons: outcome.record.reasons })
       apply(outcome.record, loginRequired)
       broadcast()
       emit({ type: 'reloginRequired', generation, error: loginRequired })

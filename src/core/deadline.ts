@@ -15,41 +15,35 @@ import type { Clock } from './adapters'
 const FROZEN_LATENESS_MS = 1_000
 const FROZEN_GRACE_MS = 1_000
 
-export class Deadline {
-  private readonly controller = new AbortController()
-  private cancel: (() => void) | undefined
+export interface Deadline {
+  readonly signal: AbortSignal
   /** Set once the server's answer (its headers) arrived. */
-  answer: { status: number; contentType: string | null } | undefined
-
-  constructor(
-    private readonly clock: Clock,
-    private readonly timeoutMs: number,
-  ) {
-    this.arm(timeoutMs)
-  }
-
-  get signal(): AbortSignal {
-    return this.controller.signal
-  }
-
+  answer?: { status: number; contentType: string | null }
   /** The headers are in: from now on only the body's read is bounded, by a full timeout of its own. */
-  answered(response: Response): void {
-    this.answer = { status: response.status, contentType: response.headers.get('content-type') }
-    this.arm(this.timeoutMs)
-  }
-
+  answered(response: Response): void
   /** The response was read (or the request failed): nothing left to bound. */
-  stop(): void {
-    this.cancel?.()
-    this.cancel = undefined
-  }
+  stop(): void
+}
 
-  private arm(ms: number, graced = false): void {
-    this.stop()
-    const due = this.clock.now() + ms
-    this.cancel = this.clock.setTimeout(() => {
-      if (!graced && this.clock.now() - due > FROZEN_LATENESS_MS) return this.arm(FROZEN_GRACE_MS, true)
-      this.controller.abort(new DOMException(`No answer within ${this.timeoutMs} ms.`, 'TimeoutError'))
+export function deadline(clock: Clock, timeoutMs: number): Deadline {
+  const controller = new AbortController()
+  let cancel = () => {}
+  const arm = (ms: number, graced = false) => {
+    cancel()
+    const due = clock.now() + ms
+    cancel = clock.setTimeout(() => {
+      if (!graced && clock.now() - due > FROZEN_LATENESS_MS) arm(FROZEN_GRACE_MS, true)
+      else controller.abort(new DOMException('', 'TimeoutError'))
     }, ms)
   }
+  arm(timeoutMs)
+  const bound: Deadline = {
+    signal: controller.signal,
+    answered(response) {
+      bound.answer = { status: response.status, contentType: response.headers.get('content-type') }
+      arm(timeoutMs)
+    },
+    stop: () => cancel(),
+  }
+  return bound
 }

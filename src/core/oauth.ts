@@ -4,7 +4,7 @@
  */
 import * as oauth from 'oauth4webapi'
 import type { Clock } from './adapters'
-import { Deadline } from './deadline'
+import { deadline as startDeadline, type Deadline } from './deadline'
 import { discoveryFetch } from './discovery'
 import { AuthError } from './errors'
 import { ServerClock } from './serverClock'
@@ -196,7 +196,7 @@ export class OAuth {
   }
 
   private deadline(): Deadline {
-    const deadline = new Deadline(this.options.clock, this.options.timeoutMs)
+    const deadline = startDeadline(this.options.clock, this.options.timeoutMs)
     this.deadlines.set(deadline.signal, deadline)
     return deadline
   }

@@ -8,11 +8,11 @@
  * already) and writes the result under the next generation.
  */
 import type { Lock } from './adapters'
-import { AuthError, isTransient, type InvalidGrantReason } from './errors'
+import { AuthError, isTransient, type AuthErrorCode, type InvalidGrantReason } from './errors'
 import { explainInvalidGrant, HINTS } from './explain'
 import type { OAuth } from './oauth'
 import { backoffMs, type RetryOptions } from './retry'
-import { emptyRecord, parseRecord, type Refusal, type RetrySchedule, type SessionRecord, type SessionStore, type TokenSet } from './store'
+import { emptyRecord, parseRecord, type RetrySchedule, type SessionRecord, type SessionStore, type TokenSet } from './store'
 
 export interface SessionContext {
   store: SessionStore
@@ -52,17 +52,15 @@ export type RefreshOutcome =
  * | 4xx without an OAuth error (empty, HTML, other non-JSON)     | REFUSED          | session ended (`server_refused_without_reason`) |
  * | 2xx that can't be read or that tabauth refuses               | INVALID_RESPONSE | session ended (`token_response_unusable`) |
  */
-function endingFor(error: unknown, sent: boolean, answered: boolean): { kind: 'transient' } | { kind: 'ended' | 'misconfigured'; reasons: InvalidGrantReason[] } | undefined {
-  if (isTransient(error)) return { kind: 'transient' }
-  const code = error instanceof AuthError ? error.code : undefined
+function endingFor(error: unknown, sent: boolean, answered: boolean): InvalidGrantReason | 'transient' | undefined {
+  if (isTransient(error)) return 'transient'
   // An answer came (its status is known), or the failure came after one was read: the token may be spent.
   if (!sent || (!answered && (error as AuthError | undefined)?.status === undefined)) return undefined
-  if (code === 'CONFIG') return { kind: 'misconfigured', reasons: ['client_rejected'] }
-  if (code === 'INVALID_GRANT') return { kind: 'ended', reasons: [] } // explained below, with the refresh's facts
-  if (code === 'OAUTH_ERROR') return { kind: 'ended', reasons: ['server_refused'] }
-  if (code === 'REFUSED') return { kind: 'ended', reasons: ['server_refused_without_reason'] }
-  return { kind: 'ended', reasons: ['token_response_unusable'] }
+  // INVALID_GRANT's reasons come from explain.ts, with the refresh's facts.
+  return ENDING_REASON[(error as AuthError).code] ?? 'token_response_unusable'
 }
+
+const ENDING_REASON: Partial<Record<AuthErrorCode, InvalidGrantReason>> = { CONFIG: 'client_rejected', OAUTH_ERROR: 'server_refused', REFUSED: 'server_refused_without_reason' }
 
 /**
  * When a token stops being "fresh". The margin scales with the token's lifetime
@@ -140,29 +138,18 @@ export async function refreshSession(ctx: SessionContext, { rejected, wokeAt, on
       const ending = endingFor(error, discovered, answered)
       // Nothing transient, and the refresh token never went out (no metadata, or a DPoP proof could not be made).
       if (!ending) throw error
-      if (ending.kind === 'transient') return { kind: 'transient', record: await recordFailure(ctx, record, error as AuthError), error: error as AuthError, sent: true }
+      if (ending === 'transient') return { kind: 'transient', record: await recordFailure(ctx, record, error as AuthError), error: error as AuthError, sent: true }
       // Without Web Locks another tab may have rotated the token meanwhile: its newer session is fine.
       const latest = await readRecord(ctx)
       if (latest.generation > record.generation && latest.session) return { kind: 'adopted', record: latest }
       const failure = error instanceof AuthError ? error : new AuthError('INVALID_RESPONSE', `The refresh's answer could not be stored: ${String(error)}`, { cause: error })
       const explained = failure.code === 'INVALID_GRANT' ? explainInvalidGrant(failure, { grant: 'refresh_token', crossTabLock: ctx.lock.crossTab, lifetimeExceeded: pastLifetime(session.tokens, ctx.now()) }) : failure
-      const reasons = explained.reasons ?? ending.reasons
-      // Ended so that no tab ever sends this refresh token again; the answer goes with the record, so every tab shows it.
-      return { kind: 'ended', record: await endSession(ctx, record, 'reloginRequired', reasons, refusalOf(explained, ending.kind)), error: withReasons(explained, reasons) }
+      // Ended so that no tab ever sends this refresh token again; the answer (never a token) goes with the record, so every tab shows it.
+      const { code, status, error: said, errorDescription, contentType } = explained
+      const refusal = { code, status, error: said, errorDescription, contentType }
+      return { kind: 'ended', record: await endSession(ctx, record, 'reloginRequired', explained.reasons ?? [ending], refusal), error: explained }
     }
   })
-}
-
-/** What every tab needs to show of the answer that ended the session (never a token: the server's words and status). */
-function refusalOf(error: AuthError, kind: 'ended' | 'misconfigured'): Refusal {
-  const { code, status, error: said, errorDescription, contentType } = error
-  return { code: kind === 'misconfigured' ? 'CONFIG' : code, status, error: said, errorDescription, contentType }
-}
-
-function withReasons(error: AuthError, reasons: InvalidGrantReason[]): AuthError {
-  if (error.reasons) return error
-  const { code, message, status, error: said, errorDescription, contentType } = error
-  return new AuthError(code, message, { status, error: said, errorDescription, contentType, reasons, cause: error.cause })
 }
 
 /** The next step of the shared backoff, written for every tab (same generation: the session did not change). */
@@ -194,7 +181,7 @@ export async function writeSession(ctx: SessionContext, update: (current: Sessio
   })
 }
 
-async function endSession(ctx: SessionContext, current: SessionRecord, ended: 'signedOut' | 'reloginRequired', reasons?: InvalidGrantReason[], refusal?: Refusal): Promise<SessionRecord> {
+async function endSession(ctx: SessionContext, current: SessionRecord, ended: 'signedOut' | 'reloginRequired', reasons?: InvalidGrantReason[], refusal?: SessionRecord['refusal']): Promise<SessionRecord> {
   // The reasons go with the record, so every tab can show why, not only the one that asked the server.
   const record = nextRecord(current, { session: null, ended, ...(reasons ? { reasons } : {}), ...(refusal ? { refusal } : {}) })
   await ctx.store.set(ctx.key, record)

@@ -39,6 +39,6 @@ export function sameState(a: AuthState, b: AuthState): boolean {
 
 /** The answer that ended the session, as the tab that got it saw it (the record carries it to every tab). */
 function refusalError({ code, status, error, errorDescription, contentType }: Refusal, reasons: SessionRecord['reasons']): AuthError {
-  const said = error ? `${error}${errorDescription ? `: ${errorDescription}` : ''}` : `no OAuth error, content type ${contentType ?? 'none'}`
-  return new AuthError(code, `The token endpoint refused the refresh (HTTP ${status ?? '?'}, ${said}).`, { status, error, errorDescription, contentType, reasons })
+  const options = { status, error, errorDescription, contentType, reasons }
+  return new AuthError(code, `The token endpoint refused the refresh (HTTP ${status ?? '?'}, ${error ? `${error}${errorDescription ? `: ${errorDescription}` : ''}` : `no OAuth error, content type ${contentType ?? 'none'}`})${code === 'CONFIG' ? ": check clientId and the client's registration at the server" : ''}.`, options)
 }
