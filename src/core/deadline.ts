@@ -21,7 +21,7 @@ export interface Deadline {
   answer?: { status: number; contentType: string | null }
   /** The headers are in: from now on only the body's read is bounded, by a full timeout of its own. */
   answered(response: Response): void
-  /** The response was read (or the request failed): nothing left to bound. */
+  /** The request is over: nothing left to bound, and a body nobody read (a 5xx's) is cancelled. */
   stop(): void
 }
 
@@ -37,13 +37,19 @@ export function deadline(clock: Clock, timeoutMs: number): Deadline {
     }, ms)
   }
   arm(timeoutMs)
+  let unread: Response | undefined
   const bound: Deadline = {
     signal: controller.signal,
     answered(response) {
+      unread = response
       bound.answer = { status: response.status, contentType: response.headers.get('content-type') }
       arm(timeoutMs)
     },
-    stop: () => cancel(),
+    stop() {
+      cancel()
+      // Left open, it holds the connection, and the request never ends for the browser (or a test waiting for idle).
+      if (unread && !unread.bodyUsed) unread.body?.cancel().catch(() => {})
+    },
   }
   return bound
 }

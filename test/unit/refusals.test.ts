@@ -141,6 +141,19 @@ describe('transient answers follow the shared schedule and keep the session', ()
   })
 })
 
+describe('a request that is over leaves nothing open', () => {
+  it("a 503's body, which nobody reads, is cancelled (an open body keeps the request alive for the browser)", async () => {
+    const { env, all } = await threeTabs()
+    let cancelled = false
+    const body = new ReadableStream({ pull: () => new Promise(() => {}), cancel: () => void (cancelled = true) })
+    env.server.failNext.push(() => new Response(body, { status: 503 }))
+    env.clock.advance(285_000)
+    await expect(all[0].client.getAccessToken()).resolves.toMatch(/^at-/) // still valid: the caller keeps it
+    await settle()
+    expect(cancelled).toBe(true)
+  })
+})
+
 /** fetch as browsers do it: an abort rejects the wait for the headers, and errors a body still being read. */
 function abortable(inner: typeof fetch, bodyGate: { wait?: Promise<void> }): typeof fetch {
   return (async (input: RequestInfo | URL, init?: RequestInit) => {
