@@ -18,6 +18,7 @@ const config: StorybookConfig = {
       ...vite.resolve,
       alias: [
         { find: /^tabauth\/testing$/, replacement: src('testing/index.ts') },
+        { find: /^tabauth\/guard$/, replacement: src('guard/index.ts') },
         { find: /^tabauth$/, replacement: src('index.ts') },
       ],
     },

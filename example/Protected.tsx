@@ -1,4 +1,5 @@
-import { LoginButton, RequireAuth, useAuth } from 'tabauth'
+import { LoginButton, useAuth } from 'tabauth'
+import { RequireAuth } from 'tabauth/guard'
 
 /** /protected: a page behind the route guard. Signed out, it signs in by itself once, then shows why not. */
 export function Protected() {

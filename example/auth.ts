@@ -1,5 +1,6 @@
 import { createAuthClient } from 'tabauth'
 import { dpop } from 'tabauth/dpop'
+import { serverTexts } from 'tabauth/server-texts'
 
 /**
  * Another server to try the demo against (the e2e profiles use it too): localStorage
@@ -27,6 +28,8 @@ export const client = createAuthClient({
   metadata: server.metadata,
   // 'prompt' (the default) shows "Sign in again"; 'redirect' sends one tab to the server, at most once a minute.
   relogin,
+  // The server's own words (Entra ID, Keycloak, Auth0, ...) narrow the reason of an invalid_grant.
+  serverTexts,
   // redirectUri defaults to `${location.origin}/callback`, postLogoutRedirectUri to `${location.origin}/`
 })
 

@@ -15,6 +15,8 @@ export default defineConfig({
       { find: /^tabauth$/, replacement: fileURLToPath(new URL('../src/index.ts', import.meta.url)) },
       { find: /^tabauth\/query$/, replacement: fileURLToPath(new URL('../src/query/index.ts', import.meta.url)) },
       { find: /^tabauth\/dpop$/, replacement: fileURLToPath(new URL('../src/dpop/index.ts', import.meta.url)) },
+      { find: /^tabauth\/guard$/, replacement: fileURLToPath(new URL('../src/guard/index.ts', import.meta.url)) },
+      { find: /^tabauth\/server-texts$/, replacement: fileURLToPath(new URL('../src/server-texts/index.ts', import.meta.url)) },
     ],
   },
   // Pre-bundle these up front: otherwise Vite discovers them on the first page load and reloads the page.

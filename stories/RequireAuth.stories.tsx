@@ -1,6 +1,7 @@
 import type { Meta, StoryObj } from '@storybook/react-vite'
 import { expect } from 'storybook/test'
-import { AuthError, RequireAuth } from 'tabauth'
+import { AuthError } from 'tabauth'
+import { RequireAuth } from 'tabauth/guard'
 import type { AuthLoaded } from '../.storybook/preview'
 
 const meta = {

@@ -67,7 +67,7 @@ export async function finishSignIn(ctx: CallbackContext, callback: URL): Promise
         codeVerifier: tx.codeVerifier,
         clientIdSent: ctx.clientId,
         clientIdAuthorized: ctx.clientId, // transactions are stored per client
-      })
+      }, ctx.session.serverTexts)
     }
     // The user said no, or the server could not sign them in: signed out, with the reason. Nothing retries.
     const status = authError.code === 'AUTHORIZATION_ERROR' ? 'signedOut' : 'error'

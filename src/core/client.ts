@@ -8,7 +8,7 @@ import { OAuth } from './oauth'
 import { claimRelogin, isFresh, readRecord, readSettledRecord, refreshSession, repairStore, scheduledError, writeSession, type SessionContext } from './refresh'
 import { ReloginBreaker, reloginByRedirect, type AutoRelogin } from './relogin'
 import { Retryer } from './retryer'
-import { sameState, stateFor } from './state'
+import { isMisconfigured, sameState, stateFor } from './state'
 import { defaultStore, emptyRecord, parseRecord, type SessionRecord, type TokenSet } from './store'
 import { nextWakeAt, Timer } from './timer'
 import { TransactionStore } from './transaction'
@@ -63,6 +63,7 @@ export function createAuthClient(config: AuthConfig): AuthClient {
     skewMs: (config.expirySkewSeconds ?? 30) * 1000,
     retry: config.retry ?? {},
     now: () => clock.now(),
+    serverTexts: config.serverTexts,
   }
   const origin = () => new URL(navigation.currentUrl()).origin
   const redirectUri = () => config.redirectUri ?? `${origin()}/callback`
@@ -96,8 +97,6 @@ export function createAuthClient(config: AuthConfig): AuthClient {
   let started: Promise<void> | undefined
   let refreshing: Promise<string> | undefined
   let syncing: Promise<void> | undefined
-  /** Whether this tab's refresh in flight has the lock (its own request is out), or still waits for another tab. */
-  let lockHeld = false
   const retryer = new Retryer(clock, ctx.retry)
   const timer = new Timer(clock)
   const { login, autoLogin } = loginFlows({
@@ -238,11 +237,11 @@ export function createAuthClient(config: AuthConfig): AuthClient {
   function whilePending<T>(work: Promise<T>, ownRefresh: boolean): Promise<T> {
     const tokens = record.session?.tokens
     const at = Math.max(tokens?.expiresAt ?? Infinity, clock.now() + PENDING_SHOWN_AFTER_MS)
-    if (!tokens || !Number.isFinite(at)) return work
+    if (!Number.isFinite(at)) return work // no session, or a token that never expires
     let shown: AuthState | undefined
     const cancel = clock.setTimeout(() => {
       if (state.status !== 'signedIn' || record.session?.tokens !== tokens) return
-      const error = new AuthError('REFRESH_PENDING', ownRefresh && lockHeld ? "The access token expired; this tab's refresh is under way." : `The access token expired; another tab holds the refresh, and this tab waits for it (up to ${ctx.lockTimeoutMs} ms).`)
+      const error = new AuthError('REFRESH_PENDING', `The access token expired; a refresh is under way (${ownRefresh ? "this tab's, or another tab's that holds the lock" : "another tab's, that holds the lock"}).`)
       setState((shown = { status: 'error', error }))
     }, at - clock.now())
     const done = (lockTimedOut: boolean) => {
@@ -264,7 +263,8 @@ export function createAuthClient(config: AuthConfig): AuthClient {
     cleanups.push(
       channel.subscribe((raw) => {
         const message = parseMessage(raw, key)
-        if (message === undefined) emit({ type: 'channelMessageIgnored', message: raw })
+        // Without the message: it may carry what the app shares on the channel, tokens included.
+        if (message === undefined) emit({ type: 'channelMessageIgnored' })
         else if (message === 'foreign') return
         else if (message.generation > record.generation) void sync()
         // The same generation again: another tab's refresh failed and it wrote the shared schedule.
@@ -337,7 +337,7 @@ export function createAuthClient(config: AuthConfig): AuthClient {
 
   /** Why there is no token: the ended session's error (a re-login, or the server's rejection of the client), else sign-in required. */
   function noSessionError(): AuthError {
-    if (state.status === 'reloginRequired' || (state.status === 'error' && record.refusal?.code === 'CONFIG')) return state.error
+    if (state.status === 'reloginRequired' || (state.status === 'error' && isMisconfigured(record))) return state.error
     return new LoginRequiredError()
   }
 
@@ -378,8 +378,7 @@ export function createAuthClient(config: AuthConfig): AuthClient {
   }
 
   async function refresh(rejected?: string): Promise<string> {
-    lockHeld = false
-    const outcome = await refreshSession(ctx, { rejected, wokeAt: retryer.takeWake(), onLocked: () => (lockHeld = true) })
+    const outcome = await refreshSession(ctx, { rejected, wokeAt: retryer.takeWake() })
     const generation = outcome.record.generation
     if (outcome.kind === 'transient') {
       retryer.follow(outcome.record.retry, outcome.error)
@@ -392,12 +391,12 @@ export function createAuthClient(config: AuthConfig): AuthClient {
     }
     if (outcome.kind === 'ended') {
       warn(outcome.error)
-      if (outcome.record.refusal?.code === 'CONFIG') {
-        // The server rejected the client: every tab shows the same configuration error (the record's); no tab sends again.
-        apply(outcome.record)
+      if (isMisconfigured(outcome.record)) {
+        // The server rejected the client: every tab shows a configuration error; no tab sends again.
+        apply(outcome.record, outcome.error)
         broadcast()
-        emit(endEvent(outcome.record))
-        throw noSessionError()
+        emit(endEvent(outcome.record)) // 'misconfigured', with this error
+        throw outcome.error
       }
       // Every tab reports a dead session as LOGIN_REQUIRED; this tab also knows the server's answer and its likely reason.
       const { error } = outcome

@@ -10,10 +10,9 @@ import type { Clock } from './adapters'
 /**
  * A timer that fires this much later than it was due ran in a tab that was frozen
  * (debugger, a suspended or sleeping device). An answer may have arrived meanwhile,
- * its task queued behind the timer's: the timer gives it this long before it aborts.
+ * its task queued behind the timer's: the timer gives it as long again before it aborts.
  */
-const FROZEN_LATENESS_MS = 1_000
-const FROZEN_GRACE_MS = 1_000
+const FROZEN_MS = 1_000
 
 export interface Deadline {
   readonly signal: AbortSignal
@@ -32,7 +31,7 @@ export function deadline(clock: Clock, timeoutMs: number): Deadline {
     cancel()
     const due = clock.now() + ms
     cancel = clock.setTimeout(() => {
-      if (!graced && clock.now() - due > FROZEN_LATENESS_MS) arm(FROZEN_GRACE_MS, true)
+      if (!graced && clock.now() - due > FROZEN_MS) arm(FROZEN_MS, true)
       else controller.abort(new DOMException('', 'TimeoutError'))
     }, ms)
   }

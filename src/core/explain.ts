@@ -4,7 +4,6 @@
  * cause, or the causes that remain possible, with a hint a developer can act on.
  */
 import { AuthError, type InvalidGrantReason } from './errors'
-import { serverReasons } from './serverText'
 
 declare const process: { env: { NODE_ENV?: string } }
 
@@ -33,6 +32,9 @@ export interface CodeExchangeFacts {
   clientIdAuthorized: string
 }
 
+/** Reads a server's error_description into the reasons it leaves possible (`serverTexts` of `tabauth/server-texts`). */
+export type ServerTexts = (description: string | undefined) => InvalidGrantReason[] | undefined
+
 export interface RefreshFacts {
   grant: 'refresh_token'
   /** Whether refreshes are serialised across tabs (Web Locks available). */
@@ -46,9 +48,9 @@ export interface RefreshFacts {
  * client's facts order them and rule some out. When the two disagree, the server's
  * text wins (it saw the grant; we only saw our request).
  */
-export function invalidGrantReasons(facts: CodeExchangeFacts | RefreshFacts, errorDescription?: string): InvalidGrantReason[] {
+export function invalidGrantReasons(facts: CodeExchangeFacts | RefreshFacts, errorDescription?: string, serverTexts?: ServerTexts): InvalidGrantReason[] {
   const known = factReasons(facts)
-  const told = serverReasons(errorDescription)?.filter((reason) => GRANT_REASON[facts.grant].test(reason))
+  const told = serverTexts?.(errorDescription)?.filter((reason) => GRANT_REASON[facts.grant].test(reason))
   if (!told?.length) return known
   const both = known.filter((reason) => told.includes(reason))
   return both.length ? both : told
@@ -73,8 +75,8 @@ function factReasons(facts: CodeExchangeFacts | RefreshFacts): InvalidGrantReaso
 }
 
 /** The INVALID_GRANT error with its reasons and a one-line hint in the message. */
-export function explainInvalidGrant(error: AuthError, facts: CodeExchangeFacts | RefreshFacts): AuthError {
-  const reasons = invalidGrantReasons(facts, error.errorDescription)
+export function explainInvalidGrant(error: AuthError, facts: CodeExchangeFacts | RefreshFacts, serverTexts?: ServerTexts): AuthError {
+  const reasons = invalidGrantReasons(facts, error.errorDescription, serverTexts)
   return new AuthError('INVALID_GRANT', describe(facts.grant, reasons, error.errorDescription), {
     error: error.error,
     errorDescription: error.errorDescription,

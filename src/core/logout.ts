@@ -18,7 +18,7 @@ export async function logoutAtServer(
     return 'failed' as const
   }
   // The server answered and said no (a 4xx: e.g. a public client may not revoke): nothing was revoked, and retrying won't change that.
-  const refuse = (cause: unknown) => (fail(cause), error?.status !== undefined && error.status >= 400 && error.status < 500 && !isTransient(error) ? ('refused' as const) : ('failed' as const))
+  const refuse = (cause: unknown) => (fail(cause), !isTransient(error) && (error?.status ?? 500) < 500 ? ('refused' as const) : ('failed' as const))
   // Revoking the refresh token ends the grant; on many servers its access tokens too (RFC 7009 section 2.1).
   const revocation: LogoutResult['revocation'] = !tokens
     ? 'no_session'

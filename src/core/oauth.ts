@@ -65,8 +65,6 @@ export class OAuth {
   private readonly clientAuth = oauth.None()
   private metadata?: Promise<ServerMetadata>
   private readonly serverClock: ServerClock
-  /** Each request's deadline by its signal: `send` learns from it that the answer's headers are in. */
-  private readonly deadlines = new WeakMap<AbortSignal, Deadline>()
 
   constructor(private readonly options: OAuthOptions) {
     this.client = { client_id: options.clientId }
@@ -81,7 +79,7 @@ export class OAuth {
       const { issuer } = this.options
       const deadline = this.deadline()
       try {
-        const options = { ...this.requestOptions(deadline), [oauth.customFetch]: discoveryFetch(this.send as typeof fetch, issuer) }
+        const options = { ...this.requestOptions(deadline), [oauth.customFetch]: discoveryFetch(((url: string, init: RequestInit) => this.send(url, init, deadline)) as typeof fetch, issuer) }
         const response = await oauth.discoveryRequest(issuer, { algorithm: this.options.algorithm, ...options })
         assertNotTransient(response, 'discovery')
         return { ...(await oauth.processDiscoveryResponse(issuer, response)), ...this.options.metadata }
@@ -181,7 +179,7 @@ export class OAuth {
     if (!as.userinfo_endpoint) throw new AuthError('CONFIG', 'No userinfo_endpoint: set it in `metadata`.')
     // Through `send`, like every request to the authorization server: no cookies, no referrer.
     const deadline = this.deadline()
-    const response = await this.send(as.userinfo_endpoint, { headers: { authorization: `Bearer ${accessToken}`, accept: 'application/json' }, signal: deadline.signal }).catch((cause) => {
+    const response = await this.send(as.userinfo_endpoint, { headers: { authorization: `Bearer ${accessToken}`, accept: 'application/json' }, signal: deadline.signal }, deadline).catch((cause) => {
       deadline.stop()
       throw transportError(cause) ?? cause
     })
@@ -196,14 +194,13 @@ export class OAuth {
   }
 
   private deadline(): Deadline {
-    const deadline = startDeadline(this.options.clock, this.options.timeoutMs)
-    this.deadlines.set(deadline.signal, deadline)
-    return deadline
+    return startDeadline(this.options.clock, this.options.timeoutMs)
   }
 
+  /** `send` tells the request's deadline when the answer's headers are in. */
   private requestOptions(deadline = this.deadline()) {
     return {
-      [oauth.customFetch]: this.send,
+      [oauth.customFetch]: (url: string, init: RequestInit) => this.send(url, init, deadline),
       [oauth.allowInsecureRequests]: isLoopback(this.options.issuer),
       signal: deadline.signal,
     }
@@ -226,9 +223,9 @@ export class OAuth {
    * clock before oauth4webapi checks the ID token's times against it.
    * @see https://www.rfc-editor.org/rfc/rfc9700#section-4.2.4
    */
-  private readonly send = async (url: string, init: RequestInit = {}): Promise<Response> => {
+  private readonly send = async (url: string, init: RequestInit = {}, deadline?: Deadline): Promise<Response> => {
     const response = await this.options.fetch(url, { ...init, credentials: 'omit', referrerPolicy: 'no-referrer' })
-    if (init.signal) this.deadlines.get(init.signal)?.answered(response)
+    deadline?.answered(response)
     await this.options.dpop?.keepNonce(url, response)
     // Only token responses carry an ID token to judge (and its `iat` to learn the time from).
     if (init.body instanceof URLSearchParams && init.body.has('grant_type')) {
@@ -357,10 +354,9 @@ function tokenError(cause: unknown, endpoint: 'token' | 'revocation', answer: An
 
 function oauthError(error: string, description: string | undefined, status: number, endpoint: 'token' | 'revocation', cause: unknown): AuthError {
   const options = { error, errorDescription: description, status, cause }
-  const detail = `${error}${description ? `: ${description}` : ''}`
-  if (error === 'invalid_grant') return new AuthError('INVALID_GRANT', `The grant is no longer valid (${detail}).`, options)
-  if (CONFIG_ERRORS.has(error)) return new AuthError('CONFIG', `The ${endpoint} endpoint rejected this client (${detail}, HTTP ${status}); check clientId and the client's registration at the server.`, options)
-  return new AuthError('OAUTH_ERROR', `The ${endpoint} endpoint answered ${detail} (HTTP ${status}).`, options)
+  if (error === 'invalid_grant') return new AuthError('INVALID_GRANT', `The grant is no longer valid (${error}${description ? `: ${description}` : ''}).`, options)
+  if (CONFIG_ERRORS.has(error)) return new AuthError('CONFIG', `The ${endpoint} endpoint rejected this client (${error}${description ? `: ${description}` : ''}, HTTP ${status}); check clientId and the client's registration at the server.`, options)
+  return new AuthError('OAUTH_ERROR', `The ${endpoint} endpoint answered ${error}${description ? `: ${description}` : ''} (HTTP ${status}).`, options)
 }
 
 declare const process: { env: { NODE_ENV?: string } }
@@ -375,13 +371,17 @@ const SIGN_IN_HINTS: Record<string, string> = process.env.NODE_ENV !== 'producti
   invalid_client: 'check clientId',
 } : {}
 
+/** For messages only (development builds). */
+function answeredText({ error, error_description }: oauth.AuthorizationResponseError): string {
+  return `The authorization server answered ${error}${error_description ? `: ${error_description}` : ''}`
+}
+
 function callbackError(as: ServerMetadata, expectedState: string, cause: unknown): AuthError {
   if (cause instanceof oauth.AuthorizationResponseError) {
     const options = { error: cause.error, errorDescription: cause.error_description, cause }
-    const answered = () => `The authorization server answered ${cause.error}${cause.error_description ? `: ${cause.error_description}` : ''}`
     // A misconfigured client is the developer's to fix, not a user who said no.
-    if (SIGN_IN_CONFIG.includes(cause.error)) return new AuthError('CONFIG', `${answered()}: ${SIGN_IN_HINTS[cause.error]}.`, options)
-    return new AuthError('AUTHORIZATION_ERROR', `${answered()}.`, options)
+    if (SIGN_IN_CONFIG.includes(cause.error)) return new AuthError('CONFIG', `${answeredText(cause)}: ${SIGN_IN_HINTS[cause.error]}.`, options)
+    return new AuthError('AUTHORIZATION_ERROR', `${answeredText(cause)}.`, options)
   }
   const expected = (cause as { cause?: { expected?: unknown } })?.cause?.expected
   if (cause instanceof oauth.OperationProcessingError && expected === as.issuer) {
@@ -396,12 +396,16 @@ function callbackError(as: ServerMetadata, expectedState: string, cause: unknown
 function discoveryError(issuer: URL, algorithm: 'oidc' | 'oauth2', cause: unknown): AuthError {
   if (cause instanceof AuthError && cause.code === 'DISCOVERY_FAILED') return cause
   const transport = transportError(cause)
-  const where = algorithm === 'oidc' ? `${issuer.href.replace(/\/$/, '')}/.well-known/openid-configuration` : `${issuer.origin}/.well-known/oauth-authorization-server${issuer.pathname.replace(/\/$/, '')}`
   // Unreachable or overloaded is transient (NETWORK, TIMEOUT, SERVER_ERROR): retried, never a reason to drop a session.
-  if (transport) return new AuthError(transport.code, `Could not load ${where}: ${transport.message}`, { cause, status: transport.status, retryAfterMs: transport.retryAfterMs })
+  if (transport) return new AuthError(transport.code, `Could not load ${metadataUrl(issuer, algorithm)}: ${transport.message}`, { cause, status: transport.status, retryAfterMs: transport.retryAfterMs })
   const detail = (cause as { cause?: { attribute?: unknown; body?: { issuer?: unknown } } })?.cause
   if (detail?.attribute === 'issuer') {
-    return new AuthError('DISCOVERY_FAILED', `${where} names the issuer "${String(detail.body?.issuer)}", not "${issuer.href}": set issuer to exactly the metadata's "issuer" value (RFC 8414 section 3.3).`, { cause })
+    return new AuthError('DISCOVERY_FAILED', `${metadataUrl(issuer, algorithm)} names the issuer "${String(detail.body?.issuer)}", not "${issuer.href}": set issuer to exactly the metadata's "issuer" value (RFC 8414 section 3.3).`, { cause })
   }
-  return new AuthError('DISCOVERY_FAILED', `${where} is not valid server metadata: ${(cause as Error)?.message ?? cause}`, { cause })
+  return new AuthError('DISCOVERY_FAILED', `${metadataUrl(issuer, algorithm)} is not valid server metadata: ${(cause as Error)?.message ?? cause}`, { cause })
+}
+
+/** For messages only (development builds): where the metadata was looked for. */
+function metadataUrl(issuer: URL, algorithm: 'oidc' | 'oauth2'): string {
+  return algorithm === 'oidc' ? `${issuer.href.replace(/\/$/, '')}/.well-known/openid-configuration` : `${issuer.origin}/.well-known/oauth-authorization-server${issuer.pathname.replace(/\/$/, '')}`
 }

@@ -9,7 +9,7 @@
  */
 import type { Lock } from './adapters'
 import { AuthError, isTransient, type AuthErrorCode, type InvalidGrantReason } from './errors'
-import { explainInvalidGrant, HINTS } from './explain'
+import { explainInvalidGrant, HINTS, type ServerTexts } from './explain'
 import type { OAuth } from './oauth'
 import { backoffMs, type RetryOptions } from './retry'
 import { emptyRecord, parseRecord, type RetrySchedule, type SessionRecord, type SessionStore, type TokenSet } from './store'
@@ -24,6 +24,8 @@ export interface SessionContext {
   skewMs: number
   retry: RetryOptions
   now(): number
+  /** The server's words, read into reasons (`tabauth/server-texts`), when the app added them. */
+  serverTexts?: ServerTexts
 }
 
 export type RefreshOutcome =
@@ -88,13 +90,10 @@ export interface RefreshOptions {
    * inside the backoff, unless another tab already tried since (its failure is newer).
    */
   wokeAt?: number
-  /** Called once this tab holds the lock: what it awaits from then on is its own request, not another tab. */
-  onLocked?: () => void
 }
 
-export async function refreshSession(ctx: SessionContext, { rejected, wokeAt, onLocked }: RefreshOptions = {}): Promise<RefreshOutcome> {
+export async function refreshSession(ctx: SessionContext, { rejected, wokeAt }: RefreshOptions = {}): Promise<RefreshOutcome> {
   return withSessionLock(ctx, async () => {
-    onLocked?.()
     const record = await readRecord(ctx)
     const session = record.session
     const usable = session && isFresh(session.tokens, ctx.skewMs, ctx.now()) && session.tokens.accessToken !== rejected
@@ -143,11 +142,9 @@ export async function refreshSession(ctx: SessionContext, { rejected, wokeAt, on
       const latest = await readRecord(ctx)
       if (latest.generation > record.generation && latest.session) return { kind: 'adopted', record: latest }
       const failure = error instanceof AuthError ? error : new AuthError('INVALID_RESPONSE', `The refresh's answer could not be stored: ${String(error)}`, { cause: error })
-      const explained = failure.code === 'INVALID_GRANT' ? explainInvalidGrant(failure, { grant: 'refresh_token', crossTabLock: ctx.lock.crossTab, lifetimeExceeded: pastLifetime(session.tokens, ctx.now()) }) : failure
-      // Ended so that no tab ever sends this refresh token again; the answer (never a token) goes with the record, so every tab shows it.
-      const { code, status, error: said, errorDescription, contentType } = explained
-      const refusal = { code, status, error: said, errorDescription, contentType }
-      return { kind: 'ended', record: await endSession(ctx, record, 'reloginRequired', explained.reasons ?? [ending], refusal), error: explained }
+      const explained = failure.code === 'INVALID_GRANT' ? explainInvalidGrant(failure, { grant: 'refresh_token', crossTabLock: ctx.lock.crossTab, lifetimeExceeded: pastLifetime(session.tokens, ctx.now()) }, ctx.serverTexts) : failure
+      // Ended so that no tab ever sends this refresh token again; the reason goes with the record, so every tab shows why.
+      return { kind: 'ended', record: await endSession(ctx, record, 'reloginRequired', explained.reasons ?? [ending]), error: explained }
     }
   })
 }
@@ -181,9 +178,9 @@ export async function writeSession(ctx: SessionContext, update: (current: Sessio
   })
 }
 
-async function endSession(ctx: SessionContext, current: SessionRecord, ended: 'signedOut' | 'reloginRequired', reasons?: InvalidGrantReason[], refusal?: SessionRecord['refusal']): Promise<SessionRecord> {
+async function endSession(ctx: SessionContext, current: SessionRecord, ended: 'signedOut' | 'reloginRequired', reasons?: InvalidGrantReason[]): Promise<SessionRecord> {
   // The reasons go with the record, so every tab can show why, not only the one that asked the server.
-  const record = nextRecord(current, { session: null, ended, ...(reasons ? { reasons } : {}), ...(refusal ? { refusal } : {}) })
+  const record = nextRecord(current, { session: null, ended, ...(reasons ? { reasons } : {}) })
   await ctx.store.set(ctx.key, record)
   return record
 }
@@ -193,7 +190,7 @@ async function endSession(ctx: SessionContext, current: SessionRecord, ended: 's
  * is carried over: the loop window spans sessions and refreshes, so a grant that
  * keeps dying can't loop through the tabs.
  */
-function nextRecord(current: SessionRecord, fields: Pick<SessionRecord, 'session' | 'ended' | 'reasons' | 'refusal'>): SessionRecord {
+function nextRecord(current: SessionRecord, fields: Pick<SessionRecord, 'session' | 'ended' | 'reasons'>): SessionRecord {
   return { v: 1, generation: current.generation + 1, ...fields, reloginClaimedAt: current.reloginClaimedAt }
 }
 

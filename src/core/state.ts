@@ -1,6 +1,6 @@
 /** The snapshot every tab shows, derived from the session record it holds. */
 import { AuthError, LoginRequiredError } from './errors'
-import type { Refusal, SessionRecord } from './store'
+import type { SessionRecord } from './store'
 import type { AuthState } from './types'
 
 /**
@@ -15,11 +15,13 @@ export function stateFor(record: SessionRecord, current: AuthState, error?: Auth
   }
   if (record.ended === 'reloginRequired') {
     // The server rejected the client itself: a re-login can't help until its configuration changes.
-    if (record.refusal?.code === 'CONFIG') return { status: 'error', error: current.status === 'error' && current.error.code === 'CONFIG' && !error ? current.error : (error ?? refusalError(record.refusal, record.reasons)) }
+    if (isMisconfigured(record)) {
+      const known = current.status === 'error' && current.error.code === 'CONFIG' && !error ? current.error : error
+      return { status: 'error', error: known ?? new AuthError('CONFIG', "The token endpoint rejected this client (invalid_client, unauthorized_client): check clientId and the client's registration at the server.", { reasons: record.reasons }) }
+    }
     const previousUser = current.status === 'signedIn' || current.status === 'reloginRequired' ? current.user : undefined
     const known = current.status === 'reloginRequired' && !error ? current.error : error
-    const cause = record.refusal && refusalError(record.refusal, record.reasons)
-    return { status: 'reloginRequired', user: previousUser, error: known ?? new LoginRequiredError('The session ended at the server (the grant was revoked or expired): sign in again.', { reasons: record.reasons, cause, status: cause?.status, error: cause?.error }) }
+    return { status: 'reloginRequired', user: previousUser, error: known ?? new LoginRequiredError('The session ended at the server (the grant was revoked or expired): sign in again.', { reasons: record.reasons }) }
   }
   return { status: 'signedOut' }
 }
@@ -37,8 +39,12 @@ export function sameState(a: AuthState, b: AuthState): boolean {
   return keysA.length === Object.keys(b).length && keysA.every(same)
 }
 
-/** The answer that ended the session, as the tab that got it saw it (the record carries it to every tab). */
-function refusalError({ code, status, error, errorDescription, contentType }: Refusal, reasons: SessionRecord['reasons']): AuthError {
-  const options = { status, error, errorDescription, contentType, reasons }
-  return new AuthError(code, `The token endpoint refused the refresh (HTTP ${status ?? '?'}, ${error ? `${error}${errorDescription ? `: ${errorDescription}` : ''}` : `no OAuth error, content type ${contentType ?? 'none'}`})${code === 'CONFIG' ? ": check clientId and the client's registration at the server" : ''}.`, options)
+/**
+ * The session ended because the server rejected the client itself (invalid_client, unauthorized_client):
+ * every tab shows the CONFIG error, and no tab offers a re-login. Tabs of earlier releases read such a
+ * record as reloginRequired: the reason is new, the record's shape is not.
+ */
+export function isMisconfigured(record: SessionRecord): boolean {
+  // Only an ended session carries reasons (refresh.ts).
+  return record.reasons?.[0] === 'client_rejected'
 }

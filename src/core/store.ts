@@ -7,7 +7,7 @@
  * token presented to a rotating server revokes the whole grant. IndexedDB
  * transactions are consistent across tabs.
  */
-import type { AuthErrorCode, InvalidGrantReason } from './errors'
+import type { InvalidGrantReason } from './errors'
 
 export interface TokenSet {
   accessToken: string
@@ -54,21 +54,6 @@ export interface SessionRecord {
   reloginClaimedAt?: number
   /** The shared backoff after transient refresh failures: no tab sends before `notBefore`. */
   retry?: RetrySchedule
-  /**
-   * For reloginRequired: the answer that ended the session (its error code, HTTP status, the server's
-   * words), so every tab shows it. `code: 'CONFIG'`: the server rejected the client itself, and every
-   * tab shows a configuration error instead of offering a re-login. Tabs of releases before it read
-   * such a record as reloginRequired.
-   */
-  refusal?: Refusal
-}
-
-export interface Refusal {
-  code: AuthErrorCode
-  status?: number
-  error?: string
-  errorDescription?: string
-  contentType?: string
 }
 
 /**
@@ -103,7 +88,6 @@ export function parseRecord(raw: unknown): SessionRecord | undefined {
   if (!optional(raw.reloginClaimedAt, 'number')) return undefined
   if (raw.reasons !== undefined && !(Array.isArray(raw.reasons) && raw.reasons.every((r) => typeof r === 'string'))) return undefined
   if (raw.retry !== undefined && !isRetrySchedule(raw.retry)) return undefined
-  if (raw.refusal !== undefined && !isRefusal(raw.refusal)) return undefined
   if (raw.session === null) return raw as unknown as SessionRecord
   const session = raw.session
   if (!isObject(session) || !isObject(session.tokens) || (session.user !== undefined && !isObject(session.user))) return undefined
@@ -125,11 +109,6 @@ function isRetrySchedule(value: unknown): value is RetrySchedule {
   if (!isObject(value) || !Number.isSafeInteger(value.failures) || typeof value.at !== 'number' || typeof value.notBefore !== 'number' || !isObject(value.error)) return false
   const { code, message, status } = value.error
   return (code === 'NETWORK' || code === 'TIMEOUT' || code === 'SERVER_ERROR') && typeof message === 'string' && optional(status, 'number')
-}
-
-function isRefusal(value: unknown): value is Refusal {
-  if (!isObject(value) || typeof value.code !== 'string') return false
-  return optional(value.status, 'number') && optional(value.error, 'string') && optional(value.errorDescription, 'string') && optional(value.contentType, 'string')
 }
 
 export function isObject(value: unknown): value is Record<string, unknown> {

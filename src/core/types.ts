@@ -1,5 +1,6 @@
 import type { Channel, Clock, KeyValueStorage, Lock, Navigation, PageLifecycle } from './adapters'
 import type { AuthError } from './errors'
+import type { ServerTexts } from './explain'
 import type { DPoP, ServerMetadata } from './oauth'
 import type { RetryOptions } from './retry'
 import type { SessionStore, User } from './store'
@@ -44,6 +45,12 @@ export interface AuthConfig {
   reloginWindowSeconds?: number
   /** While re-login is required, `getAccessToken()` waits this long for a new session before it rejects. Default 0. */
   reloginWaitMs?: number
+  /**
+   * Reads the server's `error_description` of an `invalid_grant` (Entra ID's AADSTS codes, Keycloak,
+   * Auth0, Okta, Google, Cognito) to narrow its reasons: `import { serverTexts } from 'tabauth/server-texts'`.
+   * Default none: the reasons come from the client's own facts.
+   */
+  serverTexts?: ServerTexts
   /** The server's authorization code lifetime, used to explain a rejected code. Default 60. */
   codeLifetimeSeconds?: number
   /** Print explanations of failures to the console. Default: when `process.env.NODE_ENV !== 'production'`. */
@@ -101,8 +108,8 @@ export type AuthEvent =
   | { type: 'popupBlocked' }
   /** The sign-in popup was closed (or timed out) without a session; the page is back in its previous state. */
   | { type: 'popupClosed'; timedOut: boolean }
-  /** A malformed message on the channel: ignored, reported for debugging. */
-  | { type: 'channelMessageIgnored'; message: unknown }
+  /** A malformed or foreign message on tabauth's channel: ignored, reported for debugging (without its content). */
+  | { type: 'channelMessageIgnored' }
 
 export interface LoginOptions {
   /** Same-origin path to return to after sign-in. Default: the current path. */

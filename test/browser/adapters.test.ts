@@ -4,7 +4,7 @@ import { afterEach, expect, test } from 'vitest'
 import { commands } from 'vitest/browser'
 import type {} from './commands'
 import { browserChannel, browserLock } from '../../src/core/adapters'
-import { memoryOnlyStore } from '../../src/core/memoryOnly'
+import { memoryOnlyStore } from '../../src/memory-only'
 import { indexedDBStore } from '../../src/core/store'
 import { counterSteps } from './fixtures/steps'
 

@@ -3,7 +3,7 @@
 // that meets a dead grant completes after "Sign in again" in a popup, with the page untouched.
 import type { BrowserContext, Page } from 'playwright-core'
 import { expect, test } from 'vitest'
-import { appUrl, counts, newTab, reset, revoke, settings, signIn, status, testIdText, useBrowser, waitFor, waitForStatus } from './helpers.ts'
+import { appUrl, counts, issuer, newTab, reset, revoke, settings, signIn, status, testIdText, useBrowser, waitFor, waitForStatus } from './helpers.ts'
 
 let context: BrowserContext
 let page: Page
@@ -57,13 +57,17 @@ async function signedInTwoTabs(): Promise<Page> {
 
 test("sign-out in tab 1 clears tab 2's query cache: the notes leave its screen", async () => {
   const second = await signedInTwoTabs()
+  // Tab 1 shows signedOut (and the app's URL) for a moment before it leaves for the provider's logout:
+  // "back" means after a visit to the provider (CI: an evaluate in that moment met the navigation).
+  const visited: string[] = []
+  page.on('framenavigated', (frame) => frame === page.mainFrame() && visited.push(frame.url()))
   await page.getByRole('button', { name: 'Sign out', exact: true }).click()
   await waitForStatus(second, 'signedOut')
   await waitForOwner(second, undefined)
   expect(await testIdText(second, 'no-notes')).toBe('No notes on screen.')
   expect(await second.evaluate(() => document.body.textContent?.includes("Alice's first note"))).toBe(false)
   // Tab 1 finishes its round trip through the provider's logout: back on the app, signed out, no notes.
-  await waitFor(async () => page.url().startsWith(appUrl) && (await status(page)) === 'signedOut', Boolean, { timeout: 20_000, message: 'tab 1 back from the logout, signed out' })
+  await waitFor(async () => visited.some((url) => url.startsWith(issuer)) && page.url().startsWith(appUrl) && (await status(page)) === 'signedOut', Boolean, { timeout: 20_000, message: 'tab 1 back from the logout, signed out' })
   await waitForOwner(page, undefined)
 })
 

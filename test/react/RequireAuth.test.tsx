@@ -1,7 +1,8 @@
 import { StrictMode } from 'react'
 import { act, cleanup, fireEvent, render, screen } from '@testing-library/react'
 import { afterEach, describe, expect, it } from 'vitest'
-import { AuthError, AuthProvider, RequireAuth, type AuthStatus } from '../../src'
+import { AuthError, AuthProvider, type AuthStatus } from '../../src'
+import { RequireAuth } from '../../src/guard'
 import { createMockAuthClient, type MockAuthClient } from '../../src/testing'
 
 afterEach(cleanup)

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { memoryOnlyStore } from '../../src'
+import { memoryOnlyStore } from '../../src/memory-only'
 import { channelHub, signIn, tabs } from './fakes'
 
 

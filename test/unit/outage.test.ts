@@ -2,7 +2,8 @@
 // Several fake tabs share one store, lock and channel, as real tabs share IndexedDB, Web Locks
 // and a BroadcastChannel; the e2e suite checks the same against the real provider in Chromium.
 import { describe, expect, it } from 'vitest'
-import { memoryOnlyStore, type AuthEvent } from '../../src'
+import type { AuthEvent } from '../../src'
+import { memoryOnlyStore } from '../../src/memory-only'
 import { channelHub, oauthError, signIn, tabs } from './fakes'
 
 const settle = async () => {

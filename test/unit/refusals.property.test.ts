@@ -148,7 +148,7 @@ async function run({ answers, actions }: { answers: Answer[]; actions: Action[] 
   }
   if (open > 0) broken.push(`${open} getAccessToken() calls still unsettled after 2 minutes`)
   const last = (await env.store.get(KEY)) as SessionRecord
-  const ending = last.session ? (all[0].client.getSnapshot().status) : `${last.ended}${last.refusal ? ` ${last.refusal.code}` : ''}`
+  const ending = last.session ? (all[0].client.getSnapshot().status) : `${last.ended} ${last.reasons?.[0] ?? ''}`
   seen.runs++
   seen.endings[ending] = (seen.endings[ending] ?? 0) + 1
   return broken
@@ -161,7 +161,7 @@ function truth(all: Array<ReturnType<ReturnType<typeof tabs>['open']>>, record: 
     const state = tab.client.getSnapshot()
     const where = `tab ${i} shows ${state.status}${'error' in state && state.error ? ` ${state.error.code}` : ''} at generation ${record.generation}`
     if (!record.session) {
-      const wanted = record.ended !== 'reloginRequired' ? 'signedOut' : record.refusal?.code === 'CONFIG' ? 'error' : 'reloginRequired'
+      const wanted = record.ended !== 'reloginRequired' ? 'signedOut' : record.reasons?.[0] === 'client_rejected' ? 'error' : 'reloginRequired'
       if (state.status !== wanted) broken.push(`${where}, record ended ${record.ended ?? 'none'}: wanted ${wanted}`)
       if (wanted === 'error' && state.status === 'error' && state.error.code !== 'CONFIG') broken.push(`${where}: wanted CONFIG`)
     } else if (state.status === 'signedIn') {

@@ -304,7 +304,7 @@ describe('a token response is checked before anything is stored', () => {
     env.clock.advance(300_000)
     env.server.tamperNext.push(tamper)
     await expect(tab.client.getAccessToken()).rejects.toMatchObject({ code: 'LOGIN_REQUIRED', reason: 'token_response_unusable', cause: { code: 'INVALID_RESPONSE' } })
-    expect(await env.store.get(`${ISSUER} ${CLIENT_ID}`)).toMatchObject({ generation: 2, session: null, ended: 'reloginRequired', reasons: ['token_response_unusable'], refusal: { code: 'INVALID_RESPONSE', status: 200 } })
+    expect(await env.store.get(`${ISSUER} ${CLIENT_ID}`)).toMatchObject({ generation: 2, session: null, ended: 'reloginRequired', reasons: ['token_response_unusable'] })
     await expect(tab.client.getAccessToken()).rejects.toMatchObject({ code: 'LOGIN_REQUIRED' })
     expect(env.server.requests.refresh_token).toBe(1)
     expect(tab.client.getSnapshot()).toMatchObject({ status: 'reloginRequired', error: { reason: 'token_response_unusable' } })

@@ -2,6 +2,7 @@
 // or reported, and the reason tabauth gives for it together with the client's own facts.
 import { describe, expect, it } from 'vitest'
 import { invalidGrantReasons, type CodeExchangeFacts, type RefreshFacts } from '../../src/core/explain'
+import { serverTexts } from '../../src/server-texts'
 import type { InvalidGrantReason } from '../../src/core/errors'
 
 const ENTRA_CODES = 'https://learn.microsoft.com/en-us/entra/identity-platform/reference-error-codes'
@@ -62,25 +63,25 @@ const refreshFacts: RefreshFacts = { grant: 'refresh_token', crossTabLock: true 
 describe("invalid_grant in the server's own words", () => {
   it.each(TEXTS)('%s: %j (%s) -> %j', (_server, description, grant, expected, source) => {
     expect(source).not.toBe('')
-    expect(invalidGrantReasons(grant === 'code' ? codeFacts : refreshFacts, description)).toEqual(expected)
+    expect(invalidGrantReasons(grant === 'code' ? codeFacts : refreshFacts, description, serverTexts)).toEqual(expected)
   })
 
   it("orders the server's possible causes by the client's facts: an old transaction makes an invalid code most likely expired", () => {
-    expect(invalidGrantReasons({ ...codeFacts, transactionAgeMs: 120_000 }, 'Code not valid')).toEqual(['code_expired', 'code_reused'])
+    expect(invalidGrantReasons({ ...codeFacts, transactionAgeMs: 120_000 }, 'Code not valid', serverTexts)).toEqual(['code_expired', 'code_reused'])
   })
 
   it('without Web Locks a generic text leaves reuse possible, and a specific text settles it', () => {
     const unlocked: RefreshFacts = { grant: 'refresh_token', crossTabLock: false }
-    expect(invalidGrantReasons(unlocked, 'grant request is invalid')).toEqual(['refresh_token_revoked_or_expired', 'refresh_token_reused'])
-    expect(invalidGrantReasons(unlocked, 'Token has been expired or revoked.')).toEqual(['refresh_token_revoked_or_expired'])
+    expect(invalidGrantReasons(unlocked, 'grant request is invalid', serverTexts)).toEqual(['refresh_token_revoked_or_expired', 'refresh_token_reused'])
+    expect(invalidGrantReasons(unlocked, 'Token has been expired or revoked.', serverTexts)).toEqual(['refresh_token_revoked_or_expired'])
   })
 
   it("a client fact the server's text contradicts gives way to the server: it saw the grant", () => {
     // Our verifier was sent, yet the server says PKCE failed.
-    expect(invalidGrantReasons(codeFacts, 'PKCE verification failed.')).toEqual(['pkce_mismatch'])
+    expect(invalidGrantReasons(codeFacts, 'PKCE verification failed.', serverTexts)).toEqual(['pkce_mismatch'])
   })
 
   it('a refresh token past the lifetime the server announced is lifetime_exceeded even when the text is generic', () => {
-    expect(invalidGrantReasons({ ...refreshFacts, lifetimeExceeded: true }, 'grant request is invalid')).toEqual(['refresh_token_lifetime_exceeded'])
+    expect(invalidGrantReasons({ ...refreshFacts, lifetimeExceeded: true }, 'grant request is invalid', serverTexts)).toEqual(['refresh_token_lifetime_exceeded'])
   })
 })

@@ -1,8 +1,8 @@
 import { useEffect, type ReactNode } from 'react'
 import type { AuthError } from '../core'
-import { LoginButton } from './buttons'
-import { useAuthClient } from './context'
-import { useAuth, type UseAuthResult } from './hooks'
+import { LoginButton } from '../react/buttons'
+import { useAuthClient } from '../react/context'
+import { useAuth, type UseAuthResult } from '../react/hooks'
 
 /**
  * Starts sign-in when there is no session and nothing went wrong (`signedOut` without an error),

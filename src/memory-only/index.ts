@@ -1,4 +1,7 @@
 /**
+ * `tabauth/memory-only`: `createAuthClient({ store: memoryOnlyStore() })`. An entry of its own, like
+ * `tabauth/dpop`, so that apps with the default IndexedDB store ship none of it.
+ *
  * Memory-only mode: the session never touches Web Storage or IndexedDB. Each tab
  * keeps it in memory; every write is sent to the other tabs over a
  * BroadcastChannel, and a tab that reads first asks the open tabs for theirs.
@@ -8,8 +11,8 @@
  * tabs' answers, and a tab that is frozen or busy longer than that may hold the
  * only newest copy, so a refresh can then present an already rotated token.
  */
-import { browserChannel, type Channel } from './adapters'
-import { isObject, parseRecord, type SessionRecord, type SessionStore } from './store'
+import { browserChannel, type Channel } from '../core/adapters'
+import { isObject, parseRecord, type SessionRecord, type SessionStore } from '../core/store'
 
 export interface MemoryOnlyOptions {
   channel?: Channel

@@ -1,11 +1,14 @@
 /**
+ * `tabauth/server-texts`: `createAuthClient({ serverTexts })`. An entry of its own, so that an app
+ * whose server says nothing specific (or that does not need the finer reason) ships none of it.
+ *
  * What servers say in an `invalid_grant`'s error_description, as patterns: the
  * texts that Entra ID, Keycloak, Auth0, Okta, Google and Cognito document or
  * send (sources: test/unit/serverText.test.ts). Each pattern narrows the causes
  * to a few reasons; a generic text ("grant request is invalid", "Bad Request")
  * matches nothing and leaves the client's own facts to speak.
  */
-import type { InvalidGrantReason } from './errors'
+import type { InvalidGrantReason } from '../core/errors'
 
 const TEXTS: Array<[RegExp, InvalidGrantReason[]]> = [
   [/AADSTS700084|fixed,? limited lifetime/i, ['refresh_token_lifetime_exceeded']],
@@ -21,7 +24,7 @@ const TEXTS: Array<[RegExp, InvalidGrantReason[]]> = [
 ]
 
 /** The reasons the server's own text leaves possible, or undefined when it says nothing specific. */
-export function serverReasons(description: string | undefined): InvalidGrantReason[] | undefined {
+export function serverTexts(description: string | undefined): InvalidGrantReason[] | undefined {
   if (!description) return undefined
   return TEXTS.find(([pattern]) => pattern.test(description))?.[1]
 }
