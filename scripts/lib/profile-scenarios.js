@@ -274,13 +274,14 @@ export function isRefusalProfile(profile) {
 
 /**
  * The ending every tab must reach after the refusal of its refresh (the issue "Every refusal ends calmly"):
- * the status shown, the error's code, reason (reasons[0]) and OAuth `error`; undefined for a profile
- * that refuses no refresh.
+ * the status shown, the error's code and reason (reasons[0]), and the OAuth `error` that the callers
+ * in the tab that got the answer see (the other tabs learn the reason from the shared record);
+ * undefined for a profile that refuses no refresh.
  */
 export function refusalEnding(profile) {
   if (profile.deadRefresh === 'invalid_request') return { status: 'reloginRequired', code: 'LOGIN_REQUIRED', reason: 'server_refused', error: 'invalid_request' };
   if (profile.deadRefresh) return { status: 'reloginRequired', code: 'LOGIN_REQUIRED', reason: 'server_refused_without_reason' };
-  if (profile.clientChanged) return { status: 'error', code: 'CONFIG', error: profile.clientChanged };
+  if (profile.clientChanged) return { status: 'error', code: 'CONFIG', reason: 'client_rejected', error: profile.clientChanged };
   if (profile.refreshWithoutExpiresIn) return { status: 'reloginRequired', code: 'LOGIN_REQUIRED', reason: 'token_response_unusable' };
   return undefined;
 }
@@ -427,8 +428,7 @@ async function refusal(env, keep, relogin) {
 
   const endings = await Promise.all(tabs.map(ending));
   for (const [i, e] of endings.entries()) {
-    same({ status: e.status, code: e.code, ...('reason' in expected ? { reason: e.reason } : {}), ...('error' in expected ? { error: e.error } : {}) },
-      { status: expected.status, code: expected.code, ...('reason' in expected ? { reason: expected.reason } : {}), ...('error' in expected ? { error: expected.error } : {}) }, `tab ${i}'s ending`);
+    same({ status: e.status, code: e.code, reason: e.reason }, { status: expected.status, code: expected.code, reason: expected.reason }, `tab ${i}'s ending`);
   }
   // Nothing more happens by itself: no timer runs after reloginRequired or a CONFIG error, and a redirect
   // follows the ending at once; 3 s shows it. Then each tab asks once more: nothing is sent.
@@ -443,6 +443,10 @@ async function refusal(env, keep, relogin) {
   const rejected = calls.filter((call) => !call.token && !call.navigated);
   same(rejected.length, calls.length, `rejected getAccessToken() calls (results ${JSON.stringify(calls)})`);
   check(rejected.every((call) => call.code === expected.code), `every call rejected with ${expected.code} (as the tabs show): ${JSON.stringify(calls.map((call) => call.code))}; meanwhile ${refreshRequests(c)} refresh request(s), ${redirects.reduce((a, b) => a + b)} redirects, every tab showed ${expected.status} within ${Math.max(...delays)} ms`);
+  if (expected.error) {
+    const said = rejected.filter((call) => call.error === expected.error || call.cause?.error === expected.error);
+    check(said.length > 0, `a call that got the server's ${expected.error}: ${JSON.stringify(rejected)}`);
+  }
   if (expected.reason === 'server_refused_without_reason') {
     // The tab that asked knows what came back: an AuthError REFUSED with the status (and the content type in its message).
     const refused = rejected.find((call) => call.cause?.code === 'REFUSED');

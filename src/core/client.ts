@@ -392,10 +392,11 @@ export function createAuthClient(config: AuthConfig): AuthClient {
     if (outcome.kind === 'ended') {
       warn(outcome.error)
       if (isMisconfigured(outcome.record)) {
-        // The server rejected the client: every tab shows a configuration error; no tab sends again.
-        apply(outcome.record, outcome.error)
+        // The server rejected the client: every tab shows the same configuration error (the record's); no
+        // tab sends again. The callers here get the server's own answer.
+        apply(outcome.record)
         broadcast()
-        emit(endEvent(outcome.record)) // 'misconfigured', with this error
+        emit(endEvent(outcome.record))
         throw outcome.error
       }
       // Every tab reports a dead session as LOGIN_REQUIRED; this tab also knows the server's answer and its likely reason.

@@ -82,8 +82,9 @@ describe('a refusal is answered once and never sent again, by any tab', () => {
       expect(shown(asked).error.cause).toMatchObject(ending.cause)
       for (const tab of others) expect(shown(tab)).toMatchObject({ status: 'reloginRequired', error: { code: 'LOGIN_REQUIRED', reason: ending.reason } })
     } else {
-      expect(shown(asked)).toMatchObject({ status: 'error', error: { code: 'CONFIG', error: ending.error, status: ending.httpStatus } })
-      for (const tab of others) expect(shown(tab)).toMatchObject({ status: 'error', error: { code: 'CONFIG', reason: 'client_rejected' } })
+      // Every tab shows the record's CONFIG error; the callers in the tab that asked got the server's answer.
+      for (const tab of all) expect(shown(tab)).toMatchObject({ status: 'error', error: { code: 'CONFIG', reason: 'client_rejected' } })
+      expect(results[0]).toMatchObject({ status: 'rejected', reason: { code: 'CONFIG', error: ending.error, status: ending.httpStatus } })
     }
     for (const tab of all) expect(tab.navigation.assigned).toEqual([]) // relogin 'prompt': shown, never redirected
     expect(events.filter((type) => type === (ending.status === 'error' ? 'misconfigured' : 'reloginRequired'))).toHaveLength(3)
