@@ -443,7 +443,9 @@ async function refusal(env, keep, relogin) {
   const rejected = calls.filter((call) => !call.token && !call.navigated);
   same(rejected.length, calls.length, `rejected getAccessToken() calls (results ${JSON.stringify(calls)})`);
   check(rejected.every((call) => call.code === expected.code), `every call rejected with ${expected.code} (as the tabs show): ${JSON.stringify(calls.map((call) => call.code))}; meanwhile ${refreshRequests(c)} refresh request(s), ${redirects.reduce((a, b) => a + b)} redirects, every tab showed ${expected.status} within ${Math.max(...delays)} ms`);
-  if (expected.error) {
+  // With hidden tabs (prompt) one of these calls sent the refresh and got the server's answer; visible
+  // tabs (redirect) refresh on their own timer, and every call comes after the ending.
+  if (expected.error && relogin === 'prompt') {
     const said = rejected.filter((call) => call.error === expected.error || call.cause?.error === expected.error);
     check(said.length > 0, `a call that got the server's ${expected.error}: ${JSON.stringify(rejected)}`);
   }
