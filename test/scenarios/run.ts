@@ -11,7 +11,7 @@ import * as webkit from '../engines/webkit.js'
 import { PROFILES } from '../../scripts/lib/profiles.js'
 import { CLIENT_ID, startProvider } from '../../scripts/provider.js'
 import { buildApp, serveApp } from './app.ts'
-import { countsLine, type BrowserProfile, type Ctx, type Engine, type EngineName, type OpenOptions, type Provider, type ServerProfile, type Tab } from './rig.ts'
+import { countsLine, type BrowserProfile, type Counts, type Ctx, type Engine, type EngineName, type OpenOptions, type Provider, type ServerProfile, type Tab } from './rig.ts'
 import { DEFAULT_PROFILE, scenarios, type Scenario } from './scenarios.ts'
 
 const ENGINES: EngineName[] = ['chromium', 'firefox', 'webkit']
@@ -127,7 +127,8 @@ export async function main({ root, argv }: { root: string; argv: string[] }): Pr
   console.log(`scenarios: ${jobs.length} run(s) x ${args.repeat} in ${units.size} (engine, profile) unit(s), ${args.parallel} at a time; building the app...`)
   try {
     await buildApp(root, outDir)
-    const queue = [...units.values()]
+    // Firefox's and WebKit's units first: they run one at a time, so they start at once, beside Chromium's.
+    const queue = [...units.values()].sort((a, b) => Number(a[0]!.engine === 'chromium') - Number(b[0]!.engine === 'chromium'))
     const busy: Record<EngineName, number> = { chromium: 0, firefox: 0, webkit: 0 }
     // Firefox and WebKit run one unit at a time (WebKit's driver runs one command at a time anyway);
     // Chromium's contexts run side by side up to --parallel.
@@ -187,7 +188,9 @@ export async function main({ root, argv }: { root: string; argv: string[] }): Pr
           for (let attempt = 0; ; attempt++) {
             const t0 = Date.now()
             const opened: BrowserProfile[] = []
+            let measured: Counts | undefined
             const ctx: Ctx = {
+              measure: () => (measured = op.counts()),
               engine,
               profileName,
               profile: flags,
@@ -205,7 +208,7 @@ export async function main({ root, argv }: { root: string; argv: string[] }): Pr
               op.reset()
               const note = await withTimeout(job.scenario.run(ctx), SCENARIO_TIMEOUT_MS, job.scenario.name)
               const ms = Date.now() - t0
-              const detail = `${countsLine(op.counts())}${note ? `; ${note}` : ''}`
+              const detail = `${countsLine(measured ?? op.counts())}${note ? `; ${note}` : ''}`
               runs.push({ ...base, outcome: 'passed', ms, retried: attempt, detail })
               console.log(`  ✓ ${label} (${seconds(ms)}${attempt ? ', after a browser crash' : ''}): ${detail}`)
               break
