@@ -4,7 +4,7 @@
 // = { passed, failed, skipped, retried, failures, runs } and prints a table with the provider's counts.
 //
 //   node scripts/scenarios.js [--matrix default|full] [--engine chromium,firefox,webkit]... [--profile NAME]...
-//                             [--scenario NAME]... [--repeat N] [--parallel N] [--list]
+//                             [--scenario NAME]... [--repeat N] [--parallel N (default 3)] [--list]
 //   npm test -- --suite scenarios -- --matrix full
 //   npm test -- --suite scenarios -- --scenario relay --engine webkit --repeat 20
 //

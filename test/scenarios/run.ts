@@ -43,7 +43,7 @@ interface Run extends Omit<Job, 'scenario'> {
 }
 
 function parseArgs(argv: string[]) {
-  const picked = { engine: [] as string[], profile: [] as string[], scenario: [] as string[], matrix: 'default', repeat: 1, parallel: 2, list: false }
+  const picked = { engine: [] as string[], profile: [] as string[], scenario: [] as string[], matrix: 'default', repeat: 1, parallel: 3, list: false }
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i]!.split(/=(.*)/s, 2) as [string, string | undefined]
     const value = () => inline ?? argv[++i] ?? ''
@@ -130,8 +130,9 @@ export async function main({ root, argv }: { root: string; argv: string[] }): Pr
     // Firefox's and WebKit's units first: they run one at a time, so they start at once, beside Chromium's.
     const queue = [...units.values()].sort((a, b) => Number(a[0]!.engine === 'chromium') - Number(b[0]!.engine === 'chromium'))
     const busy: Record<EngineName, number> = { chromium: 0, firefox: 0, webkit: 0 }
-    // Firefox and WebKit run one unit at a time (WebKit's driver runs one command at a time anyway);
-    // Chromium's contexts run side by side up to --parallel.
+    // --parallel units at a time (default 3: on 2 cores the pages mostly wait, on timers and on each
+    // other). Firefox and WebKit run one unit at a time (WebKit's driver runs one command at a time
+    // anyway, and its web process is the one seen to crash under load); Chromium fills the other lanes.
     const limit: Record<EngineName, number> = { chromium: args.parallel, firefox: 1, webkit: 1 }
     let wake = () => {}
     const lane = async () => {

@@ -189,9 +189,13 @@ async function signOut(ctx: Ctx) {
 }
 
 async function relay(ctx: Ctx) {
-  // Ten rounds cover every mode at least twice in the default profile; on another server profile two
-  // rounds (a timer and a call) show its refresh answers handed over, which is what differs there.
-  const rounds = ctx.profileName === DEFAULT_PROFILE ? 10 : 2
+  // On the default profile ten rounds in Chromium cover every mode at least twice, six in the slower
+  // drivers every mode at least once (about 4.5 s a round); on another server profile two rounds (a
+  // timer and a call) show its refresh answers handed over, which is what differs there.
+  const rounds = ctx.profileName !== DEFAULT_PROFILE ? 2 : ctx.engine.name === 'chromium' ? 10 : 6
+  // The absolute refresh lifetime profile's 8 s (the dead grant waits it out) is shorter than the
+  // relay: here it lasts a minute, and the rounds still carry its refresh_token_expires_in.
+  if (ctx.profile.announceRefreshLifetime) ctx.provider.settings({ refreshTokenTtl: 60 })
   const { tabs } = await signedInTabs(ctx, 4, { ttl: TTL, ttlAfter: TTL })
   // Start the rounds on a token just made. (The token to replace is read before the calls start: read
   // after, on a loaded machine it was already the new one, and the wait was for a third.)
@@ -377,9 +381,15 @@ async function refusal(ctx: Ctx, relogin: 'prompt' | 'redirect') {
   // Every tab shows the ending within 1 s of the first answer (see the dead grant), and from then on only the ending.
   const delays = rigs.map((r) => (r!.shown.find((s) => s.status === expected.status && s.at >= answeredAt - 50)?.at ?? Infinity) - answeredAt)
   assert.ok(delays.every((ms) => ms <= 1000), `every tab shows ${expected.status} within 1 s of the first answer: ms per tab ${JSON.stringify(delays)}`)
+  // From the answer on, a tab shows REFRESH_PENDING at most until it learns the ending (a waiting tab
+  // shows it 200 ms past expiry, and under load the answer's broadcast can come after that: the
+  // MutationObserver saw a 26 ms one that the old 20 ms polling missed), and from its first ending
+  // on only the ending: never signedIn again, no other error.
   for (const [i, r] of rigs.entries()) {
     const after = r!.shown.filter((s) => s.at >= answeredAt)
-    assert.ok(after.every((s) => s.status === expected.status), `tab ${i} showed ${JSON.stringify(after)} after the answer`)
+    const first = after.findIndex((s) => s.status === expected.status)
+    const pendingBefore = after.slice(0, first).every((s) => s.status === 'error' && s.error?.includes('REFRESH_PENDING'))
+    assert.ok(pendingBefore && after.slice(first).every((s) => s.status === expected.status), `tab ${i} showed ${JSON.stringify(after)} after the answer`)
   }
   const endings = await Promise.all(tabs.map(snapshot))
   const pick = (e: { status: string; code?: string; reason?: string; error?: string }) => ({ status: e.status, code: e.code, ...('reason' in expected ? { reason: e.reason } : {}), ...('error' in expected ? { error: e.error } : {}) })
