@@ -17,13 +17,14 @@
 // imports it. Not a vitest project: the runner owns its matrix, lanes, crash retries and report, and
 // vitest would put a second scheduler and reporter around them. Page functions stay as written
 // (target node20, no keepNames): the drivers send their source text to the browsers.
-import { mkdirSync } from 'node:fs'
+import { mkdirSync, rmSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { build } from 'esbuild'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
-const outfile = join(root, 'node_modules/.cache/tabauth-scenarios/run.mjs')
+// One file per process: two runs at once (a --list beside a run) must not import each other's half-written bundle.
+const outfile = join(root, `node_modules/.cache/tabauth-scenarios/run-${process.pid}.mjs`)
 mkdirSync(dirname(outfile), { recursive: true })
 await build({
   entryPoints: [join(root, 'test/scenarios/run.ts')],
@@ -38,4 +39,5 @@ await build({
 })
 process.setSourceMapsEnabled(true)
 const { main } = await import(pathToFileURL(outfile).href)
+rmSync(outfile, { force: true }) // imported: the source map is inline, nothing reads the file again
 process.exitCode = await main({ root, argv: process.argv.slice(2) })
