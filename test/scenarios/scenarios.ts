@@ -249,7 +249,7 @@ async function relay(ctx: Ctx) {
   assert.equal(invalidGrants(c), 0, 'invalid_grant answers')
   assert.deepEqual(c.token.refresh_token, { success: rounds, error: 0 })
   assert.equal(new Set((await Promise.all(tabs.map(snapshot))).map((s) => s.accessToken)).size, 1, 'one token in every tab')
-  return `${rounds} rounds; the 'all' rounds' calls started within ${widest} ms`
+  return `${rounds} rounds${rounds > 4 ? `; the 'all' rounds' calls started within ${widest} ms` : ''}`
 }
 
 async function deadGrant(ctx: Ctx) {
