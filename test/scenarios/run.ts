@@ -21,10 +21,11 @@ const PROFILE_NAMES = Object.keys(PROFILES)
 const SCENARIO_TIMEOUT_MS = 180_000
 /**
  * The browser itself died, not the scenario: WebKitGTK's web process ("session deleted because of
- * page crash or hang", seen while a window opened), a crashed Chromium or Firefox. Such a run is
+ * page crash or hang", seen while a window opened; or a WebDriver command unanswered for 60 s, see
+ * test/engines/webkit.js), a crashed Chromium or Firefox. Such a run is
  * retried once in a fresh browser profile (a new engine when the browser is gone), and counted.
  */
-const BROWSER_LOST = /invalid session id|session deleted because of page crash|Target crashed|Page crashed|Browser has been closed|browser has disconnected|Target page, context or browser has been closed/i
+const BROWSER_LOST = /invalid session id|session deleted because of page crash|WebKit hangs|Target crashed|Page crashed|Browser has been closed|browser has disconnected|Target page, context or browser has been closed/i
 
 interface Job {
   engine: EngineName
