@@ -85,9 +85,9 @@ if (!chromium) {
 const suites = [
   { name: 'size', script: 'scripts/size.js', args: ['--check'] },
   { name: 'package', script: 'scripts/package-check.js' },
-  { name: 'engines', script: 'scripts/engines.js' },
-  // The core scenarios against every server profile (scripts/lib/profiles.js), in real Chromium.
-  { name: 'profiles', script: 'scripts/profiles.js' },
+  // The multi-tab scenarios (test/scenarios/) over engine x server profile: every scenario in
+  // Chromium, Firefox and WebKit on the default profile, every profile in Chromium (`-- --matrix full`: all).
+  { name: 'scenarios', script: 'scripts/scenarios.js' },
 ]
 
 // --suite NAME (repeatable) runs only those extra suites; anything else goes to vitest.

@@ -13,7 +13,7 @@
 //   announceRefreshLifetime: true token responses carry refresh_token_expires_in (as Entra ID does for SPAs)
 //   invalidGrantText: '...'       every invalid_grant answer carries this error_description (a real server's words)
 //
-// Refusals (profiles named "refusal: ...": scripts/lib/profile-scenarios.js runs its refusal scenarios on them only):
+// Refusals (profiles named "refusal: ...": test/scenarios/scenarios.ts runs its refusal scenarios on them only):
 //   deadRefresh: 'empty'          where oidc-provider refuses a refresh_token grant with invalid_grant (a dead refresh
 //                                 token), the answer is HTTP 400 with an empty body and no Content-Type (a gateway
 //                                 that strips error bodies)

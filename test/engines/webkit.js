@@ -96,11 +96,22 @@ class Session {
   }
 }
 
+/**
+ * Every command is bounded: a command here answers in milliseconds, at most a few seconds under load
+ * (a navigation); seen once on a loaded machine, an evaluate that never answered held the rig for
+ * 3 minutes. Its error reads like WebKit's own "page crash or hang", which the runner retries once.
+ */
+const COMMAND_TIMEOUT_MS = 60_000
+
 async function command(base, method, path, body) {
   const response = await fetch(base + path, {
     method,
     headers: body === undefined ? {} : { 'content-type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(COMMAND_TIMEOUT_MS),
+  }).catch((error) => {
+    if (error.name !== 'TimeoutError') throw error
+    throw new Error(`WebDriver ${method} ${path}: no answer in ${COMMAND_TIMEOUT_MS / 1000} s (WebKit hangs)`)
   })
   const json = await response.json().catch(() => ({}))
   if (!response.ok) throw new Error(`WebDriver ${method} ${path}: ${json.value?.error ?? response.status} ${json.value?.message ?? ''}`)
