@@ -18,8 +18,11 @@ import type { AuthClient, AuthConfig, AuthEvent, AuthState, LogoutOptions, Logou
 import { isCallback, parseIssuer } from './url'
 
 const LOADING: AuthState = { status: 'loading' }
-/** A refresh that ends this soon after expiry shows no REFRESH_PENDING: no status flickers on every ordinary refresh. */
-const PENDING_SHOWN_AFTER_MS = 200
+/**
+ * A refresh (or a hidden tab's read of the store) that ends this soon after expiry shows no
+ * REFRESH_PENDING: no status flickers on an ordinary refresh, nor on a read slowed by a loaded machine.
+ */
+const PENDING_SHOWN_AFTER_MS = 1_000
 
 export function createAuthClient(config: AuthConfig): AuthClient {
   const issuer = parseIssuer(config.issuer) // throws CONFIG early, before any I/O

@@ -107,7 +107,7 @@ export async function refreshSession(ctx: SessionContext, { rejected, wokeAt }: 
     }
     if (pastLifetime(session.tokens, ctx.now())) {
       // The server told us when this refresh token dies: don't send a request we know it rejects.
-      const error = new AuthError('LOGIN_REQUIRED', `${HINTS.refresh_token_lifetime_exceeded}.`, { reasons: ['refresh_token_lifetime_exceeded'] })
+      const error = new AuthError('LOGIN_REQUIRED', `${HINTS.refresh_token_lifetime_exceeded ?? 'The refresh token reached its fixed lifetime: sign in again'}.`, { reasons: ['refresh_token_lifetime_exceeded'] })
       return { kind: 'ended', record: await endSession(ctx, record, 'reloginRequired', error.reasons), error }
     }
     let discovered = false

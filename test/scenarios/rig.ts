@@ -225,7 +225,7 @@ export async function describeTab(tab: Tab): Promise<string> {
 /**
  * Waits until the app shows `expected`; gives up at once on an unexpected `error`, which is final
  * except REFRESH_PENDING: a hidden tab whose token expires reads the store under the lock, and shows
- * REFRESH_PENDING when that takes over 200 ms (seen in WebKit on a loaded machine, with no refresh
+ * REFRESH_PENDING when that takes over 1 s (over 200 ms, before the library waited 1 s, was seen in WebKit on a loaded machine, with no refresh
  * anywhere), then signedIn again.
  */
 export async function waitForStatus(tab: Tab, expected: string, timeout = 20_000): Promise<void> {

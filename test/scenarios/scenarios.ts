@@ -392,7 +392,7 @@ async function refusal(ctx: Ctx, relogin: 'prompt' | 'redirect') {
   const delays = rigs.map((r) => (r!.shown.find((s) => s.status === expected.status && s.at >= answeredAt - 50)?.at ?? Infinity) - answeredAt)
   assert.ok(delays.every((ms) => ms <= 1000), `every tab shows ${expected.status} within 1 s of the first answer: ms per tab ${JSON.stringify(delays)}`)
   // From the answer on, a tab shows REFRESH_PENDING at most until it learns the ending (a waiting tab
-  // shows it 200 ms past expiry, and under load the answer's broadcast can come after that: the
+  // shows it 1 s past expiry, and under load the answer's broadcast can come after that: the
   // MutationObserver saw a 26 ms one that the old 20 ms polling missed), and from its first ending
   // on only the ending: never signedIn again, no other error.
   for (const [i, r] of rigs.entries()) {
