@@ -1,6 +1,7 @@
 import { browserChannel, browserClock, browserLifecycle, browserLock, browserNavigation, webStorage } from './adapters'
 import { CHANNEL_NAME, parseMessage, sessionMessage } from './channel'
 import { finishSignIn, toAuthError, type CallbackContext } from './callback'
+import { DEVELOPMENT } from './env'
 import { AuthError, LoginRequiredError } from './errors'
 import { fetchWithToken } from './fetchWithToken'
 import { hintedStore, readHint } from './hint'
@@ -39,7 +40,7 @@ export function createAuthClient(config: AuthConfig): AuthClient {
   const popupTransactions = new TransactionStore(config.popupTransactionStorage ?? webStorage('localStorage'), `tabauth:popup-tx:${key}`)
   const reloginWindowMs = (config.reloginWindowSeconds ?? 60) * 1000
   const breaker = new ReloginBreaker(tabStorage, `tabauth:relogin:${key}`, reloginWindowMs)
-  const debug = config.debug ?? isDevelopment()
+  const debug = config.debug ?? DEVELOPMENT
   const scope = config.scope ?? 'openid profile offline_access'
   const oauth = new OAuth({
     issuer,
@@ -463,15 +464,4 @@ export function createAuthClient(config: AuthConfig): AuthClient {
 
 function isPending(state: AuthState): boolean {
   return state.status === 'error' && state.error.code === 'REFRESH_PENDING'
-}
-
-declare const process: { env: { NODE_ENV?: string } }
-
-/** Bundlers replace `process.env.NODE_ENV`; where nothing does, `process` is undefined: not development. */
-function isDevelopment(): boolean {
-  try {
-    return process.env.NODE_ENV !== 'production'
-  } catch {
-    return false
-  }
 }

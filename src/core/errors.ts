@@ -2,6 +2,8 @@
  * Every failure tabauth reports is an `AuthError` with a stable `code`.
  * Callers branch on `code`, never on `message`.
  */
+import { DEVELOPMENT } from './env'
+
 export type AuthErrorCode =
   | 'CONFIG' // the client is misconfigured (bad issuer, invalid_client, ...): a developer must act
   | 'DISCOVERY_FAILED' // the issuer's metadata could not be fetched or is invalid
@@ -20,6 +22,7 @@ export type AuthErrorCode =
   | 'INVALID_RESPONSE' // a server response broke the protocol (bad ID token, missing fields)
   | 'OAUTH_ERROR' // any other OAuth error response
   | 'RELOGIN_LOOP' // an automatic redirect (re-login or route guard) was already made in this window: prompting instead
+  | 'DISPOSED' // the client was disposed (its provider unmounted, a hot reload): make a new one
 
 export interface AuthErrorOptions {
   /** The OAuth `error` value from the server, when there is one. */
@@ -96,17 +99,19 @@ function redact(cause: unknown): unknown {
   return safe
 }
 
-declare const process: { env: { NODE_ENV?: string } }
-
 /** Thrown by `getAccessToken()` when there is no session to take a token from. */
 export class LoginRequiredError extends AuthError {
   constructor(message?: string, options: AuthErrorOptions = {}) {
-    super('LOGIN_REQUIRED', message ?? (process.env.NODE_ENV !== 'production' ? 'Sign-in required: there is no session.' : ''), options)
+    super('LOGIN_REQUIRED', message ?? (DEVELOPMENT ? 'Sign-in required: there is no session.' : ''), options)
     this.name = 'LoginRequiredError'
   }
 }
 
-/** Network errors, timeouts and 5xx/408/429 answers: worth retrying later, never a reason to drop the session. */
+/** The failures a refresh is retried after, on the shared backoff (the codes a stored retry schedule may carry). */
+export const RETRIED_CODES = ['NETWORK', 'TIMEOUT', 'SERVER_ERROR'] as const
+export type RetriedCode = (typeof RETRIED_CODES)[number]
+
+/** Network errors, timeouts and 5xx/408/429 answers, or a refresh still under way: worth waiting for, never a reason to drop the session. */
 export function isTransient(error: unknown): boolean {
-  return error instanceof AuthError && (error.code === 'NETWORK' || error.code === 'TIMEOUT' || error.code === 'SERVER_ERROR' || error.code === 'REFRESH_PENDING')
+  return error instanceof AuthError && ((RETRIED_CODES as readonly string[]).includes(error.code) || error.code === 'REFRESH_PENDING')
 }

@@ -4,12 +4,11 @@
  * cause, or the causes that remain possible, with a hint a developer can act on.
  */
 import { AuthError, type InvalidGrantReason } from './errors'
+import { DEVELOPMENT } from './env'
 import { serverReasons } from './serverText'
 
-declare const process: { env: { NODE_ENV?: string } }
-
 /** Development builds only (see scripts/lib/dev-messages.js): production errors keep `reason` and `reasons`, not the prose. */
-export const HINTS: Partial<Record<InvalidGrantReason, string>> = process.env.NODE_ENV !== 'production' ? {
+export const HINTS: Partial<Record<InvalidGrantReason, string>> = DEVELOPMENT ? {
   code_reused: 'the authorization code was already exchanged: the callback URL was replayed, or another tab, a duplicated tab or a link prefetcher used it first',
   code_expired: "the code was exchanged after the server's code lifetime (often 60 s): the callback was slow or replayed late",
   redirect_uri_mismatch: 'the redirect_uri sent to the token endpoint differs from the one used at authorization',

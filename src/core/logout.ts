@@ -3,6 +3,7 @@
  * the login session (RP-initiated logout), each reported as done or why not.
  */
 import { AuthError, isTransient } from './errors'
+import { requestError } from './oauth'
 import type { OAuth } from './oauth'
 import type { TokenSet } from './store'
 import type { LogoutResult } from './types'
@@ -14,7 +15,7 @@ export async function logoutAtServer(
 ): Promise<{ result: LogoutResult; endSessionUrl?: string }> {
   let error: AuthError | undefined
   const fail = (cause: unknown) => {
-    error = cause instanceof AuthError ? cause : new AuthError('NETWORK', `Sign-out at the server failed: ${String(cause)}`, { cause })
+    error = requestError(cause, 'sign-out')
     return 'failed' as const
   }
   // The server answered and said no (a 4xx: e.g. a public client may not revoke): nothing was revoked, and retrying won't change that.

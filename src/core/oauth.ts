@@ -5,6 +5,7 @@
 import * as oauth from 'oauth4webapi'
 import type { Clock } from './adapters'
 import { Deadline } from './deadline'
+import { DEVELOPMENT } from './env'
 import { discoveryFetch } from './discovery'
 import { AuthError } from './errors'
 import { ServerClock } from './serverClock'
@@ -328,6 +329,11 @@ function transportError(cause: unknown): AuthError | undefined {
   return undefined
 }
 
+/** Any failure of a request as an AuthError: a transport failure by its kind, anything else (a bad URL in metadata, a bug) as INVALID_RESPONSE, never guessed to be the network. */
+export function requestError(cause: unknown, what: string): AuthError {
+  return transportError(cause) ?? new AuthError('INVALID_RESPONSE', `The ${what} request failed: ${(cause as Error)?.message ?? String(cause)}`, { cause })
+}
+
 const CONFIG_ERRORS = new Set(['invalid_client', 'unauthorized_client', 'unsupported_grant_type', 'invalid_scope'])
 
 /**
@@ -363,11 +369,9 @@ function oauthError(error: string, description: string | undefined, status: numb
   return new AuthError('OAUTH_ERROR', `The ${endpoint} endpoint answered ${detail} (HTTP ${status}).`, options)
 }
 
-declare const process: { env: { NODE_ENV?: string } }
-
 /** @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1 — the errors only a configuration change can fix (hints: development builds only). */
 const SIGN_IN_CONFIG = ['invalid_scope', 'unauthorized_client', 'unsupported_response_type', 'invalid_request', 'invalid_client']
-const SIGN_IN_HINTS: Record<string, string> = process.env.NODE_ENV !== 'production' ? {
+const SIGN_IN_HINTS: Record<string, string> = DEVELOPMENT ? {
   invalid_scope: 'remove the scope from `scope` (the default has profile and offline_access) or allow it at the server',
   unauthorized_client: 'allow the authorization code flow for this client at the server',
   unsupported_response_type: 'allow response_type=code for this client at the server',

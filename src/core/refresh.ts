@@ -8,7 +8,7 @@
  * already) and writes the result under the next generation.
  */
 import type { Lock } from './adapters'
-import { AuthError, isTransient, type InvalidGrantReason } from './errors'
+import { AuthError, isTransient, type InvalidGrantReason, type RetriedCode } from './errors'
 import { explainInvalidGrant, HINTS } from './explain'
 import type { OAuth } from './oauth'
 import { backoffMs, type RetryOptions } from './retry'
@@ -172,7 +172,7 @@ async function recordFailure(ctx: SessionContext, record: SessionRecord, error: 
     failures,
     at: ctx.now(),
     notBefore: ctx.now() + backoffMs(failures, error, ctx.retry),
-    error: { code: error.code as RetrySchedule['error']['code'], message: error.message, status: error.status },
+    error: { code: error.code as RetriedCode, message: error.message, status: error.status },
   }
   const next = { ...record, retry }
   await ctx.store.set(ctx.key, next)
