@@ -1,467 +1,185 @@
-import { browserChannel, browserClock, browserLifecycle, browserLock, browserNavigation, webStorage } from './adapters'
-import { CHANNEL_NAME, parseMessage, sessionMessage } from './channel'
-import { finishSignIn, toAuthError, type CallbackContext } from './callback'
-import { DEVELOPMENT } from './env'
-import { AuthError, LoginRequiredError } from './errors'
+/**
+ * The client: one model per tab, changed only by `send` (transition in machine.ts), then
+ * listeners, then the effects in order (broadcast before events), then the one wake-up timer
+ * derived from the model. Flows live in flows.ts (session), access.ts (tokens) and login.ts
+ * (sign-in); the tab's wiring in tab.ts. `dispose()` undoes every timer, wait and subscription.
+ */
+import { accessFlows } from './access'
+import { sessionMessage } from './channel'
+import { resolveConfig } from './config'
+import { AuthError } from './errors'
 import { fetchWithToken } from './fetchWithToken'
-import { hintedStore, readHint } from './hint'
-import { OAuth } from './oauth'
-import { claimRelogin, isFresh, readRecord, readSettledRecord, refreshSession, repairStore, scheduledError, writeSession, type SessionContext } from './refresh'
-import { ReloginBreaker, reloginByRedirect, type AutoRelogin } from './relogin'
-import { Retryer } from './retryer'
-import { sameState, stateFor } from './state'
-import { defaultStore, emptyRecord, parseRecord, type SessionRecord, type TokenSet } from './store'
-import { nextWakeAt, Timer } from './timer'
-import { TransactionStore } from './transaction'
+import { sessionFlows } from './flows'
+import { register } from './internals'
 import { loginFlows } from './login'
-import { logoutAtServer } from './logout'
-import type { AuthClient, AuthConfig, AuthEvent, AuthState, LogoutOptions, LogoutResult } from './types'
-import { isCallback, parseIssuer } from './url'
-
-const LOADING: AuthState = { status: 'loading' }
-/** A refresh that ends this soon after expiry shows no REFRESH_PENDING: no status flickers on every ordinary refresh. */
-const PENDING_SHOWN_AFTER_MS = 200
+import { initialModel, transition, wakeAt, type Effect, type Message, type Model } from './machine'
+import { claimRelogin } from './refresh'
+import { reloginByRedirect, type AutoRelogin } from './relogin'
+import type { Runtime } from './runtime'
+import { emptyRecord } from './store'
+import { wireTab } from './tab'
+import { Timer } from './timer'
+import type { AuthClient, AuthConfig, AuthEvent, LogoutOptions, LogoutResult } from './types'
 
 export function createAuthClient(config: AuthConfig): AuthClient {
-  const issuer = parseIssuer(config.issuer) // throws CONFIG early, before any I/O
-  if (!config.clientId) throw new AuthError('CONFIG', 'clientId is required.')
-  // `dpop: true` was the option before DPoP moved to its own entry: never let it mean "off" in silence.
-  if (config.dpop && typeof config.dpop.bind !== 'function') throw new AuthError('CONFIG', "dpop takes dpop() from 'tabauth/dpop'.")
+  const c = resolveConfig(config)
+  const { clock, lifecycle } = c
+  let model: Model = initialModel(c.firstState(), emptyRecord)
+  let disposed = false
+  let started: Promise<void> | undefined
+  const listeners = new Set<() => void>()
+  const eventListeners = new Set<(event: AuthEvent) => void>()
+  /** Subscriptions, timers and waits that dispose() stops. */
+  const cleanups = new Set<() => void>()
+  const timer = new Timer(clock)
 
-  const clock = config.clock ?? browserClock
-  const navigation = config.navigation ?? browserNavigation
-  const lifecycle = config.lifecycle ?? browserLifecycle
-  const channel = config.channel ?? browserChannel(CHANNEL_NAME)
-  // Looked up at call time so that tests and polyfills that replace fetch later take effect.
-  const fetchImpl = config.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => globalThis.fetch(input, init))
-  const key = `${config.issuer} ${config.clientId}`
-  const tabStorage = config.transactionStorage ?? webStorage('sessionStorage')
-  const transactions = new TransactionStore(tabStorage, `tabauth:tx:${key}`)
-  const popupTransactions = new TransactionStore(config.popupTransactionStorage ?? webStorage('localStorage'), `tabauth:popup-tx:${key}`)
-  const reloginWindowMs = (config.reloginWindowSeconds ?? 60) * 1000
-  const breaker = new ReloginBreaker(tabStorage, `tabauth:relogin:${key}`, reloginWindowMs)
-  const debug = config.debug ?? DEVELOPMENT
-  const scope = config.scope ?? 'openid profile offline_access'
-  const oauth = new OAuth({
-    issuer,
-    clientId: config.clientId,
-    fetch: fetchImpl,
-    metadata: config.metadata,
-    algorithm: scope.split(' ').includes('openid') ? 'oidc' : 'oauth2',
-    timeoutMs: config.requestTimeoutMs ?? 10_000,
-    clock,
-    dpop: config.dpop ? config.dpop.bind(key) : undefined,
-  })
-  // The first-render hint (hint.ts): by default only beside the default IndexedDB store, never in memory-only mode.
-  const hints = config.hintStorage ?? (config.store === undefined && typeof indexedDB !== 'undefined' ? webStorage('localStorage') : undefined)
-  const store = config.store ?? defaultStore()
-  const ctx: SessionContext = {
-    store: hints ? hintedStore(store, hints, key) : store,
-    key,
-    lock: config.lock ?? browserLock(),
-    lockTimeoutMs: config.lockTimeoutMs ?? 20_000,
-    oauth,
-    skewMs: (config.expirySkewSeconds ?? 30) * 1000,
-    retry: config.retry ?? {},
-    now: () => clock.now(),
-  }
-  const origin = () => new URL(navigation.currentUrl()).origin
-  const redirectUri = () => config.redirectUri ?? `${origin()}/callback`
-  const callbackContext: CallbackContext = {
-    session: ctx,
-    oauth,
-    transactions,
-    popupTransactions,
-    navigation,
-    clock,
-    clientId: config.clientId,
-    codeLifetimeMs: (config.codeLifetimeSeconds ?? 60) * 1000,
-    userinfo: config.userinfo ?? false,
-    origin,
-  }
-  const autoRelogin: AutoRelogin = {
-    enabled: config.relogin === 'redirect',
-    isVisible: () => lifecycle.isVisible(),
-    breaker,
-    now: () => clock.now(),
-    claim: () => claimRelogin(ctx, reloginWindowMs),
-    login: () => login(),
-    onLoop(loop) {
-      warn(loop)
-      if (state.status === 'reloginRequired' && state.error.code !== 'RELOGIN_LOOP') setState({ ...state, error: loop })
+  const rt: Runtime = {
+    c,
+    model: () => model,
+    send,
+    onEvent,
+    later(fn, ms) {
+      const cancel = clock.setTimeout(() => {
+        cleanups.delete(stop)
+        fn()
+      }, ms)
+      const stop = () => {
+        cleanups.delete(stop)
+        cancel()
+      }
+      cleanups.add(stop)
+      return stop
+    },
+    sleep: (ms) =>
+      new Promise<void>((resolve, reject) => {
+        if (disposed) return reject(disposedError())
+        const abandon = () => reject(disposedError())
+        cleanups.add(abandon)
+        rt.later(() => {
+          cleanups.delete(abandon)
+          resolve()
+        }, ms)
+      }),
+    live() {
+      if (disposed) throw disposedError()
     },
   }
 
-  let state: AuthState = firstState()
-  let record: SessionRecord = emptyRecord
-  let started: Promise<void> | undefined
-  let refreshing: Promise<string> | undefined
-  let syncing: Promise<void> | undefined
-  /** Whether this tab's refresh in flight has the lock (its own request is out), or still waits for another tab. */
-  let lockHeld = false
-  const retryer = new Retryer(clock, ctx.retry)
-  const timer = new Timer(clock)
-  const { login, autoLogin } = loginFlows({
-    oauth,
-    navigation,
-    clock,
-    scope,
-    authorizationParams: config.authorizationParams,
-    redirectUri,
-    transactions,
-    popupTransactions,
-    breaker,
-    state: () => state,
-    setState,
-    emit,
-    onEvent: subscribeEvents,
-    sync,
-    hasSession: () => record.session !== null,
-  })
-  const cleanups: Array<() => void> = []
-  const listeners = new Set<() => void>()
-  const eventListeners = new Set<(event: AuthEvent) => void>()
-
-  /** Loading, or signed in at once from the hint unless this page is the sign-in callback. */
-  function firstState(): AuthState {
-    if (!hints) return LOADING
-    try {
-      if (isCallback(new URL(navigation.currentUrl()), new URL(redirectUri()))) return LOADING
-    } catch {
-      return LOADING
-    }
-    return readHint(hints, key, clock.now()) ?? LOADING
+  /** The one place the model changes. */
+  function send(message: Message) {
+    if (disposed) return
+    const [next, effects] = transition(model, message, clock.now())
+    const changed = next.state !== model.state
+    model = next
+    if (changed) for (const listener of listeners) listener()
+    timer.set(wakeAt(model, { online: lifecycle.isOnline(), visible: lifecycle.isVisible(), skewMs: c.session.skewMs, now: clock.now() }), onTimer)
+    for (const effect of effects) run(effect)
   }
 
-  function emit(event: AuthEvent) {
-    for (const listener of eventListeners) listener(event)
+  const autoRelogin: AutoRelogin = {
+    enabled: config.relogin === 'redirect',
+    isVisible: () => lifecycle.isVisible(),
+    breaker: c.breaker,
+    now: () => clock.now(),
+    claim: () => claimRelogin(c.session, c.reloginWindowMs),
+    login: () => login(),
+    onLoop: (error) => send({ type: 'reloginLoop', error }),
   }
 
-  function warn(error: AuthError) {
-    if (debug) console.warn(`[tabauth] ${error.code}: ${error.message}`)
+  function run(effect: Effect) {
+    if (effect.type === 'broadcast') c.channel.post(sessionMessage(c.key, effect.generation))
+    else if (effect.type === 'emit') for (const listener of eventListeners) listener(effect.event)
+    else if (effect.type === 'warn') c.debug && console.warn(`[tabauth] ${effect.error.code}: ${effect.error.message}`)
+    else if (effect.type === 'navigate') c.navigation.assign(effect.url)
+    else if (effect.type === 'relogin') void reloginByRedirect(autoRelogin)
+    else if (effect.type === 'closeWindow') c.navigation.close?.() // the opener and every tab take the session from the store
+    else config.onRedirectCallback?.(effect.path)
   }
 
-  function setState(next: AuthState) {
-    if (sameState(state, next)) return
-    const enteringRelogin = next.status === 'reloginRequired' && state.status !== 'reloginRequired'
-    state = next
-    schedule()
-    for (const listener of listeners) listener()
-    if (enteringRelogin) void reloginByRedirect(autoRelogin)
-  }
-
-  /** Takes `next` as this tab's session unless it is older than what we have. */
-  function apply(next: SessionRecord, error?: AuthError): boolean {
-    if (next.generation < record.generation) return false
-    record = next
-    if (next.session) retryer.clear()
-    setState(stateFor(next, state, error))
-    return true
-  }
-
-  function broadcast() {
-    channel.post(sessionMessage(key, record.generation))
-  }
-
-  function endEvent(ended: SessionRecord): AuthEvent {
-    if (state.status === 'reloginRequired') return { type: 'reloginRequired', generation: ended.generation, error: state.error }
-    if (state.status === 'error') return { type: 'misconfigured', generation: ended.generation, error: state.error }
-    return { type: 'signedOut', generation: ended.generation }
-  }
-
-  /** Re-reads the store and adopts a newer generation (another tab wrote it). */
-  function sync(): Promise<void> {
-    syncing ??= readRecord(ctx)
-      .then((latest) => {
-        if (latest.generation > record.generation && apply(latest)) {
-          emit(latest.session ? { type: 'adopted', generation: latest.generation } : endEvent(latest))
-        }
-      })
-      .catch(() => {}) // the store is unreadable right now; the next read retries
-      .finally(() => (syncing = undefined))
-    return syncing
-  }
-
-  /** Re-arms this tab's one timer (see timer.ts): refresh ahead of expiry, or retry after a failure. */
-  function schedule() {
-    const keepsSession = state.status === 'signedIn' || state.status === 'error'
-    const at = nextWakeAt({
-      listening: listeners.size > 0,
-      tokens: keepsSession ? record.session?.tokens : undefined,
-      retryAt: retryer.retryAt,
-      online: lifecycle.isOnline(),
-      visible: lifecycle.isVisible(),
-      skewMs: ctx.skewMs,
-      now: clock.now(),
-    })
-    timer.set(at, onTimer)
-  }
-
-  function onTimer() {
-    if (lifecycle.isVisible()) refreshIfVisible()
-    else if (record.session) void checkExpired()
-  }
-
-  /**
-   * A hidden tab at expiry, or any tab told of another's failed refresh: adopt what another tab
-   * wrote, or show the outage another tab met. Sends nothing.
-   */
-  async function checkExpired(): Promise<void> {
-    let latest: SessionRecord
-    try {
-      latest = await whilePending(readSettledRecord(ctx), false)
-    } catch (error) {
-      // The lock holder is still busy (frozen, or a slow server): go on waiting, showing REFRESH_PENDING.
-      if (error instanceof AuthError && error.code === 'TIMEOUT' && record.session) return checkExpired()
-      latest = record
-    }
-    if (latest.generation > record.generation) return sync()
-    if (latest.retry && record.session && !unexpired(record.session.tokens)) {
-      retryer.follow(latest.retry, scheduledError(latest.retry))
-      showOutage()
-    }
-    schedule() // the next look: at expiry, or when the shared schedule allows a try
-  }
-
-  /** The token expired while the refresh is failing: no tab says signedIn as if all were well (the session is kept). */
-  function showOutage() {
-    const session = record.session
-    if ((state.status === 'signedIn' || isPending(state)) && session && !unexpired(session.tokens)) setState({ status: 'error', error: retryer.lastFailure! })
-  }
-
-  /**
-   * While `work` (a refresh, or the wait for another tab's) runs past the token's expiry, the
-   * snapshot says so (REFRESH_PENDING), never signedIn without a usable token. Unless the lock
-   * wait timed out (the caller waits again), the state the work leaves is the record's.
-   */
-  function whilePending<T>(work: Promise<T>, ownRefresh: boolean): Promise<T> {
-    const tokens = record.session?.tokens
-    const at = Math.max(tokens?.expiresAt ?? Infinity, clock.now() + PENDING_SHOWN_AFTER_MS)
-    if (!tokens || !Number.isFinite(at)) return work
-    let shown: AuthState | undefined
-    const cancel = clock.setTimeout(() => {
-      if (state.status !== 'signedIn' || record.session?.tokens !== tokens) return
-      const message = ownRefresh && lockHeld ? "The access token expired; this tab's refresh is under way." : `The access token expired; another tab holds the refresh, and this tab waits for it (up to ${ctx.lockTimeoutMs} ms).`
-      setState((shown = { status: 'error', error: new AuthError('REFRESH_PENDING', message) }))
-    }, at - clock.now())
-    const done = (lockTimedOut: boolean) => {
-      cancel()
-      if (state === shown && !lockTimedOut) setState(stateFor(record, state))
-    }
-    work.then(
-      () => done(false),
-      (error) => done(error instanceof AuthError && error.code === 'TIMEOUT'),
-    )
-    return work
-  }
-
-  function refreshIfVisible() {
-    if (lifecycle.isVisible() && record.session) getAccessToken().catch(() => {})
-  }
-
-  async function boot() {
-    cleanups.push(
-      channel.subscribe((raw) => {
-        const message = parseMessage(raw, key)
-        if (message === undefined) emit({ type: 'channelMessageIgnored', message: raw })
-        else if (message === 'foreign') return
-        else if (message.generation > record.generation) void sync()
-        // The same generation again: another tab's refresh failed and it wrote the shared schedule.
-        else if (message.generation === record.generation && record.session) void checkExpired()
-      }),
-      ctx.store.subscribe?.(() => void sync()) ?? (() => {}),
-      // Visible again, back online, resumed from freeze or the back/forward cache: this tab may hold an old generation.
-      lifecycle.onWake(() => {
-        retryer.wake()
-        // Back from the server's page via the back/forward cache: the redirect did not happen.
-        if (state.status === 'redirecting') apply(record)
-        void sync().then(() => {
-          schedule() // visibility may have changed: a visible tab refreshes ahead of expiry again
-          if (state.status === 'reloginRequired') void reloginByRedirect(autoRelogin)
-          else if (record.session && (state.status === 'error' || !isFresh(record.session.tokens, ctx.skewMs, clock.now()))) refreshIfVisible()
-        })
-      }),
-    )
-    let current: URL
-    try {
-      current = new URL(navigation.currentUrl())
-    } catch {
-      return setState({ status: 'signedOut' }) // no page (server-side render)
-    }
-    if (isCallback(current, new URL(redirectUri()))) return handleCallback(current)
-    const raw = await ctx.store.get(key).catch(() => undefined)
-    const parsed = parseRecord(raw)
-    if (raw !== undefined && !parsed) await repairStore(ctx).catch(() => {})
-    apply(parsed ?? emptyRecord)
-  }
-
-  async function handleCallback(callback: URL) {
-    const outcome = await finishSignIn(callbackContext, callback)
-    if (outcome.kind === 'ignored') {
-      if (outcome.record.session) return void apply(outcome.record)
-      record = outcome.record
-      return setState({ status: 'signedOut', error: outcome.error })
-    }
-    if (outcome.kind === 'failed') {
-      warn(outcome.error)
-      return setState(outcome.state)
-    }
-    apply(outcome.record)
-    broadcast()
-    emit({ type: 'signedIn', generation: outcome.record.generation })
-    if (outcome.popup) navigation.close?.() // the opener and every tab take the session from the store
-    else config.onRedirectCallback?.(outcome.returnTo)
-  }
-
-  function start() {
-    return (started ??= boot().catch((error) => setState({ status: 'error', error: toAuthError(error) })))
-  }
-
-  async function getAccessToken(options: { rejected?: string } = {}): Promise<string> {
-    await start()
-    const session = record.session
-    const fresh = session && isFresh(session.tokens, ctx.skewMs, clock.now()) && session.tokens.accessToken !== options.rejected
-    if (fresh) return session.tokens.accessToken
-    if (!session) return waitForSession()
-    if (!refreshing && retryer.backingOff()) {
-      // Backing off: callers get the still-valid token, and the server gets no request.
-      // Re-arm the retry: browser timers may fire a millisecond before `retryAt` by Date.now().
-      schedule()
-      if (unexpired(session.tokens, options.rejected)) return session.tokens.accessToken
-      showOutage() // expired during the backoff; the caller waits for the next shared attempt below
-    }
-    refreshing ??= whilePending(refreshWithRetry(options.rejected), true).finally(() => (refreshing = undefined))
-    return refreshing
-  }
-
-  /** Stale perhaps, but still accepted by servers: what a caller can use while a refresh is retried. */
-  function unexpired(tokens: TokenSet, rejected?: string): boolean {
-    return tokens.accessToken !== rejected && clock.now() < (tokens.expiresAt ?? Infinity)
-  }
-
-  /** No session: reject at once, or (reloginWaitMs) wait for another tab's re-login to bring one. */
-  function waitForSession(): Promise<string> {
-    const error = state.status === 'reloginRequired' || (state.status === 'error' && record.refusal?.code === 'CONFIG') ? state.error : new LoginRequiredError()
-    const waitMs = state.status === 'reloginRequired' ? (config.reloginWaitMs ?? 0) : 0
-    if (waitMs <= 0) return Promise.reject(error)
-    return new Promise((resolve, reject) => {
-      const stop = subscribeEvents((event) => {
-        if ((event.type === 'adopted' || event.type === 'signedIn') && record.session) done(() => resolve(record.session!.tokens.accessToken))
-      })
-      const cancel = clock.setTimeout(() => done(() => reject(error)), waitMs)
-      function done(settle: () => void) {
-        stop()
-        cancel()
-        settle()
-      }
-    })
-  }
-
-  function refreshWithRetry(rejected?: string): Promise<string> {
-    return retryer.run(() => refresh(rejected), {
-      usableToken: () => {
-        const session = record.session
-        return session && unexpired(session.tokens, rejected) ? session.tokens.accessToken : undefined
-      },
-      isOnline: () => lifecycle.isOnline(),
-      // The token is past its expiry and the refresh failing: no tab shows signedIn as if all were well. The session is kept.
-      onUnusable: (error) => setState({ status: 'error', error }),
-      onScheduled: schedule,
-    })
-  }
-
-  async function refresh(rejected?: string): Promise<string> {
-    lockHeld = false
-    const outcome = await refreshSession(ctx, { rejected, wokeAt: retryer.takeWake(), onLocked: () => (lockHeld = true) })
-    const generation = outcome.record.generation
-    if (outcome.kind === 'transient') {
-      retryer.follow(outcome.record.retry, outcome.error)
-      if (outcome.sent) {
-        // A tab that checked its expiry before this failure was written must still learn of it.
-        broadcast()
-        emit({ type: 'refreshFailed', error: outcome.error, retryInMs: outcome.record.retry.notBefore - clock.now() })
-      }
-      throw outcome.error
-    }
-    if (outcome.kind === 'ended') {
-      warn(outcome.error)
-      if (outcome.record.refusal?.code === 'CONFIG') {
-        // The server rejected the client: every tab shows the configuration error; no tab sends again.
-        apply(outcome.record, outcome.error)
-        broadcast()
-        emit({ type: 'misconfigured', generation, error: outcome.error })
-        throw outcome.error
-      }
-      // Every tab reports a dead session as LOGIN_REQUIRED; this tab also knows the server's answer and its likely reason.
-      const { error } = outcome
-      const loginRequired = new LoginRequiredError(error.message, { cause: error, error: error.error, status: error.status, contentType: error.contentType, reasons: error.reasons })
-      apply(outcome.record, loginRequired)
-      broadcast()
-      emit({ type: 'reloginRequired', generation, error: loginRequired })
-      throw loginRequired
-    }
-    // Adopted: the channel may have brought this generation first, and its event was emitted then.
-    const moved = generation > record.generation
-    apply(outcome.record)
-    if (outcome.kind === 'refreshed') {
-      broadcast()
-      emit({ type: 'refreshed', generation })
-    } else if (moved) {
-      emit(outcome.record.session ? { type: 'adopted', generation } : endEvent(outcome.record))
-    }
-    const session = outcome.record.session
-    if (!session) throw state.status === 'reloginRequired' ? state.error : new LoginRequiredError()
-    return session.tokens.accessToken
-  }
-
-  async function logout(options: LogoutOptions = {}): Promise<LogoutResult> {
-    await start()
-    const { previous, record: next } = await writeSession(ctx, () => ({ session: null, ended: 'signedOut' }))
-    apply(next)
-    broadcast()
-    emit({ type: 'signedOut', generation: next.generation })
-    // The local session is gone either way; what the server did is reported, never a reason to stay signed in.
-    const postLogoutRedirectUri = config.postLogoutRedirectUri ?? `${origin()}/`
-    const { result, endSessionUrl } = await logoutAtServer(oauth, previous.session?.tokens, { localOnly: options.localOnly, postLogoutRedirectUri })
-    if (result.error) warn(result.error)
-    emit({ type: 'logout', result })
-    if (endSessionUrl) {
-      setState({ status: 'redirecting' })
-      navigation.assign(endSessionUrl)
-    }
-    return result
-  }
-
-  function subscribeEvents(listener: (event: AuthEvent) => void) {
+  function onEvent(listener: (event: AuthEvent) => void) {
+    if (disposed) throw disposedError()
     eventListeners.add(listener)
     return () => void eventListeners.delete(listener)
   }
 
-  return {
+  const access = accessFlows(rt, start)
+  const session = sessionFlows(rt, access.whilePending)
+  const { login, autoLogin } = loginFlows({
+    oauth: c.oauth,
+    navigation: c.navigation,
+    clock,
+    scope: c.scope,
+    authorizationParams: config.authorizationParams,
+    redirectUri: c.redirectUri,
+    transactions: c.transactions,
+    popupTransactions: c.popupTransactions,
+    breaker: c.breaker,
+    state: () => model.state,
+    send,
+    onEvent,
+    sync: session.sync,
+    hasSession: () => model.record.session !== null,
+  })
+
+  /** The wake-up: a visible tab refreshes; a hidden one only re-reads the store at expiry. */
+  function onTimer() {
+    if (lifecycle.isVisible()) access.refreshIfVisible()
+    else if (model.record.session) void session.settle()
+  }
+
+  function start(): Promise<void> {
+    if (disposed) return Promise.reject(disposedError())
+    return (started ??= (async () => {
+      cleanups.add(wireTab(rt, { sync: session.sync, settle: session.settle, afterWake: access.afterWake }))
+      await session.load()
+    })().catch(session.startFailed))
+  }
+
+  /** A call on a disposed client rejects with DISPOSED, never half-works. */
+  function whileLive<A extends unknown[], R>(fn: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
+    return async (...args) => {
+      rt.live()
+      return fn(...args)
+    }
+  }
+
+  async function logout(options?: LogoutOptions): Promise<LogoutResult> {
+    await start()
+    rt.live()
+    return session.logout(options)
+  }
+
+  const client: AuthClient = {
     subscribe(listener) {
+      if (disposed) return () => {} // React may still subscribe while it unmounts the provider that disposed it
       listeners.add(listener)
-      if (listeners.size === 1) schedule()
+      if (listeners.size === 1) send({ type: 'listening', listening: true })
       return () => {
         listeners.delete(listener)
-        if (!listeners.size) schedule()
+        if (!listeners.size) send({ type: 'listening', listening: false })
       }
     },
-    getSnapshot: () => state,
+    getSnapshot: () => model.state,
     start,
-    login,
-    autoLogin,
-    logout,
-    getAccessToken: () => getAccessToken(),
-    fetch: fetchWithToken((request, token) => oauth.resourceRequest(request, token), getAccessToken),
-    onEvent: subscribeEvents,
+    login: whileLive(login),
+    autoLogin: whileLive(autoLogin),
+    logout: whileLive(logout),
+    getAccessToken: () => access.getAccessToken(),
+    fetch: fetchWithToken((request, token) => c.oauth.resourceRequest(request, token), access.getAccessToken),
+    onEvent,
     dispose() {
+      if (disposed) return
+      disposed = true
       timer.clear()
+      for (const cleanup of [...cleanups]) cleanup()
+      cleanups.clear()
       listeners.clear()
-      for (const cleanup of cleanups.splice(0)) cleanup()
+      eventListeners.clear()
     },
   }
+  return register(client, { clock, disposed: () => disposed })
 }
 
-function isPending(state: AuthState): boolean {
-  return state.status === 'error' && state.error.code === 'REFRESH_PENDING'
+function disposedError(): AuthError {
+  return new AuthError('DISPOSED', 'This tabauth client was disposed (its AuthProvider unmounted, or dispose() was called): use a new client.')
 }

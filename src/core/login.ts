@@ -6,11 +6,12 @@
 import type { Clock, Navigation } from './adapters'
 import { toAuthError } from './callback'
 import type { AuthError } from './errors'
+import type { Message } from './machine'
 import { OAuth } from './oauth'
 import { watchPopup, type PopupWatch } from './popup'
 import type { ReloginBreaker } from './relogin'
 import type { TransactionStore } from './transaction'
-import type { AuthEvent, AuthState, LoginOptions, LoginResult } from './types'
+import type { AuthState, LoginOptions, LoginResult } from './types'
 import { safeReturnTo } from './url'
 
 export interface LoginContext extends Omit<PopupWatch, 'clock'> {
@@ -26,8 +27,8 @@ export interface LoginContext extends Omit<PopupWatch, 'clock'> {
   /** The loop breaker the automatic re-login uses too: one unasked redirect per tab per window. */
   breaker: ReloginBreaker
   state(): AuthState
-  setState(next: AuthState): void
-  emit(event: AuthEvent): void
+  /** Tells the machine what happened (machine.ts); the sign-in never sets the snapshot itself. */
+  send(message: Message): void
 }
 
 export function loginFlows(ctx: LoginContext) {
@@ -51,13 +52,13 @@ export function loginFlows(ctx: LoginContext) {
 
   function failLogin(error: unknown): AuthError {
     const authError = toAuthError(error)
-    ctx.setState({ status: 'error', error: authError })
+    ctx.send({ type: 'signInFailed', error: authError })
     return authError
   }
 
   async function login(options: LoginOptions = {}): Promise<LoginResult> {
     if (options.popup) return loginInPopup(options)
-    ctx.setState({ status: 'redirecting' })
+    ctx.send({ type: 'redirecting' })
     try {
       navigation.assign(await authorize(options, ctx.transactions))
       return 'redirected'
@@ -71,7 +72,7 @@ export function loginFlows(ctx: LoginContext) {
     const state = ctx.state()
     // A failed sign-in, an error or reloginRequired is shown, never redirected; 'redirecting' is StrictMode's second effect.
     if (state.status !== 'signedOut' || state.error) return
-    if (!ctx.breaker.allowed(clock.now())) return ctx.setState({ status: 'signedOut', error: ctx.breaker.loopError() })
+    if (!ctx.breaker.allowed(clock.now())) return ctx.send({ type: 'autoLoginLoop', error: ctx.breaker.loopError() })
     ctx.breaker.record(clock.now())
     await login({ ...options, popup: false })
   }
@@ -80,11 +81,11 @@ export function loginFlows(ctx: LoginContext) {
     // Opened before any await: browsers allow a popup only inside the click that asked for it.
     const popup = navigation.openPopup?.() ?? null
     if (!popup) {
-      ctx.emit({ type: 'popupBlocked' })
+      ctx.send({ type: 'popupBlocked' })
       return 'blocked'
     }
     const before = ctx.state()
-    ctx.setState({ status: 'redirecting' })
+    ctx.send({ type: 'redirecting' })
     try {
       popup.navigate(await authorize(options, ctx.popupTransactions))
     } catch (error) {
@@ -92,10 +93,8 @@ export function loginFlows(ctx: LoginContext) {
       throw failLogin(error)
     }
     const result = await watchPopup(popup, ctx)
-    if (result !== 'signedIn') {
-      if (ctx.state().status === 'redirecting') ctx.setState(before) // nothing arrived: back to what the page showed
-      ctx.emit({ type: 'popupClosed', timedOut: result === 'timedOut' })
-    }
+    // Nothing arrived: back to what the page showed.
+    if (result !== 'signedIn') ctx.send({ type: 'popupClosed', before, timedOut: result === 'timedOut' })
     return result
   }
 

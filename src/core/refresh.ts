@@ -11,7 +11,8 @@ import type { Lock } from './adapters'
 import { AuthError, isTransient, type InvalidGrantReason, type RetriedCode } from './errors'
 import { explainInvalidGrant, HINTS } from './explain'
 import type { OAuth } from './oauth'
-import { backoffMs, type RetryOptions } from './retry'
+import { backoffMs, type RetryOptions } from './backoff'
+import { isFresh } from './timing'
 import { emptyRecord, parseRecord, type Refusal, type RetrySchedule, type SessionRecord, type SessionStore, type TokenSet } from './store'
 
 export interface SessionContext {
@@ -64,22 +65,8 @@ function endingFor(error: unknown, sent: boolean, answered: boolean): { kind: 't
   return { kind: 'ended', reasons: ['token_response_unusable'] }
 }
 
-/**
- * When a token stops being "fresh". The margin scales with the token's lifetime
- * (at most `skewMs`, at most a quarter of it), so a 3-second test token is not
- * stale from birth and a 5-minute token is not refreshed every few seconds.
- */
-export function refreshAt(tokens: TokenSet, skewMs: number): number {
-  if (tokens.expiresAt === undefined) return Number.POSITIVE_INFINITY
-  return tokens.expiresAt - Math.min(skewMs, (tokens.expiresAt - tokens.issuedAt) / 4)
-}
-
 function pastLifetime(tokens: TokenSet, now: number): boolean {
   return tokens.refreshExpiresAt !== undefined && now >= tokens.refreshExpiresAt
-}
-
-export function isFresh(tokens: TokenSet, skewMs: number, now: number): boolean {
-  return now < refreshAt(tokens, skewMs)
 }
 
 export interface RefreshOptions {

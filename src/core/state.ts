@@ -1,5 +1,5 @@
 /** The snapshot every tab shows, derived from the session record it holds. */
-import { AuthError, LoginRequiredError } from './errors'
+import { AuthError, isTransient, LoginRequiredError } from './errors'
 import type { Refusal, SessionRecord } from './store'
 import type { AuthState } from './types'
 
@@ -22,6 +22,14 @@ export function stateFor(record: SessionRecord, current: AuthState, error?: Auth
     return { status: 'reloginRequired', user: previousUser, error: known ?? new LoginRequiredError('The session ended at the server (the grant was revoked or expired): sign in again.', { reasons: record.reasons, cause, status: cause?.status, error: cause?.error }) }
   }
   return { status: 'signedOut' }
+}
+
+/**
+ * The outage: `error` while the session is kept (a refresh failing for a transient reason, or still
+ * under way past the token's expiry). Every other `error` is a failed sign-in or a configuration error.
+ */
+export function isOutage(state: AuthState): boolean {
+  return state.status === 'error' && isTransient(state.error)
 }
 
 /**

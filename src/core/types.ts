@@ -1,7 +1,7 @@
 import type { Channel, Clock, KeyValueStorage, Lock, Navigation, PageLifecycle } from './adapters'
 import type { AuthError } from './errors'
 import type { DPoP, ServerMetadata } from './oauth'
-import type { RetryOptions } from './retry'
+import type { RetryOptions } from './backoff'
 import type { SessionStore, User } from './store'
 
 export interface AuthConfig {

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest'
 import { AuthError, LoginRequiredError, type AuthEvent } from '../../src'
 import { invalidGrantReasons } from '../../src/core/explain'
-import { backoffMs } from '../../src/core/retry'
+import { backoffMs } from '../../src/core/backoff'
 import { APP, oauthError, signIn, tabs } from './fakes'
 
 const settle = async () => {
