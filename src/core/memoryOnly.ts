@@ -8,16 +8,18 @@
  * tabs' answers, and a tab that is frozen or busy longer than that may hold the
  * only newest copy, so a refresh can then present an already rotated token.
  */
-import { browserChannel, type Channel } from './adapters'
+import { browserChannel, browserClock, type Channel, type Clock } from './adapters'
 import { isObject, parseRecord, type SessionRecord, type SessionStore } from './store'
 
 export interface MemoryOnlyOptions {
   channel?: Channel
   /** How long a read waits for the other tabs to answer. Default 50 ms. */
   answerWaitMs?: number
+  clock?: Clock
 }
 
-export function memoryOnlyStore(options: MemoryOnlyOptions = {}): SessionStore {
+/** `dispose()` leaves the channel: this tab then neither answers nor hears the others (its clients must be done). */
+export function memoryOnlyStore(options: MemoryOnlyOptions = {}): SessionStore & { dispose(): void } {
   const channel = options.channel ?? browserChannel('tabauth:memory')
   const answerWaitMs = options.answerWaitMs ?? 50
   const records = new Map<string, SessionRecord>()
@@ -33,7 +35,7 @@ export function memoryOnlyStore(options: MemoryOnlyOptions = {}): SessionStore {
     listeners.forEach((listener) => listener())
   }
 
-  channel.subscribe((raw) => {
+  const leave = channel.subscribe((raw) => {
     if (!isObject(raw) || raw.tabauth !== 1 || typeof raw.key !== 'string') return // foreign: ignore
     if (raw.type === 'request') {
       const record = records.get(raw.key)
@@ -47,7 +49,7 @@ export function memoryOnlyStore(options: MemoryOnlyOptions = {}): SessionStore {
   return {
     async get(key) {
       channel.post({ tabauth: 1, type: 'request', key })
-      await new Promise((resolve) => setTimeout(resolve, answerWaitMs))
+      await new Promise<void>((resolve) => (options.clock ?? browserClock).setTimeout(resolve, answerWaitMs))
       return records.get(key)
     },
     async set(key, value) {
@@ -57,6 +59,10 @@ export function memoryOnlyStore(options: MemoryOnlyOptions = {}): SessionStore {
     subscribe(listener) {
       listeners.add(listener)
       return () => void listeners.delete(listener)
+    },
+    dispose() {
+      leave()
+      listeners.clear()
     },
   }
 }

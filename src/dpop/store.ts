@@ -7,7 +7,7 @@
  * sends a proof the server accepts the first time.
  * @see https://www.rfc-editor.org/rfc/rfc9449
  */
-import { browserChannel, type Channel } from '../core/adapters'
+import { browserChannel, browserClock, type Channel, type Clock } from '../core/adapters'
 import { isObject } from '../core/store'
 
 export interface DPoPStore {
@@ -27,6 +27,7 @@ export interface MemoryDPoPOptions {
   channel?: Channel
   /** How long a tab without a key waits for the open tabs to hand theirs over. Default 50 ms. */
   answerWaitMs?: number
+  clock?: Clock
 }
 
 /**
@@ -35,13 +36,13 @@ export interface MemoryDPoPOptions {
  * extractable) and creates one only when no tab answers. Closing every tab
  * that holds it ends what the key signed for: the next refresh is refused.
  */
-export function memoryDPoPStore(options: MemoryDPoPOptions = {}): DPoPStore {
+export function memoryDPoPStore(options: MemoryDPoPOptions = {}): DPoPStore & { dispose(): void } {
   const channel = options.channel ?? browserChannel('tabauth:dpop')
   const answerWaitMs = options.answerWaitMs ?? 50
   let keys: CryptoKeyPair | undefined
   let asking: Promise<CryptoKeyPair> | undefined
   const nonces = new Map<string, string>()
-  channel.subscribe((raw) => {
+  const leave = channel.subscribe((raw) => {
     if (!isObject(raw) || raw.tabauth !== 1) return // foreign: ignore
     if (raw.type === 'dpopKeyRequest' && keys) channel.post({ tabauth: 1, type: 'dpopKey', keys })
     else if (raw.type === 'dpopKey' && !keys && isKeyPair(raw.keys)) keys = raw.keys
@@ -52,7 +53,7 @@ export function memoryDPoPStore(options: MemoryDPoPOptions = {}): DPoPStore {
       if (keys) return Promise.resolve(keys)
       return (asking ??= (async () => {
         channel.post({ tabauth: 1, type: 'dpopKeyRequest' })
-        await new Promise((resolve) => setTimeout(resolve, answerWaitMs))
+        await new Promise<void>((resolve) => (options.clock ?? browserClock).setTimeout(resolve, answerWaitMs))
         keys ??= await generateKeyPair()
         return keys
       })().finally(() => (asking = undefined)))
@@ -62,6 +63,8 @@ export function memoryDPoPStore(options: MemoryDPoPOptions = {}): DPoPStore {
       nonces.set(origin, nonce)
       channel.post({ tabauth: 1, type: 'dpopNonce', origin, nonce })
     },
+    /** Leaves the channel: this tab no longer hands the key to the others. */
+    dispose: leave,
   }
 }
 
