@@ -89,11 +89,15 @@ export function createAuthClient(config: AuthConfig): AuthClient {
   function run(effect: Effect) {
     if (effect.type === 'broadcast') c.channel.post(sessionMessage(c.key, effect.generation))
     else if (effect.type === 'emit') for (const listener of eventListeners) listener(effect.event)
-    else if (effect.type === 'warn') c.debug && console.warn(`[tabauth] ${effect.error.code}: ${effect.error.message}`)
+    else if (effect.type === 'warn') warn(effect.error)
     else if (effect.type === 'navigate') c.navigation.assign(effect.url)
     else if (effect.type === 'relogin') void reloginByRedirect(autoRelogin)
     else if (effect.type === 'closeWindow') c.navigation.close?.() // the opener and every tab take the session from the store
     else config.onRedirectCallback?.(effect.path)
+  }
+
+  function warn(error: AuthError) {
+    if (c.debug) console.warn(`[tabauth] ${error.code}: ${error.message}`)
   }
 
   function onEvent(listener: (event: AuthEvent) => void) {

@@ -109,6 +109,7 @@ test.each([
   let holder: Page | undefined
   let cdp: CDPSession | undefined
   let frozenAt: number | undefined
+  // eslint-disable-next-line prefer-const -- assigned below when the tab resumes (line "resumedAt = Date.now()"); the rule reports it anyway
   let resumedAt: number | undefined
   const refreshes: Array<{ tab: number; at: number }> = []
   const tabs: Page[] = [page]

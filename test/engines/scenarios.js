@@ -212,7 +212,10 @@ async function signOut(ctx) {
     await tab.evaluate(() => {
       const shown = () => document.querySelector('[data-testid="status"]')?.textContent === 'signedOut'
       new MutationObserver((_, observer) => {
-        if (shown() && !window.__signedOutAt) (window.__signedOutAt = Date.now()), observer.disconnect()
+        if (shown() && !window.__signedOutAt) {
+          window.__signedOutAt = Date.now()
+          observer.disconnect()
+        }
       }).observe(document.body, { subtree: true, childList: true, characterData: true })
     })
   }
