@@ -18,7 +18,15 @@ export default tseslint.config(
   },
   {
     // Where React code lives: elsewhere `use` is an IndexedDB callback or a Playwright fixture, not a hook.
-    files: ['src/react/**/*.{ts,tsx}', 'src/query/**/*.{ts,tsx}', 'src/testing/**/*.{ts,tsx}', 'stories/**/*.{ts,tsx}', 'example/**/*.{ts,tsx}', 'test/react/**/*.{ts,tsx}', '.storybook/**/*.{ts,tsx}'],
+    files: [
+      'src/react/**/*.{ts,tsx}',
+      'src/query/**/*.{ts,tsx}',
+      'src/testing/**/*.{ts,tsx}',
+      'stories/**/*.{ts,tsx}',
+      'example/**/*.{ts,tsx}',
+      'test/react/**/*.{ts,tsx}',
+      '.storybook/**/*.{ts,tsx}',
+    ],
     plugins: { 'react-hooks': reactHooks },
     rules: reactHooks.configs.recommended.rules,
   },

@@ -103,7 +103,10 @@ export function accessFlows(rt: Runtime, start: () => Promise<void>) {
     if (!tokens || !Number.isFinite(at)) return work
     const by = ++waits
     const cancel = rt.later(() => {
-      const message = ownRefresh && rt.model().lockHeld ? "The access token expired; this tab's refresh is under way." : `The access token expired; another tab holds the refresh, and this tab waits for it (up to ${c.session.lockTimeoutMs} ms).`
+      const message =
+        ownRefresh && rt.model().lockHeld
+          ? "The access token expired; this tab's refresh is under way."
+          : `The access token expired; another tab holds the refresh, and this tab waits for it (up to ${c.session.lockTimeoutMs} ms).`
       rt.send({ type: 'pendingShown', by, tokens, error: new AuthError('REFRESH_PENDING', message) })
     }, at - now())
     const done = (lockTimedOut: boolean) => {

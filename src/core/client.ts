@@ -92,7 +92,8 @@ export function createAuthClient(config: AuthConfig): AuthClient {
     else if (effect.type === 'warn') warn(effect.error)
     else if (effect.type === 'navigate') c.navigation.assign(effect.url)
     else if (effect.type === 'relogin') void reloginByRedirect(autoRelogin)
-    else if (effect.type === 'closeWindow') c.navigation.close?.() // the opener and every tab take the session from the store
+    else if (effect.type === 'closeWindow')
+      c.navigation.close?.() // the opener and every tab take the session from the store
     else config.onRedirectCallback?.(effect.path)
   }
 

@@ -2,7 +2,19 @@
  * The client's configuration, checked and resolved once: adapters with their browser defaults,
  * the stores, the protocol object, and the contexts the flows receive. No I/O happens here.
  */
-import { browserChannel, browserClock, browserLifecycle, browserLock, browserNavigation, webStorage, type Channel, type Clock, type KeyValueStorage, type Navigation, type PageLifecycle } from './adapters'
+import {
+  browserChannel,
+  browserClock,
+  browserLifecycle,
+  browserLock,
+  browserNavigation,
+  webStorage,
+  type Channel,
+  type Clock,
+  type KeyValueStorage,
+  type Navigation,
+  type PageLifecycle,
+} from './adapters'
 import type { CallbackContext } from './callback'
 import { CHANNEL_NAME } from './channel'
 import { DEVELOPMENT } from './env'

@@ -187,7 +187,12 @@ export class OAuth {
       throw transportError(cause) ?? cause
     })
     assertNotTransient(response, 'userinfo')
-    const user = response.ok ? ((await response.json().catch(() => undefined).finally(() => deadline.stop())) as User | undefined) : (deadline.stop(), undefined)
+    const user = response.ok
+      ? ((await response
+          .json()
+          .catch(() => undefined)
+          .finally(() => deadline.stop())) as User | undefined)
+      : (deadline.stop(), undefined)
     if (typeof user?.sub !== 'string') throw new AuthError('INVALID_RESPONSE', `The userinfo endpoint answered HTTP ${response.status} without a "sub".`, { status: response.status })
     return user
   }
@@ -285,7 +290,8 @@ function checkTokenResponse(result: oauth.TokenEndpointResponse, expected: 'bear
   const answered = { status: 200 }
   if (typeof result.access_token !== 'string' || !result.access_token) throw new AuthError('INVALID_RESPONSE', 'The token response has no access_token.', answered)
   // oauth4webapi lower-cases token_type. With DPoP on, a Bearer answer means the server did not bind the tokens to our key.
-  if (result.token_type !== expected) throw new AuthError('INVALID_RESPONSE', `The token response's token_type is "${result.token_type}", expected "${expected === 'dpop' ? 'DPoP' : 'Bearer'}".`, answered)
+  if (result.token_type !== expected)
+    throw new AuthError('INVALID_RESPONSE', `The token response's token_type is "${result.token_type}", expected "${expected === 'dpop' ? 'DPoP' : 'Bearer'}".`, answered)
   const expiresIn = result.expires_in
   if (typeof expiresIn !== 'number' || !Number.isFinite(expiresIn) || expiresIn <= 0) {
     throw new AuthError('INVALID_RESPONSE', 'The token response has no positive expires_in: tabauth cannot tell when the access token expires.', answered)
@@ -352,11 +358,18 @@ function tokenError(cause: unknown, endpoint: 'token' | 'revocation', answer: An
     return oauthError(said?.error ?? 'invalid_client', said?.error_description, cause.status, endpoint, cause)
   }
   if (answer && answer.status >= 200 && answer.status < 300) {
-    return new AuthError('INVALID_RESPONSE', `The ${endpoint} endpoint answered HTTP ${answer.status}, but the answer could not be used: ${(cause as Error)?.message ?? cause}`, { status: answer.status, cause })
+    return new AuthError('INVALID_RESPONSE', `The ${endpoint} endpoint answered HTTP ${answer.status}, but the answer could not be used: ${(cause as Error)?.message ?? cause}`, {
+      status: answer.status,
+      cause,
+    })
   }
   if (answer) {
     const contentType = answer.contentType ?? undefined
-    return new AuthError('REFUSED', `The ${endpoint} endpoint refused the request with HTTP ${answer.status} and no OAuth error (content type: ${contentType ?? 'none'}).`, { status: answer.status, contentType, cause })
+    return new AuthError('REFUSED', `The ${endpoint} endpoint refused the request with HTTP ${answer.status} and no OAuth error (content type: ${contentType ?? 'none'}).`, {
+      status: answer.status,
+      contentType,
+      cause,
+    })
   }
   return transportError(cause) ?? new AuthError('INVALID_RESPONSE', `The ${endpoint} request failed before an answer: ${(cause as Error)?.message ?? cause}`, { cause })
 }
@@ -365,19 +378,22 @@ function oauthError(error: string, description: string | undefined, status: numb
   const options = { error, errorDescription: description, status, cause }
   const detail = `${error}${description ? `: ${description}` : ''}`
   if (error === 'invalid_grant') return new AuthError('INVALID_GRANT', `The grant is no longer valid (${detail}).`, options)
-  if (CONFIG_ERRORS.has(error)) return new AuthError('CONFIG', `The ${endpoint} endpoint rejected this client (${detail}, HTTP ${status}); check clientId and the client's registration at the server.`, options)
+  if (CONFIG_ERRORS.has(error))
+    return new AuthError('CONFIG', `The ${endpoint} endpoint rejected this client (${detail}, HTTP ${status}); check clientId and the client's registration at the server.`, options)
   return new AuthError('OAUTH_ERROR', `The ${endpoint} endpoint answered ${detail} (HTTP ${status}).`, options)
 }
 
 /** @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1 — the errors only a configuration change can fix (hints: development builds only). */
 const SIGN_IN_CONFIG = ['invalid_scope', 'unauthorized_client', 'unsupported_response_type', 'invalid_request', 'invalid_client']
-const SIGN_IN_HINTS: Record<string, string> = DEVELOPMENT ? {
-  invalid_scope: 'remove the scope from `scope` (the default has profile and offline_access) or allow it at the server',
-  unauthorized_client: 'allow the authorization code flow for this client at the server',
-  unsupported_response_type: 'allow response_type=code for this client at the server',
-  invalid_request: 'check that redirectUri is registered and PKCE (S256) allowed for this client',
-  invalid_client: 'check clientId',
-} : {}
+const SIGN_IN_HINTS: Record<string, string> = DEVELOPMENT
+  ? {
+      invalid_scope: 'remove the scope from `scope` (the default has profile and offline_access) or allow it at the server',
+      unauthorized_client: 'allow the authorization code flow for this client at the server',
+      unsupported_response_type: 'allow response_type=code for this client at the server',
+      invalid_request: 'check that redirectUri is registered and PKCE (S256) allowed for this client',
+      invalid_client: 'check clientId',
+    }
+  : {}
 
 function callbackError(as: ServerMetadata, expectedState: string, cause: unknown): AuthError {
   if (cause instanceof oauth.AuthorizationResponseError) {
@@ -400,12 +416,17 @@ function callbackError(as: ServerMetadata, expectedState: string, cause: unknown
 function discoveryError(issuer: URL, algorithm: 'oidc' | 'oauth2', cause: unknown): AuthError {
   if (cause instanceof AuthError && cause.code === 'DISCOVERY_FAILED') return cause
   const transport = transportError(cause)
-  const where = algorithm === 'oidc' ? `${issuer.href.replace(/\/$/, '')}/.well-known/openid-configuration` : `${issuer.origin}/.well-known/oauth-authorization-server${issuer.pathname.replace(/\/$/, '')}`
+  const where =
+    algorithm === 'oidc' ? `${issuer.href.replace(/\/$/, '')}/.well-known/openid-configuration` : `${issuer.origin}/.well-known/oauth-authorization-server${issuer.pathname.replace(/\/$/, '')}`
   // Unreachable or overloaded is transient (NETWORK, TIMEOUT, SERVER_ERROR): retried, never a reason to drop a session.
   if (transport) return new AuthError(transport.code, `Could not load ${where}: ${transport.message}`, { cause, status: transport.status, retryAfterMs: transport.retryAfterMs })
   const detail = (cause as { cause?: { attribute?: unknown; body?: { issuer?: unknown } } })?.cause
   if (detail?.attribute === 'issuer') {
-    return new AuthError('DISCOVERY_FAILED', `${where} names the issuer "${String(detail.body?.issuer)}", not "${issuer.href}": set issuer to exactly the metadata's "issuer" value (RFC 8414 section 3.3).`, { cause })
+    return new AuthError(
+      'DISCOVERY_FAILED',
+      `${where} names the issuer "${String(detail.body?.issuer)}", not "${issuer.href}": set issuer to exactly the metadata's "issuer" value (RFC 8414 section 3.3).`,
+      { cause },
+    )
   }
   return new AuthError('DISCOVERY_FAILED', `${where} is not valid server metadata: ${(cause as Error)?.message ?? cause}`, { cause })
 }

@@ -92,7 +92,10 @@ export async function refreshSession(ctx: SessionContext, { rejected, wokeAt, on
     const retry = record.retry
     if (retry && ctx.now() < retry.notBefore && !(wokeAt !== undefined && retry.at < wokeAt)) return { kind: 'transient', record: { ...record, retry }, error: scheduledError(retry), sent: false }
     if (!session.tokens.refreshToken) {
-      const error = new AuthError('LOGIN_REQUIRED', 'The access token expired and there is no refresh token (request the offline_access scope, or enable refresh tokens for this client at the server).')
+      const error = new AuthError(
+        'LOGIN_REQUIRED',
+        'The access token expired and there is no refresh token (request the offline_access scope, or enable refresh tokens for this client at the server).',
+      )
       return { kind: 'ended', record: await endSession(ctx, record, 'reloginRequired'), error }
     }
     if (pastLifetime(session.tokens, ctx.now())) {
@@ -132,7 +135,10 @@ export async function refreshSession(ctx: SessionContext, { rejected, wokeAt, on
       const latest = await readRecord(ctx)
       if (latest.generation > record.generation && latest.session) return { kind: 'adopted', record: latest }
       const failure = error instanceof AuthError ? error : new AuthError('INVALID_RESPONSE', `The refresh's answer could not be stored: ${String(error)}`, { cause: error })
-      const explained = failure.code === 'INVALID_GRANT' ? explainInvalidGrant(failure, { grant: 'refresh_token', crossTabLock: ctx.lock.crossTab, lifetimeExceeded: pastLifetime(session.tokens, ctx.now()) }) : failure
+      const explained =
+        failure.code === 'INVALID_GRANT'
+          ? explainInvalidGrant(failure, { grant: 'refresh_token', crossTabLock: ctx.lock.crossTab, lifetimeExceeded: pastLifetime(session.tokens, ctx.now()) })
+          : failure
       const reasons = explained.reasons ?? ending.reasons
       // Ended so that no tab ever sends this refresh token again; the answer goes with the record, so every tab shows it.
       return { kind: 'ended', record: await endSession(ctx, record, 'reloginRequired', reasons, refusalOf(explained, ending.kind)), error: withReasons(explained, reasons) }

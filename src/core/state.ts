@@ -15,11 +15,18 @@ export function stateFor(record: SessionRecord, current: AuthState, error?: Auth
   }
   if (record.ended === 'reloginRequired') {
     // The server rejected the client itself: a re-login can't help until its configuration changes.
-    if (record.refusal?.code === 'CONFIG') return { status: 'error', error: current.status === 'error' && current.error.code === 'CONFIG' && !error ? current.error : (error ?? refusalError(record.refusal)) }
+    if (record.refusal?.code === 'CONFIG')
+      return { status: 'error', error: current.status === 'error' && current.error.code === 'CONFIG' && !error ? current.error : (error ?? refusalError(record.refusal)) }
     const previousUser = current.status === 'signedIn' || current.status === 'reloginRequired' ? current.user : undefined
     const known = current.status === 'reloginRequired' && !error ? current.error : error
     const cause = record.refusal && refusalError(record.refusal)
-    return { status: 'reloginRequired', user: previousUser, error: known ?? new LoginRequiredError('The session ended at the server (the grant was revoked or expired): sign in again.', { reasons: record.reasons, cause, status: cause?.status, error: cause?.error }) }
+    return {
+      status: 'reloginRequired',
+      user: previousUser,
+      error:
+        known ??
+        new LoginRequiredError('The session ended at the server (the grant was revoked or expired): sign in again.', { reasons: record.reasons, cause, status: cause?.status, error: cause?.error }),
+    }
   }
   return { status: 'signedOut' }
 }

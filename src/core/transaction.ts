@@ -50,10 +50,7 @@ export class TransactionStore {
       throw new AuthError('STATE_MISMATCH', 'The callback\'s "state" matches no sign-in started in this tab.')
     }
     if (!tx) {
-      throw new AuthError(
-        'TRANSACTION_MISSING',
-        'No sign-in is pending for this callback: it was already used (reload or Back), started in another tab, or made for another client.',
-      )
+      throw new AuthError('TRANSACTION_MISSING', 'No sign-in is pending for this callback: it was already used (reload or Back), started in another tab, or made for another client.')
     }
     if (now - tx.createdAt > TRANSACTION_LIFETIME_MS) {
       throw new AuthError('TRANSACTION_EXPIRED', 'The sign-in took longer than 10 minutes; please sign in again.')

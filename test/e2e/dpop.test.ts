@@ -95,7 +95,12 @@ test('a refresh token stolen from storage is refused without the key: no proof, 
   const client: oauth.Client = { client_id: DPOP_CLIENT }
   const DPoP = oauth.DPoP(client, await oauth.generateKeyPair('ES256'))
   const attempt = () => oauth.refreshTokenGrantRequest(as, client, oauth.None(), stolen, { DPoP, [oauth.allowInsecureRequests]: true }).then((r) => oauth.processRefreshTokenResponse(as, client, r))
-  const error = await attempt().catch((e) => (oauth.isDPoPNonceError(e) ? attempt() : Promise.reject(e))).then(() => undefined, (e: oauth.ResponseBodyError) => e)
+  const error = await attempt()
+    .catch((e) => (oauth.isDPoPNonceError(e) ? attempt() : Promise.reject(e)))
+    .then(
+      () => undefined,
+      (e: oauth.ResponseBodyError) => e,
+    )
   expect(error).toMatchObject({ error: 'invalid_grant' })
   expect((await counts()).token.refresh_token.success).toBe(0)
 })

@@ -86,7 +86,9 @@ export function status(tab) {
 /** Where the page is and what it logged: for failure messages. */
 export async function describe(tab) {
   const facts = await tryEvaluate(tab, () => ({ url: location.href, error: document.querySelector('[data-testid="error"]')?.textContent, log: window.__tabLog?.slice(-10) }))
-  return facts ? `\n  at ${facts.url}${facts.error ? `\n  page shows error: ${facts.error}` : ''}${facts.log?.length ? `\n  page log:\n    ${facts.log.join('\n    ')}` : ''}` : '\n  (page did not answer)'
+  return facts
+    ? `\n  at ${facts.url}${facts.error ? `\n  page shows error: ${facts.error}` : ''}${facts.log?.length ? `\n  page log:\n    ${facts.log.join('\n    ')}` : ''}`
+    : '\n  (page did not answer)'
 }
 
 /** Waits until the app shows `expected`; fails at once on `error` (it is final). */

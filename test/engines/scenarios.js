@@ -85,7 +85,11 @@ const callsOf = (tab) => tab.evaluate(() => window.__calls)
 
 /** Waits until every call in every tab has `field` (start or end); returns them per tab. */
 function allCalls(tabs, field, message) {
-  return waitFor(() => Promise.all(tabs.map(callsOf)), (all) => all.every((calls) => calls.every((call) => call[field] !== undefined)), { message })
+  return waitFor(
+    () => Promise.all(tabs.map(callsOf)),
+    (all) => all.every((calls) => calls.every((call) => call[field] !== undefined)),
+    { message },
+  )
 }
 
 // ---- rig helpers ------------------------------------------------------------------------------
@@ -168,7 +172,11 @@ async function storm(ctx) {
   await untilExpired(tabs)
   await startCalls(tabs, 3)
   const started = await allCalls(tabs, 'start', '15 calls to start')
-  await waitFor(() => ctx.provider.counts(), (c) => c.hanging === 1, { message: 'the refresh request to reach the provider' })
+  await waitFor(
+    () => ctx.provider.counts(),
+    (c) => c.hanging === 1,
+    { message: 'the refresh request to reach the provider' },
+  )
   await ctx.provider.settings({ tokenFailure: null, accessTokenTtl: 300 }) // the new token outlasts the checks
   const calls = (await allCalls(tabs, 'end', '15 calls to end')).flat()
 
@@ -182,7 +190,11 @@ async function storm(ctx) {
   assert.ok(lastStart <= firstEnd, `the calls overlapped: the last started ${lastStart - firstEnd} ms after the first ended`)
   const token = calls[0].result
   assert.notEqual(token, before)
-  assert.deepEqual(calls.map((call) => call.result), Array(15).fill(token), '15/15 the same token')
+  assert.deepEqual(
+    calls.map((call) => call.result),
+    Array(15).fill(token),
+    '15/15 the same token',
+  )
   for (const tab of tabs) assert.equal((await snapshot(tab)).accessToken, token)
   assert.deepEqual(await ctx.provider.userinfo(token), { status: 200, name: 'Alice Example' }, 'the token works')
   const spread = Math.max(...started.flat().map((call) => call.start)) - Math.min(...started.flat().map((call) => call.start))
@@ -225,10 +237,14 @@ async function signOut(ctx) {
     void window.tabauth.logout({ localOnly: true })
     return at
   })
-  const seen = await waitFor(() => Promise.all(others.map((tab) => tab.evaluate(() => window.__signedOutAt))), (all) => all.every(Boolean), {
-    timeout: 5000,
-    message: 'every other tab to show signedOut',
-  })
+  const seen = await waitFor(
+    () => Promise.all(others.map((tab) => tab.evaluate(() => window.__signedOutAt))),
+    (all) => all.every(Boolean),
+    {
+      timeout: 5000,
+      message: 'every other tab to show signedOut',
+    },
+  )
   const after = seen.map((at) => at - loggedOutAt)
   for (const [i, ms] of after.entries()) assert.ok(ms <= 1000, `tab ${i + 2} showed signedOut ${ms} ms after the logout`)
   await waitForStatus(leaving, 'signedOut')
@@ -295,7 +311,10 @@ async function deadGrant(ctx) {
   await untilExpired(tabs)
   await startCalls(tabs, 1)
   const calls = (await allCalls(tabs, 'end', 'every call to end')).flat()
-  assert.deepEqual(calls.map((call) => call.result), Array(5).fill('error: LOGIN_REQUIRED'))
+  assert.deepEqual(
+    calls.map((call) => call.result),
+    Array(5).fill('error: LOGIN_REQUIRED'),
+  )
   for (const tab of tabs) await waitForStatus(tab, 'reloginRequired', 1000)
   await sleep(1000) // a redirect or retry loop would start within this second
   const c = await ctx.provider.counts()
@@ -326,7 +345,12 @@ async function frozen(ctx) {
   const frozenAt = Date.now()
   await ctx.provider.reset()
   await setVisible(active, true)
-  const refreshes = (n) => waitFor(() => ctx.provider.counts(), (c) => c.token.refresh_token.success >= n, { message: `${n} refresh(es)` })
+  const refreshes = (n) =>
+    waitFor(
+      () => ctx.provider.counts(),
+      (c) => c.token.refresh_token.success >= n,
+      { message: `${n} refresh(es)` },
+    )
   await refreshes(1)
   await ctx.provider.settings({ accessTokenTtl: 300 }) // the second rotation's token lasts
   await refreshes(2)
@@ -335,7 +359,11 @@ async function frozen(ctx) {
   const resumedAt = Date.now()
   await frozenTab.resume()
   const resumed = await waitFor(() => frozenTab.evaluate(() => window.__resumed), Boolean, { message: 'the resumed tab’s token' })
-  assert.deepEqual((await events(frozenTab)).filter((e) => e.at >= frozenAt && e.at < resumedAt), [], 'it saw nothing while frozen')
+  assert.deepEqual(
+    (await events(frozenTab)).filter((e) => e.at >= frozenAt && e.at < resumedAt),
+    [],
+    'it saw nothing while frozen',
+  )
   assert.notEqual(resumed, stale)
   assert.equal(resumed, current)
   await settle()

@@ -39,7 +39,11 @@ describe('createMockAuthClient', () => {
     ['error', 'NETWORK'],
   ])('renders %s through <AuthProvider> with the real snapshot shape', (status, code) => {
     const client = createMockAuthClient({ status })
-    render(<AuthProvider client={client}><Page /></AuthProvider>)
+    render(
+      <AuthProvider client={client}>
+        <Page />
+      </AuthProvider>,
+    )
     expect(screen.getByText(`status: ${status}`)).toBeTruthy()
     expect(screen.queryByRole('alert')?.textContent).toBe(code)
     const snapshot = client.getSnapshot()
@@ -50,7 +54,11 @@ describe('createMockAuthClient', () => {
   it('signIn() moves the rendered page to signedIn, with a signedIn event', () => {
     const client = createMockAuthClient()
     const seen = events(client)
-    render(<AuthProvider client={client}><Page /></AuthProvider>)
+    render(
+      <AuthProvider client={client}>
+        <Page />
+      </AuthProvider>,
+    )
     act(() => client.signIn({ sub: 'bob', name: 'Bob' }))
     expect(screen.getByText('user: Bob')).toBeTruthy()
     expect(seen).toEqual([{ type: 'signedIn', generation: 1 }])
@@ -95,7 +103,10 @@ describe('createMockAuthClient', () => {
     const seen = events(client)
     await expect(client.logout({ localOnly: true })).resolves.toEqual({ revocation: 'revoked', endSession: 'local_only' })
     expect(client.getSnapshot()).toEqual({ status: 'signedOut' })
-    expect(seen).toEqual([{ type: 'signedOut', generation: 2 }, { type: 'logout', result: { revocation: 'revoked', endSession: 'local_only' } }])
+    expect(seen).toEqual([
+      { type: 'signedOut', generation: 2 },
+      { type: 'logout', result: { revocation: 'revoked', endSession: 'local_only' } },
+    ])
     await client.login({ returnTo: '/orders' })
     expect(client.getSnapshot()).toEqual({ status: 'redirecting' })
     expect(client.calls.logout).toEqual([[{ localOnly: true }]])

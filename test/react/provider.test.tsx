@@ -34,7 +34,21 @@ function counted() {
       return stop
     },
   }
-  return { live, inner, config: { issuer: ISSUER, clientId: CLIENT_ID, channel, store, lifecycle: watchedLifecycle, clock, navigation: fakeNavigation(`${APP}/`), fetch: () => Promise.reject(new TypeError('offline')), debug: false } satisfies AuthConfig }
+  return {
+    live,
+    inner,
+    config: {
+      issuer: ISSUER,
+      clientId: CLIENT_ID,
+      channel,
+      store,
+      lifecycle: watchedLifecycle,
+      clock,
+      navigation: fakeNavigation(`${APP}/`),
+      fetch: () => Promise.reject(new TypeError('offline')),
+      debug: false,
+    } satisfies AuthConfig,
+  }
 }
 
 function Token() {
@@ -45,7 +59,11 @@ function Token() {
 describe('AuthProvider', () => {
   it('mounted and unmounted 10 times under StrictMode: exactly one live client while mounted, none after', async () => {
     const { live, inner, config } = counted()
-    const record: SessionRecord = { v: 1, generation: 1, session: { tokens: { accessToken: 'at-1', tokenType: 'Bearer', refreshToken: 'rt', issuedAt: Date.now(), expiresAt: Date.now() + 3_600_000 }, user: { sub: 'alice' } } }
+    const record: SessionRecord = {
+      v: 1,
+      generation: 1,
+      session: { tokens: { accessToken: 'at-1', tokenType: 'Bearer', refreshToken: 'rt', issuedAt: Date.now(), expiresAt: Date.now() + 3_600_000 }, user: { sub: 'alice' } },
+    }
     await inner.set(`${ISSUER} ${CLIENT_ID}`, record)
     for (let i = 0; i < 10; i++) {
       const view = render(

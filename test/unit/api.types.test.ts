@@ -1,7 +1,24 @@
 // The public API's types, checked by tsc (`npm test` type-checks test/ first) and run as tests by vitest:
 // a change to an export's type fails here before it reaches an app.
 import { describe, expectTypeOf, it } from 'vitest'
-import { AuthError, createAuthClient, isTransient, LoginRequiredError, useAuth, useGetToken, useToken, type AuthClient, type AuthErrorCode, type AuthEvent, type AuthState, type AuthStatus, type LoginResult, type LogoutResult, type SessionStore, type User } from '../../src'
+import {
+  AuthError,
+  createAuthClient,
+  isTransient,
+  LoginRequiredError,
+  useAuth,
+  useGetToken,
+  useToken,
+  type AuthClient,
+  type AuthErrorCode,
+  type AuthEvent,
+  type AuthState,
+  type AuthStatus,
+  type LoginResult,
+  type LogoutResult,
+  type SessionStore,
+  type User,
+} from '../../src'
 import { createMockAuthClient, type MockAuthClient } from '../../src/testing'
 import { fetchJson } from '../../src/query'
 

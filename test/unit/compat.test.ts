@@ -20,7 +20,13 @@ function previousRecords(now: number, refreshToken: string) {
   const session = { tokens, user: { sub: 'alice', name: 'Alice' } }
   return {
     signedIn: { v: 1, generation: 7, session, reloginClaimedAt: now - 120_000 },
-    backingOff: { v: 1, generation: 7, session, reloginClaimedAt: now - 120_000, retry: { failures: 4, at: now, notBefore: now + 400_000, error: { code: 'SERVER_ERROR', message: 'HTTP 503', status: 503 } } },
+    backingOff: {
+      v: 1,
+      generation: 7,
+      session,
+      reloginClaimedAt: now - 120_000,
+      retry: { failures: 4, at: now, notBefore: now + 400_000, error: { code: 'SERVER_ERROR', message: 'HTTP 503', status: 503 } },
+    },
     reloginRequired: { v: 1, generation: 8, session: null, ended: 'reloginRequired', reasons: ['refresh_token_reused'] },
     signedOut: { v: 1, generation: 9, session: null, ended: 'signedOut' },
   }
@@ -87,7 +93,7 @@ describe('the previous release and this one share a session', () => {
     await tab.client.getAccessToken().catch(() => {}) // the grant died
     await tab.client.logout({ localOnly: true })
     await settle()
-    const kinds = written.map((r) => (r as SessionRecord).session ? ((r as SessionRecord).retry ? 'retry' : 'session') : (r as SessionRecord).ended)
+    const kinds = written.map((r) => ((r as SessionRecord).session ? ((r as SessionRecord).retry ? 'retry' : 'session') : (r as SessionRecord).ended))
     expect(kinds).toEqual(expect.arrayContaining(['session', 'retry', 'reloginRequired', 'signedOut']))
     for (const record of written) expect(previousParseRecord(record)).toEqual(record)
     // Generations only grow; a retry schedule keeps the generation.

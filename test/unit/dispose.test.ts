@@ -62,7 +62,14 @@ describe('dispose()', () => {
     const env = tabs()
     const tab = await signIn(env, env.open())
     tab.client.dispose()
-    for (const call of [() => tab.client.getAccessToken(), () => tab.client.start(), () => tab.client.login(), () => tab.client.logout(), () => tab.client.autoLogin(), () => tab.client.fetch('https://app.example.test/api')]) {
+    for (const call of [
+      () => tab.client.getAccessToken(),
+      () => tab.client.start(),
+      () => tab.client.login(),
+      () => tab.client.logout(),
+      () => tab.client.autoLogin(),
+      () => tab.client.fetch('https://app.example.test/api'),
+    ]) {
       const error = await call().then(
         () => undefined,
         (e: unknown) => e,

@@ -17,7 +17,7 @@ async function until(condition: () => boolean, ms = 2000) {
 async function signedIn(count = 1, config = {}) {
   const env = tabs({ expiresIn: 300 })
   const first = await signIn(env, env.open(config), config)
-  const all: Array<Omit<typeof first, "callback">> = [first]
+  const all: Array<Omit<typeof first, 'callback'>> = [first]
   for (let i = 1; i < count; i++) {
     const tab = env.open(config)
     await tab.client.start()
@@ -406,7 +406,9 @@ describe('fetch with the access token', () => {
       [401, 'Bearer realm="api"'],
     ] as const
     for (const [status, challenge] of statuses) {
-      const tab = env.open({ fetch: (input, init) => (input instanceof Request ? Promise.resolve(new Response(null, { status, headers: { 'www-authenticate': challenge } })) : fetchImpl(input, init)) })
+      const tab = env.open({
+        fetch: (input, init) => (input instanceof Request ? Promise.resolve(new Response(null, { status, headers: { 'www-authenticate': challenge } })) : fetchImpl(input, init)),
+      })
       await tab.client.start()
       expect((await tab.client.fetch('https://api.example.test/')).status).toBe(status)
     }
