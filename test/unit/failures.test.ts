@@ -209,6 +209,7 @@ describe('re-login', () => {
     env.server.revokeAll()
     env.clock.advance(301_000)
     await Promise.allSettled(all.map((t) => t.client.getAccessToken()))
+    await until(() => all.some((t, i) => t.navigation.assigned.length > assigned[i]))
     await settle()
     const redirects = all.map((t, i) => t.navigation.assigned.slice(assigned[i]))
     expect(redirects.flat()).toHaveLength(1)
@@ -223,6 +224,7 @@ describe('re-login', () => {
     env.server.revokeAll()
     env.clock.advance(21_000)
     await first.client.getAccessToken().catch(() => {})
+    await until(() => first.navigation.assigned.length > 0) // the redirect waits for PKCE's WebCrypto (CI: [] under load)
     await settle()
     expect(first.navigation.assigned.filter((u) => u.includes('/auth'))).toHaveLength(1)
     // Back from the server, signed in again, and the grant dies again within the minute.
@@ -278,6 +280,7 @@ describe('re-login', () => {
     env.server.revokeAll()
     env.clock.advance(21_000)
     await first.client.getAccessToken().catch(() => {})
+    await until(() => first.navigation.assigned.length > 0)
     await settle()
     expect(first.navigation.assigned).toHaveLength(1)
     const back = env.open({ ...config, url: await env.server.authorize(first.navigation.assigned[0]), transactionStorage: first.transactionStorage })

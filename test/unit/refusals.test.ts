@@ -9,6 +9,12 @@ const settle = async () => {
   for (let i = 0; i < 20; i++) await new Promise((resolve) => setTimeout(resolve, 0))
 }
 
+/** Lets real async work finish (a redirect waits for PKCE's WebCrypto): on a loaded machine it can take longer than `settle`. */
+async function until(condition: () => boolean, ms = 2000) {
+  const deadline = Date.now() + ms
+  while (!condition() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5))
+}
+
 type Env = ReturnType<typeof tabs>
 type Tab = ReturnType<Env['open']>
 const KEY = `${ISSUER} ${CLIENT_ID}`
@@ -99,6 +105,7 @@ describe('a refusal is answered once and never sent again, by any tab', () => {
     env.clock.advance(301_000)
     env.server.failNext.push(empty(400))
     await askAll(all)
+    await until(() => all.some((tab) => tab.navigation.assigned.length > 0))
     await settle()
     expect(env.server.requests.refresh_token).toBe(1)
     expect(all.flatMap((tab) => tab.navigation.assigned)).toHaveLength(1)
