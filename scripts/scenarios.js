@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The scenario suite (`npm test -- --suite scenarios`): the multi-tab scenarios of test/scenarios/
 // over engine x server profile, against the real dev provider. Writes .test-results/scenarios.json
-// = { passed, failed, skipped, retried, failures, runs } and prints a table with the provider's counts.
+// = { passed, failed, retried, failures, runs } and prints a table with the provider's counts.
 //
 //   node scripts/scenarios.js [--matrix default|full] [--engine chromium,firefox,webkit]... [--profile NAME]...
 //                             [--scenario NAME]... [--repeat N] [--parallel N (default 3)] [--list]

@@ -3,12 +3,14 @@
 import { chromium } from 'playwright-core'
 import { chromiumArgs, chromiumPath } from '../../scripts/lib/chromium.js'
 
+export const pause = true
+
 export async function launch() {
   const browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs })
   return {
     name: 'chromium',
     version: `Chromium ${browser.version()}`,
-    pause: true,
+    pause,
     async newProfile() {
       const context = await browser.newContext()
       context.setDefaultTimeout(15_000)

@@ -9,6 +9,8 @@ import { sleep } from './engine.js'
 export const webkitDriverPath = process.env.WEBKIT_DRIVER_PATH || 'WebKitWebDriver'
 export const miniBrowserPath = process.env.MINIBROWSER_PATH || '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser'
 
+export const pause = 'WebDriver has no debugger and WebKitGTK offers no other way to stop a page’s JavaScript'
+
 export async function launch() {
   // WebKitWebDriver needs a port number: ask the OS for a free one.
   const port = await freePort()
@@ -30,7 +32,7 @@ export async function launch() {
     get version() {
       return version
     },
-    pause: 'WebDriver has no debugger and WebKitGTK offers no other way to stop a page’s JavaScript',
+    pause,
     async newProfile() {
       const created = await command(base, 'POST', '/session', { capabilities })
       version = `WebKitGTK ${created.capabilities.browserVersion}`

@@ -15,7 +15,7 @@ import { countsLine, type BrowserProfile, type Counts, type Ctx, type Engine, ty
 import { DEFAULT_PROFILE, scenarios, type Scenario } from './scenarios.ts'
 
 const ENGINES: EngineName[] = ['chromium', 'firefox', 'webkit']
-const DRIVERS: Record<EngineName, { launch(): Promise<unknown> }> = { chromium, firefox, webkit }
+const DRIVERS: Record<EngineName, { launch(): Promise<unknown>; pause: true | string }> = { chromium, firefox, webkit }
 const PROFILE_NAMES = Object.keys(PROFILES)
 /** A scenario takes 5-40 s here; 3 minutes means it hangs, whatever the load. */
 const SCENARIO_TIMEOUT_MS = 180_000
@@ -36,7 +36,7 @@ interface Job {
 interface Run extends Omit<Job, 'scenario'> {
   scenario: string
   repeat: number
-  outcome: 'passed' | 'failed' | 'skipped'
+  outcome: 'passed' | 'failed'
   ms: number
   /** Runs lost to a browser crash before this one (0 or 1). */
   retried: number
@@ -72,14 +72,18 @@ function parseArgs(argv: string[]) {
 /**
  * The matrix. `default` (what `npm test` runs): every scenario in every engine on the default
  * profile, and every profile in Chromium; `full`: every engine x every profile. A scenario is in a
- * cell when it applies to the profile (scenarios.ts).
+ * cell when it applies to the profile (scenarios.ts) and the engine can do what it needs (a scenario
+ * that pauses a page runs in Chromium only; the table says n/a and why).
  */
 function matrix(kind: string): Job[] {
   const jobs: Job[] = []
   for (const engine of ENGINES) {
     for (const profile of PROFILE_NAMES) {
       if (kind === 'default' && engine !== 'chromium' && profile !== DEFAULT_PROFILE) continue
-      for (const scenario of scenarios) if (scenario.applies(PROFILES[profile as keyof typeof PROFILES] as ServerProfile, profile)) jobs.push({ engine, profile, scenario })
+      for (const scenario of scenarios) {
+        if (scenario.needs === 'pause' && DRIVERS[engine].pause !== true) continue
+        if (scenario.applies(PROFILES[profile as keyof typeof PROFILES] as ServerProfile, profile)) jobs.push({ engine, profile, scenario })
+      }
     }
   }
   return jobs
@@ -182,11 +186,6 @@ export async function main({ root, argv }: { root: string; argv: string[] }): Pr
             console.log(`  ✗ ${label}: ${engineName} did not start: ${(error as Error).message}`)
             continue
           }
-          if (job.scenario.needs === 'pause' && engine.pause !== true) {
-            runs.push({ ...base, outcome: 'skipped', ms: 0, retried: 0, detail: engine.pause })
-            if (repeatIndex === 1) console.log(`  - ${label}: skipped (${engine.pause})`)
-            continue
-          }
           for (let attempt = 0; ; attempt++) {
             const t0 = Date.now()
             const opened: BrowserProfile[] = []
@@ -244,10 +243,10 @@ export async function main({ root, argv }: { root: string; argv: string[] }): Pr
   const count = (outcome: Run['outcome']) => runs.filter((run) => run.outcome === outcome).length
   const retried = runs.filter((run) => run.retried).length
   const failures = runs.filter((run) => run.outcome === 'failed').map((run) => `${run.engine} · ${run.profile} · ${run.scenario}${args.repeat > 1 ? ` #${run.repeat}` : ''}: ${run.detail}`)
-  const summary = { passed: count('passed'), failed: count('failed'), skipped: count('skipped'), retried, failures }
+  const summary = { passed: count('passed'), failed: count('failed'), retried, failures }
   mkdirSync(join(root, '.test-results'), { recursive: true })
   writeFileSync(join(root, '.test-results/scenarios.json'), JSON.stringify({ ...summary, seconds: Math.round((Date.now() - started) / 1000), runs }, null, 2) + '\n')
-  console.log(`scenarios: ${summary.passed} passed, ${summary.failed} failed, ${summary.skipped} skipped${retried ? `; ${retried} passed on a 2nd run after the browser crashed` : ''} (${seconds(Date.now() - started)})`)
+  console.log(`scenarios: ${summary.passed} passed, ${summary.failed} failed${retried ? `; ${retried} passed on a 2nd run after the browser crashed` : ''} (${seconds(Date.now() - started)})`)
   return summary.failed ? 1 : 0
 }
 
@@ -257,8 +256,8 @@ function report(runs: Run[], jobs: Job[], repeat: number, totalMs: number, _engi
   const rows = [...new Set(jobs.map((job) => `${job.engine} · ${job.profile}`))]
   const cell = (row: string, name: string) => {
     const mine = runs.filter((run) => `${run.engine} · ${run.profile}` === row && run.scenario === name)
-    if (!mine.length) return '-'
-    if (mine.every((run) => run.outcome === 'skipped')) return 'skip'
+    const scenario = scenarios.find((s) => s.name === name)!
+    if (!mine.length) return scenario.needs === 'pause' && DRIVERS[row.split(' · ')[0] as EngineName].pause !== true ? 'n/a' : '-'
     const passed = mine.filter((run) => run.outcome === 'passed').length
     const mark = mine.some((run) => run.retried) ? '*' : ''
     return repeat > 1 ? `${passed}/${mine.length}${mark}` : passed ? `ok${mark}` : 'FAIL'
@@ -267,13 +266,13 @@ function report(runs: Run[], jobs: Job[], repeat: number, totalMs: number, _engi
   const widths = table[0]!.map((_, i) => Math.max(...table.map((line) => line[i]!.length)))
   console.log('')
   for (const line of table) console.log(line.map((c, i) => c.padEnd(widths[i]!)).join('  '))
-  console.log(`-: not in the matrix (the scenario does not apply to the profile); skip: the engine cannot; *: passed on a 2nd run after the browser crashed${repeat > 1 ? '; k/n: passes of n runs' : ''}`)
+  console.log(`-: not in the matrix (the scenario does not apply to the profile); n/a: the engine cannot pause a page (${ENGINES.filter((e) => DRIVERS[e].pause !== true).map((e) => `${e}: ${DRIVERS[e].pause}`).join('; ')}); *: passed on a 2nd run after the browser crashed${repeat > 1 ? '; k/n: passes of n runs' : ''}`)
   console.log('\nprovider counts (code/refresh = success/error) per run:')
-  for (const run of runs) console.log(`  ${run.outcome === 'passed' ? 'ok  ' : run.outcome === 'skipped' ? 'skip' : 'FAIL'} ${run.engine} · ${run.profile} · ${run.scenario}${repeat > 1 ? ` #${run.repeat}` : ''}: ${run.detail}`)
+  for (const run of runs) console.log(`  ${run.outcome === 'passed' ? 'ok  ' : 'FAIL'} ${run.engine} · ${run.profile} · ${run.scenario}${repeat > 1 ? ` #${run.repeat}` : ''}: ${run.detail}`)
   if (repeat > 1) {
     console.log(`\nrepeats (${repeat} each): passed, slowest run`)
     for (const job of jobs) {
-      const mine = runs.filter((run) => run.engine === job.engine && run.profile === job.profile && run.scenario === job.scenario.name && run.outcome !== 'skipped')
+      const mine = runs.filter((run) => run.engine === job.engine && run.profile === job.profile && run.scenario === job.scenario.name)
       if (!mine.length) continue
       const slowest = mine.reduce((a, b) => (b.ms > a.ms ? b : a))
       console.log(`  ${job.engine} · ${job.profile} · ${job.scenario.name}: ${mine.filter((run) => run.outcome === 'passed').length}/${mine.length} passed, slowest ${seconds(slowest.ms)} (#${slowest.repeat})`)
