@@ -36,7 +36,7 @@ export function DemoActions({ onDone }: { onDone: () => void }) {
           onClick={() =>
             signedIn &&
             run(async () =>
-              (await expireAccessToken(state.accessToken)).expired
+              (await expireAccessToken(await client.getAccessToken())).expired
                 ? 'The provider ended this access token. The notes call gets 401 invalid_token: one refresh, and every tab takes the new token.'
                 : 'The provider no longer knew this access token.',
             )

@@ -1,5 +1,6 @@
 import { createAuthClient } from 'tabauth'
 import { dpop } from 'tabauth/dpop'
+import { popup } from 'tabauth/popup'
 import { serverTexts } from 'tabauth/server-texts'
 
 /**
@@ -28,6 +29,8 @@ export const client = createAuthClient({
   metadata: server.metadata,
   // 'prompt' (the default) shows "Sign in again"; 'redirect' sends one tab to the server, at most once a minute.
   relogin,
+  // "Sign in again" in a popup (SessionPanel's <LoginButton popup />): the page keeps its state.
+  popup: popup(),
   // The server's own words (Entra ID, Keycloak, Auth0, ...) narrow the reason of an invalid_grant.
   serverTexts,
   // redirectUri defaults to `${location.origin}/callback`, postLogoutRedirectUri to `${location.origin}/`

@@ -37,13 +37,11 @@ export interface Navigation {
   assign(url: string): void
   /** Replaces the current history entry without loading a page (cleans the callback URL). */
   replace(url: string): void
-  /** Opens an empty popup window (a new tab on some browsers); null when the browser blocked it. */
-  openPopup?(): PopupWindow | null
   /** Closes this window (a sign-in popup, once its callback is done). */
   close?(): void
 }
 
-/** The handle of a sign-in popup, as its opener sees it. */
+/** The handle of a sign-in popup (`tabauth/popup`), as its opener sees it. */
 export interface PopupWindow {
   /** True once the user closed it; also true at once when the server's COOP header cut the popup off from its opener. */
   readonly closed: boolean
@@ -160,18 +158,6 @@ export const browserNavigation: Navigation = {
   currentUrl: () => globalThis.location.href,
   assign: (url) => globalThis.location.assign(url),
   replace: (url) => globalThis.history.replaceState(globalThis.history.state, '', url),
-  openPopup() {
-    // Opened empty and at once, inside the click that asked: popup blockers allow only that.
-    const popup = globalThis.open('', 'tabauth-sign-in', 'popup,width=480,height=640')
-    if (!popup) return null
-    return {
-      get closed() {
-        return popup.closed
-      },
-      navigate: (url) => popup.location.assign(url),
-      close: () => popup.close(),
-    }
-  },
   close: () => globalThis.close(),
 }
 

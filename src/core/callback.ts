@@ -16,8 +16,8 @@ export interface CallbackContext {
   session: SessionContext
   oauth: OAuth
   transactions: TransactionStore
-  /** Sign-ins started by `login({ popup: true })` in another window of this origin. */
-  popupTransactions: TransactionStore
+  /** Sign-ins started by `login({ popup: true })` in another window of this origin (`tabauth/popup`). */
+  popupTransactions?: TransactionStore
   navigation: Navigation
   clock: Clock
   clientId: string
@@ -37,10 +37,10 @@ export type CallbackOutcome =
 export async function finishSignIn(ctx: CallbackContext, callback: URL): Promise<CallbackOutcome> {
   let tx
   const state = callback.searchParams.get('state')
-  const popup = ctx.popupTransactions.has(state)
+  const popup = ctx.popupTransactions?.has(state) === true
   try {
     // Consumed synchronously, before any request: a second start (StrictMode, reload, Back) finds nothing.
-    tx = (popup ? ctx.popupTransactions : ctx.transactions).take(state, ctx.clock.now())
+    tx = (popup ? ctx.popupTransactions! : ctx.transactions).take(state, ctx.clock.now())
   } catch (error) {
     ctx.navigation.replace(`${ctx.origin()}/`)
     // A replayed callback with a live session is harmless: stay signed in, say nothing.

@@ -29,6 +29,7 @@ export function createAuthClient(config: AuthConfig): AuthClient {
   if (!config.clientId) throw new AuthError('CONFIG', 'clientId is required.')
   // `dpop: true` was the option before DPoP moved to its own entry: never let it mean "off" in silence.
   if (config.dpop && typeof config.dpop.bind !== 'function') throw new AuthError('CONFIG', "dpop takes dpop() from 'tabauth/dpop'.")
+  for (const server of config.resourceServers ?? []) if (!URL.canParse(server)) throw new AuthError('CONFIG', `resourceServers: "${server}" is not an absolute URL.`)
 
   const clock = config.clock ?? browserClock
   const navigation = config.navigation ?? browserNavigation
@@ -39,7 +40,7 @@ export function createAuthClient(config: AuthConfig): AuthClient {
   const key = `${config.issuer} ${config.clientId}`
   const tabStorage = config.transactionStorage ?? webStorage('sessionStorage')
   const transactions = new TransactionStore(tabStorage, `tabauth:tx:${key}`)
-  const popupTransactions = new TransactionStore(config.popupTransactionStorage ?? webStorage('localStorage'), `tabauth:popup-tx:${key}`)
+  const popup = config.popup?.bind(key, clock)
   const reloginWindowMs = (config.reloginWindowSeconds ?? 60) * 1000
   const breaker = new ReloginBreaker(tabStorage, `tabauth:relogin:${key}`, reloginWindowMs)
   const debug = config.debug ?? isDevelopment()
@@ -55,7 +56,7 @@ export function createAuthClient(config: AuthConfig): AuthClient {
     dpop: config.dpop ? config.dpop.bind(key) : undefined,
   })
   // The first-render hint (hint.ts): by default only beside the default IndexedDB store, never in memory-only mode.
-  const hints = config.hintStorage ?? (config.store === undefined && typeof indexedDB !== 'undefined' ? webStorage('localStorage') : undefined)
+  const hints = config.hintStorage === null ? undefined : config.hintStorage ?? (config.store === undefined && typeof indexedDB !== 'undefined' ? webStorage('localStorage') : undefined)
   const store = config.store ?? defaultStore()
   const ctx: SessionContext = {
     store: hints ? hintedStore(store, hints, key) : store,
@@ -74,7 +75,7 @@ export function createAuthClient(config: AuthConfig): AuthClient {
     session: ctx,
     oauth,
     transactions,
-    popupTransactions,
+    popupTransactions: popup?.transactions,
     navigation,
     clock,
     clientId: config.clientId,
@@ -110,7 +111,7 @@ export function createAuthClient(config: AuthConfig): AuthClient {
     authorizationParams: config.authorizationParams,
     redirectUri,
     transactions,
-    popupTransactions,
+    popup,
     breaker,
     state: () => state,
     setState,
@@ -462,7 +463,7 @@ export function createAuthClient(config: AuthConfig): AuthClient {
     autoLogin,
     logout,
     getAccessToken: () => getAccessToken(),
-    fetch: fetchWithToken((request, token) => oauth.resourceRequest(request, token), getAccessToken),
+    fetch: fetchWithToken((request, token) => oauth.resourceRequest(request, token), getAccessToken, () => config.resourceServers ?? [origin()]),
     onEvent: subscribeEvents,
     dispose() {
       timer.clear()

@@ -1,18 +1,27 @@
+import { AuthError } from './errors'
 import { isInvalidTokenResponse } from './oauth'
+import { isLoopback } from './url'
 
 /**
  * `fetch` with the access token, read at call time, sent by `send` (a Bearer
- * header, or a DPoP proof: `OAuth.resourceRequest`). On a 401 whose challenge
- * says `invalid_token` (revoked, clock skew) it asks for a new token once and
- * replays once; a second 401 is returned, never looped.
+ * header, or a DPoP proof: `OAuth.resourceRequest`), and only to the resource
+ * servers the app names (`allowed`): a URL from an API response (a `next` link, a
+ * presigned URL) must never carry the token to a third party (RFC 9700 §2.3).
+ * On a 401 whose challenge says `invalid_token` (revoked, clock skew) it asks for
+ * a new token once and replays once; a second 401 is returned, never looped.
  * @see https://www.rfc-editor.org/rfc/rfc6750#section-3.1
  */
 export function fetchWithToken(
   send: (request: Request, token: string) => Promise<Response>,
   getAccessToken: (options?: { rejected?: string }) => Promise<string>,
+  resourceServers: () => string[],
 ): (input: RequestInfo | URL, init?: RequestInit) => Promise<Response> {
   return async (input, init) => {
     const request = new Request(input, init)
+    const servers = resourceServers()
+    if (!isResourceServer(new URL(request.url), servers)) {
+      throw new AuthError('CONFIG', `${request.url} is not on a resource server of this app (resourceServers: ${servers.join(', ')}): nothing was sent. Add its origin (or origin and path) to resourceServers.`)
+    }
     const token = await getAccessToken()
     const response = await send(request.clone(), token)
     if (!isInvalidTokenResponse(response)) return response
@@ -20,4 +29,17 @@ export function fetchWithToken(
     if (next === undefined || next === token) return response
     return send(request, next)
   }
+}
+
+/**
+ * True when `url` is under one of `servers` (an origin, or an origin and a path prefix that
+ * matches whole segments), over https, or plain http on loopback only.
+ */
+export function isResourceServer(url: URL, servers: string[]): boolean {
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopback(url))) return false
+  return servers.some((server) => {
+    const base = new URL(server)
+    const prefix = base.pathname.replace(/\/$/, '')
+    return url.origin === base.origin && (url.pathname === prefix || url.pathname.startsWith(`${prefix}/`))
+  })
 }

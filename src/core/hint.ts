@@ -1,9 +1,10 @@
 /**
  * A new tab's first snapshot without waiting for IndexedDB, whose open costs a new tab about 30 ms
- * in Chromium. Every write of the session record also keeps the snapshot it gives (access token,
- * expiry, user, generation; never the refresh token or the ID token) in localStorage, which a page
- * reads synchronously. The hint sets the first snapshot only: the session itself, and every refresh,
- * still come from the store under the lock, and the store's read replaces the hint at once.
+ * in Chromium. Every write of the session record also keeps what the first frame renders (generation,
+ * expiry, the user's display claims) in localStorage, which a page reads synchronously. Never a token
+ * and never a protocol claim (nonce, sid, at_hash, ...): Web Storage is the easiest place for injected
+ * script to read, and every write reaches each same-origin document as a `storage` event. The snapshot
+ * it gives has no access token; the store's read, which every token request waits for, adds it.
  */
 import type { KeyValueStorage } from './adapters'
 import { isObject, type SessionStore } from './store'
@@ -12,6 +13,9 @@ import type { AuthState } from './types'
 type SignedIn = Extract<AuthState, { status: 'signedIn' }>
 
 const hintKey = (key: string) => `tabauth:hint:${key}`
+
+/** ID token claims that say how the session was made, not who the user is: kept out of the hint. */
+const PROTOCOL_CLAIMS = ['nonce', 'sid', 'at_hash', 'c_hash', 's_hash', 'auth_time', 'acr', 'amr', 'azp', 'aud', 'iss', 'iat', 'nbf', 'exp', 'jti', 'cnf']
 
 /** `store`, whose writes of `key` also keep (or, without a session, remove) the hint. */
 export function hintedStore(store: SessionStore, storage: KeyValueStorage, key: string): SessionStore {
@@ -24,7 +28,7 @@ export function hintedStore(store: SessionStore, storage: KeyValueStorage, key: 
       try {
         if (!record.session) return storage.remove(hintKey(key))
         const { tokens, user } = record.session
-        storage.set(hintKey(key), JSON.stringify({ generation: record.generation, accessToken: tokens.accessToken, expiresAt: tokens.expiresAt, user }))
+        storage.set(hintKey(key), JSON.stringify({ generation: record.generation, expiresAt: tokens.expiresAt, user }, (k, v) => (PROTOCOL_CLAIMS.includes(k) ? undefined : v)))
       } catch {
         storage.remove(hintKey(key)) // full or refused: no hint rather than an old one
       }
@@ -32,7 +36,7 @@ export function hintedStore(store: SessionStore, storage: KeyValueStorage, key: 
   }
 }
 
-/** The signed-in snapshot the hint gives, while its access token is unexpired; otherwise none. */
+/** The signed-in snapshot the hint gives (without an access token), while its expiry is ahead; otherwise none. */
 export function readHint(storage: KeyValueStorage, key: string, now: number): SignedIn | undefined {
   let hint: unknown
   try {
@@ -40,8 +44,8 @@ export function readHint(storage: KeyValueStorage, key: string, now: number): Si
   } catch {
     return undefined // corrupt: the store's read decides
   }
-  if (!isObject(hint) || !Number.isSafeInteger(hint.generation) || typeof hint.accessToken !== 'string') return undefined
+  if (!isObject(hint) || !Number.isSafeInteger(hint.generation)) return undefined
   if (typeof hint.expiresAt !== 'number' || hint.expiresAt <= now) return undefined
   if (hint.user !== undefined && !(isObject(hint.user) && typeof hint.user.sub === 'string')) return undefined
-  return { status: 'signedIn', user: hint.user as SignedIn['user'], accessToken: hint.accessToken, expiresAt: hint.expiresAt, generation: hint.generation as number }
+  return { status: 'signedIn', user: hint.user as SignedIn['user'], expiresAt: hint.expiresAt, generation: hint.generation as number }
 }

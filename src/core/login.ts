@@ -1,40 +1,60 @@
 /**
  * The start of a sign-in: the authorization request (PKCE, state, nonce, returnTo remembered for
- * the callback), by a redirect of this tab or in a popup, and the route guard's login without a
- * click. The other half, the callback, is callback.ts.
+ * the callback), by a redirect of this tab or in a popup (`tabauth/popup`), and the route guard's
+ * login without a click. The other half, the callback, is callback.ts.
  */
 import type { Clock, Navigation } from './adapters'
 import { toAuthError } from './callback'
-import type { AuthError } from './errors'
+import { AuthError } from './errors'
 import { OAuth } from './oauth'
-import { watchPopup, type PopupWatch } from './popup'
 import type { ReloginBreaker } from './relogin'
 import type { TransactionStore } from './transaction'
 import type { AuthEvent, AuthState, LoginOptions, LoginResult } from './types'
 import { safeReturnTo } from './url'
 
-export interface LoginContext extends Omit<PopupWatch, 'clock'> {
-  oauth: OAuth
-  navigation: Navigation
+/** What the client gives a popup sign-in (`tabauth/popup`). */
+export interface PopupContext {
   clock: Clock
-  scope: string
-  authorizationParams?: Record<string, string>
-  redirectUri(): string
-  /** The tab's own sign-ins (sessionStorage) and popup sign-ins (shared with the popup). */
-  transactions: TransactionStore
-  popupTransactions: TransactionStore
-  /** The loop breaker the automatic re-login uses too: one unasked redirect per tab per window. */
-  breaker: ReloginBreaker
+  /** The authorization request's URL, its transaction saved in `store`; and the transaction's `state`. */
+  authorize(store: TransactionStore): Promise<[url: string, state: string]>
+  /** Shows a failed sign-in (status `error`) and returns it as an AuthError. */
+  fail(error: unknown): AuthError
   state(): AuthState
   setState(next: AuthState): void
   emit(event: AuthEvent): void
+  onEvent(listener: (event: AuthEvent) => void): () => void
+  /** Re-reads the shared store: the session may have arrived just before the popup closed. */
+  sync(): Promise<void>
+  hasSession(): boolean
+}
+
+/** `popup()` from 'tabauth/popup': `createAuthClient({ popup: popup() })`. */
+export interface PopupSignIn {
+  bind(key: string, clock: Clock): {
+    /** Popup sign-ins' transactions, in storage the popup window shares with its opener. */
+    transactions: TransactionStore
+    signIn(ctx: PopupContext): Promise<LoginResult>
+  }
+}
+
+export interface LoginContext extends Omit<PopupContext, 'authorize' | 'fail'> {
+  oauth: OAuth
+  navigation: Navigation
+  scope: string
+  authorizationParams?: Record<string, string>
+  redirectUri(): string
+  /** The tab's own sign-ins (sessionStorage). */
+  transactions: TransactionStore
+  popup?: ReturnType<PopupSignIn['bind']>
+  /** The loop breaker the automatic re-login uses too: one unasked redirect per tab per window. */
+  breaker: ReloginBreaker
 }
 
 export function loginFlows(ctx: LoginContext) {
   const { navigation, clock } = ctx
 
-  /** The authorization request's URL; its transaction is remembered in `store` for the callback. */
-  async function authorize(options: LoginOptions, store: TransactionStore): Promise<string> {
+  /** The authorization request's URL and state; its transaction is remembered in `store` for the callback. */
+  async function authorize(options: LoginOptions, store: TransactionStore): Promise<[string, string]> {
     const current = new URL(navigation.currentUrl())
     const returnTo = safeReturnTo(options.returnTo ?? current.pathname + current.search + current.hash, current.origin)
     const secrets = OAuth.randomSecrets()
@@ -46,7 +66,7 @@ export function loginFlows(ctx: LoginContext) {
       params: { ...ctx.authorizationParams, ...options.authorizationParams },
     })
     store.save({ ...secrets, redirectUri, returnTo, createdAt: clock.now() }, clock.now())
-    return url
+    return [url, secrets.state]
   }
 
   function failLogin(error: unknown): AuthError {
@@ -56,10 +76,14 @@ export function loginFlows(ctx: LoginContext) {
   }
 
   async function login(options: LoginOptions = {}): Promise<LoginResult> {
-    if (options.popup) return loginInPopup(options)
+    if (options.popup) {
+      // Synchronous up to the window's opening: browsers allow a popup only inside the click.
+      if (!ctx.popup) throw failLogin(new AuthError('CONFIG', "login({ popup: true }) needs createAuthClient({ popup: popup() }), popup from 'tabauth/popup'."))
+      return ctx.popup.signIn({ ...ctx, authorize: (store) => authorize(options, store), fail: failLogin })
+    }
     ctx.setState({ status: 'redirecting' })
     try {
-      navigation.assign(await authorize(options, ctx.transactions))
+      navigation.assign((await authorize(options, ctx.transactions))[0])
       return 'redirected'
     } catch (error) {
       throw failLogin(error)
@@ -74,29 +98,6 @@ export function loginFlows(ctx: LoginContext) {
     if (!ctx.breaker.allowed(clock.now())) return ctx.setState({ status: 'signedOut', error: ctx.breaker.loopError() })
     ctx.breaker.record(clock.now())
     await login({ ...options, popup: false })
-  }
-
-  async function loginInPopup(options: LoginOptions): Promise<LoginResult> {
-    // Opened before any await: browsers allow a popup only inside the click that asked for it.
-    const popup = navigation.openPopup?.() ?? null
-    if (!popup) {
-      ctx.emit({ type: 'popupBlocked' })
-      return 'blocked'
-    }
-    const before = ctx.state()
-    ctx.setState({ status: 'redirecting' })
-    try {
-      popup.navigate(await authorize(options, ctx.popupTransactions))
-    } catch (error) {
-      popup.close()
-      throw failLogin(error)
-    }
-    const result = await watchPopup(popup, ctx)
-    if (result !== 'signedIn') {
-      if (ctx.state().status === 'redirecting') ctx.setState(before) // nothing arrived: back to what the page showed
-      ctx.emit({ type: 'popupClosed', timedOut: result === 'timedOut' })
-    }
-    return result
   }
 
   return { login, autoLogin }

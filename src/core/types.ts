@@ -1,6 +1,7 @@
 import type { Channel, Clock, KeyValueStorage, Lock, Navigation, PageLifecycle } from './adapters'
 import type { AuthError } from './errors'
 import type { ServerTexts } from './explain'
+import type { PopupSignIn } from './login'
 import type { DPoP, ServerMetadata } from './oauth'
 import type { RetryOptions } from './retry'
 import type { SessionStore, User } from './store'
@@ -61,6 +62,14 @@ export interface AuthConfig {
    * `import { dpop } from 'tabauth/dpop'`, then `dpop: dpop()`. Default off.
    */
   dpop?: DPoP
+  /**
+   * Where `client.fetch` (and `fetchJson`) may send the access token: origins, or an origin and a path
+   * prefix (`https://api.example.com/v2`). Any other URL is refused with a `CONFIG` error and nothing is
+   * sent; plain http only on loopback. Default: the app's own origin.
+   */
+  resourceServers?: string[]
+  /** Sign-in in a popup window, `login({ popup: true })`: `import { popup } from 'tabauth/popup'`, then `popup: popup()`. Default none. */
+  popup?: PopupSignIn
   /** Called after sign-in with the same-origin path to show (e.g. a router's navigate). The URL is already clean. */
   onRedirectCallback?: (returnTo: string) => void
 
@@ -72,13 +81,12 @@ export interface AuthConfig {
   /** Per-tab storage for login transactions and the re-login loop breaker. Default sessionStorage. */
   transactionStorage?: KeyValueStorage
   /**
-   * Where a copy of the snapshot (access token, expiry, user; never the refresh token) is kept so that a
-   * new tab renders signedIn without waiting for the store. Default localStorage beside the default
-   * IndexedDB store, none beside any other store (memory-only mode keeps nothing at rest).
+   * Where the first-render hint is kept (generation, expiry and the user's display claims; never a token or
+   * a protocol claim) so that a new tab renders signedIn without waiting for the store. Default localStorage
+   * beside the default IndexedDB store, none beside any other store (memory-only mode keeps nothing at rest);
+   * `null`: none.
    */
-  hintStorage?: KeyValueStorage
-  /** Storage for popup sign-ins, shared with the popup window (sessionStorage is not). Default localStorage. */
-  popupTransactionStorage?: KeyValueStorage
+  hintStorage?: KeyValueStorage | null
   lock?: Lock
   channel?: Channel
   navigation?: Navigation
@@ -91,7 +99,11 @@ export type AuthState =
   | { status: 'loading' }
   | { status: 'signedOut'; error?: AuthError }
   | { status: 'redirecting' }
-  | { status: 'signedIn'; user?: User; accessToken: string; expiresAt?: number; generation: number }
+  /**
+   * `accessToken` is absent only in a new tab's first frames, drawn from the first-render hint
+   * (which holds no token) until the store is read; `getAccessToken()` always waits for it.
+   */
+  | { status: 'signedIn'; user?: User; accessToken?: string; expiresAt?: number; generation: number }
   | { status: 'reloginRequired'; user?: User; error: AuthError }
   | { status: 'error'; error: AuthError }
 

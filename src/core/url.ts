@@ -8,8 +8,9 @@ export function safeReturnTo(value: unknown, origin: string): string {
   if (typeof value !== 'string' || !value.startsWith('/') || value.startsWith('//') || value.startsWith('/\\')) return '/'
   try {
     const url = new URL(value, origin)
-    // `/%2F%2Fevil.example` is a path here, but a router that decodes it would make it a host.
-    if (url.origin !== origin || /^\/[/\\]/.test(safeDecode(url.pathname))) return '/'
+    // `/%2F%2Fevil.example` and `/%09/evil.example` are paths here, but a router that decodes them
+    // makes a host of them (a URL parser drops tabs and newlines): the decoded path must stay ours too.
+    if (url.origin !== origin || new URL(safeDecode(url.pathname), origin).origin !== origin) return '/'
     return url.pathname + url.search + url.hash
   } catch {
     return '/'

@@ -1,5 +1,5 @@
 // From the package itself, so that an app's `AuthError` and the mock's are one class (instanceof works).
-import { AuthError, invalidGrantHints, LoginRequiredError, type AuthClient, type AuthEvent, type AuthState, type AuthStatus, type InvalidGrantReason, type LogoutResult, type User } from 'tabauth'
+import { AuthError, invalidGrantHints, isResourceServer, LoginRequiredError, type AuthClient, type AuthEvent, type AuthState, type AuthStatus, type InvalidGrantReason, type LogoutResult, type User } from 'tabauth'
 
 export interface MockAuthClientOptions {
   /** Default `signedOut`. Where a status needs more (a user, an error), the defaults below fill it in. */
@@ -14,6 +14,8 @@ export interface MockAuthClientOptions {
   expiresIn?: number
   /** What `client.fetch` sends through (with the token attached). Default `globalThis.fetch`, looked up at call time. */
   fetch?: typeof fetch
+  /** As the real client's: where `client.fetch` may send the token. Default the page's origin (`http://localhost` outside a page). */
+  resourceServers?: string[]
 }
 
 type Recorded = Exclude<keyof AuthClient, 'getSnapshot'>
@@ -123,6 +125,11 @@ export function createMockAuthClient(options: MockAuthClientOptions = {}): MockA
     getAccessToken: recorded('getAccessToken', getAccessToken),
     fetch: recorded('fetch', async (input, init) => {
       // No `new Request(input)`: a relative URL has no base outside a page (node, jsdom's fetch).
+      const base = globalThis.location?.origin ?? 'http://localhost'
+      const url = new URL(input instanceof Request ? input.url : String(input), base)
+      const servers = options.resourceServers ?? [base]
+      // The real client's rule, so that a test catches a request the app would have refused.
+      if (!isResourceServer(url, servers)) throw new AuthError('CONFIG', `${url.href} is not on a resource server of this app (resourceServers: ${servers.join(', ')}): nothing was sent.`)
       const headers = new Headers(init?.headers ?? (input instanceof Request ? input.headers : undefined))
       headers.set('authorization', `Bearer ${await getAccessToken()}`)
       return (options.fetch ?? globalThis.fetch)(input, { ...init, headers })

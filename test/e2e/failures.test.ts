@@ -92,7 +92,7 @@ function snapshot(tab: Page): Promise<Snapshot> {
       code: error?.code,
       reason: error?.reason,
       error: error?.error,
-      token: state.status === 'signedIn' ? state.accessToken.slice(-6) : undefined,
+      token: state.status === 'signedIn' ? state.accessToken?.slice(-6) : undefined,
       expiresAt: state.status === 'signedIn' ? state.expiresAt : undefined,
     }
   }).catch((error: Error) => {

@@ -53,7 +53,7 @@ function sampleTab() {
     const error = document.querySelector('[data-testid=error]')?.textContent ?? undefined
     const state = window.tabauth?.getSnapshot()
     const signedIn = state?.status === 'signedIn'
-    const sample = { at: Date.now(), shown, error, token: signedIn ? state.accessToken.slice(-6) : undefined, expiresAt: signedIn ? state.expiresAt : undefined }
+    const sample = { at: Date.now(), shown, error, token: signedIn ? state.accessToken?.slice(-6) : undefined, expiresAt: signedIn ? state.expiresAt : undefined }
     const key = JSON.stringify({ ...sample, at: 0 })
     if (key === last && sample.at - lastAt < 1000) return
     last = key
@@ -79,7 +79,7 @@ const read = (tab: Page) => tab.evaluate(() => ({ samples: window.__samples ?? [
 function snapshot(tab: Page) {
   return tab.evaluate(() => {
     const state = window.tabauth.getSnapshot()
-    return { status: state.status, token: state.status === 'signedIn' ? state.accessToken.slice(-6) : undefined, code: 'error' in state ? state.error?.code : undefined }
+    return { status: state.status, token: state.status === 'signedIn' ? state.accessToken?.slice(-6) : undefined, code: 'error' in state ? state.error?.code : undefined }
   })
 }
 

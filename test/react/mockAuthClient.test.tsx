@@ -113,11 +113,18 @@ describe('createMockAuthClient', () => {
 
   it('fetch sends through the given fetch with the access token, and no network otherwise', async () => {
     const sent: Request[] = []
-    const client = createMockAuthClient({ status: 'signedIn', accessToken: 'at-test', fetch: async (input, init) => (sent.push(new Request(input, init)), new Response('ok')) })
+    const client = createMockAuthClient({ status: 'signedIn', accessToken: 'at-test', resourceServers: ['https://api.example.test'], fetch: async (input, init) => (sent.push(new Request(input, init)), new Response('ok')) })
     const response = await client.fetch('https://api.example.test/orders', { headers: { accept: 'application/json' } })
     expect(await response.text()).toBe('ok')
     expect(sent[0].headers.get('authorization')).toBe('Bearer at-test')
     expect(sent[0].headers.get('accept')).toBe('application/json')
+  })
+
+  it('fetch refuses a URL outside resourceServers, as the real client does, and sends nothing', async () => {
+    const sent: unknown[] = []
+    const client = createMockAuthClient({ status: 'signedIn', fetch: async (input) => (sent.push(input), new Response('ok')) })
+    await expect(client.fetch('https://api.other.example/x')).rejects.toMatchObject({ code: 'CONFIG' })
+    expect(sent).toEqual([])
   })
 
   it("fetch takes a relative URL, as an app's code passes it", async () => {

@@ -384,7 +384,7 @@ describe('fetch with the access token', () => {
       return new Response('ok')
     }
     const fetchImpl = env.server.fetch
-    const tab = env.open({ fetch: (input, init) => (String(input instanceof Request ? input.url : input).startsWith('https://api.') ? api(input as Request) : fetchImpl(input, init)) })
+    const tab = env.open({ resourceServers: ['https://api.example.test'], fetch: (input, init) => (String(input instanceof Request ? input.url : input).startsWith('https://api.') ? api(input as Request) : fetchImpl(input, init)) })
     await tab.client.start()
     const response = await tab.client.fetch('https://api.example.test/orders', { method: 'POST', body: 'x=1' })
     expect(await response.text()).toBe('ok')
@@ -409,7 +409,7 @@ describe('fetch with the access token', () => {
       [401, 'Bearer realm="api"'],
     ] as const
     for (const [status, challenge] of statuses) {
-      const tab = env.open({ fetch: (input, init) => (input instanceof Request ? Promise.resolve(new Response(null, { status, headers: { 'www-authenticate': challenge } })) : fetchImpl(input, init)) })
+      const tab = env.open({ resourceServers: ['https://api.example.test'], fetch: (input, init) => (input instanceof Request ? Promise.resolve(new Response(null, { status, headers: { 'www-authenticate': challenge } })) : fetchImpl(input, init)) })
       await tab.client.start()
       expect((await tab.client.fetch('https://api.example.test/')).status).toBe(status)
     }

@@ -1,5 +1,5 @@
 // The first-render hint (src/core/hint.ts): a new tab of a signed-in app shows signedIn before the
-// store is read, the hint never holds the refresh token or the ID token, and the store's read wins.
+// store is read, the hint never holds a token or a protocol claim, and the store's read wins.
 // The e2e check in Chromium is in test/e2e/login.test.ts; the figure is `npm run bench`'s first render.
 import { describe, expect, it } from 'vitest'
 import { memoryStore, type SessionStore } from '../../src'
@@ -23,37 +23,48 @@ async function signedIn() {
 }
 
 describe('first-render hint', () => {
-  it('a new tab is signedIn before the store is read, with the same token, and the read changes nothing', async () => {
+  it('a new tab is signedIn before the store is read, without a token; the read adds the token and changes nothing else', async () => {
     const { env, hintStorage, tab } = await signedIn()
-    const signedInState = tab.client.getSnapshot()
+    const { accessToken, ...shown } = tab.client.getSnapshot() as { accessToken: string }
     const slow = gated(env.store)
     const other = env.open({ hintStorage, store: slow.store })
     const first = other.client.getSnapshot()
-    expect(first).toEqual(signedInState) // before start(): no loading frame
+    expect(first).toEqual({ ...shown, user: { sub: 'alice', name: 'Alice Example' } }) // before start(): no loading frame
     let token: string | undefined
     const asked = other.client.getAccessToken().then((t) => (token = t))
     await new Promise((resolve) => setTimeout(resolve, 10))
-    expect(token).toBeUndefined() // a token for a request still comes from the store
+    expect(token).toBeUndefined() // a token for a request comes from the store only
     slow.release()
     await asked
-    expect(token).toBe(signedInState.status === 'signedIn' ? signedInState.accessToken : 'none')
-    expect(other.client.getSnapshot()).toBe(first) // the same object: nothing re-renders
+    expect(token).toBe(accessToken)
+    expect(other.client.getSnapshot()).toMatchObject({ ...first, accessToken })
     expect(env.server.requests.refresh_token ?? 0).toBe(0)
   })
 
-  it('holds neither the refresh token nor the ID token, after sign-in and after a refresh', async () => {
+  it('holds no token (access, refresh, ID) and no protocol claim, after sign-in and after a refresh', async () => {
     const { env, hintStorage, tab } = await signedIn()
     const secrets = async () => {
-      const record = (await env.store.get('https://id.example.test spa')) as { session: { tokens: { refreshToken: string; idToken: string } } }
-      return [record.session.tokens.refreshToken, record.session.tokens.idToken]
+      const record = (await env.store.get('https://id.example.test spa')) as { session: { tokens: { accessToken: string; refreshToken: string; idToken: string } } }
+      return [record.session.tokens.accessToken, record.session.tokens.refreshToken, record.session.tokens.idToken]
     }
     for (const secret of await secrets()) expect(hintStorage.data.get(HINT)).not.toContain(secret)
     env.clock.advance(301_000)
     await tab.client.getAccessToken()
     const hint = JSON.parse(hintStorage.data.get(HINT)!)
-    expect(hint.accessToken).toBe((tab.client.getSnapshot() as { accessToken: string }).accessToken)
-    expect(Object.keys(hint).sort()).toEqual(['accessToken', 'expiresAt', 'generation', 'user'])
+    expect(Object.keys(hint).sort()).toEqual(['expiresAt', 'generation', 'user'])
+    // The session's user has the ID token's protocol claims; the hint keeps who the user is.
+    expect(Object.keys((tab.client.getSnapshot() as { user: object }).user)).toEqual(expect.arrayContaining(['iss', 'aud']))
+    expect(hint.user).toEqual({ sub: 'alice', name: 'Alice Example' })
     for (const secret of await secrets()) expect(hintStorage.data.get(HINT)).not.toContain(secret)
+  })
+
+  it('hintStorage: null turns it off: nothing is written, a new tab starts loading', async () => {
+    const env = tabs()
+    const hintStorage = memoryKeyValue()
+    const off = { hintStorage: null }
+    await signIn(env, env.open(off), off)
+    expect(hintStorage.data.size).toBe(0)
+    expect(env.open(off).client.getSnapshot().status).toBe('loading')
   })
 
   it('sign-out removes it: the next new tab starts loading', async () => {
@@ -69,7 +80,7 @@ describe('first-render hint', () => {
     env.clock.advance(300_000) // the hinted access token's expiry
     expect(env.open({ hintStorage }).client.getSnapshot().status).toBe('loading')
     env.clock.advance(-300_000)
-    for (const bad of ['{', 'null', '"x"', JSON.stringify({ ...JSON.parse(good), accessToken: 1 }), JSON.stringify({ ...JSON.parse(good), user: { name: 'no sub' } })]) {
+    for (const bad of ['{', 'null', '"x"', JSON.stringify({ ...JSON.parse(good), generation: 'x' }), JSON.stringify({ ...JSON.parse(good), user: { name: 'no sub' } })]) {
       hintStorage.data.set(HINT, bad)
       expect(env.open({ hintStorage }).client.getSnapshot().status, bad).toBe('loading')
     }

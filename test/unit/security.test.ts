@@ -162,6 +162,11 @@ describe('returnTo: same-origin paths only', () => {
     ['/%2F%2Fevil.example', '/'],
     ['/%2f/evil.example', '/'],
     ['/%5Cevil.example', '/'],
+    ['/%09/evil.example', '/'],
+    ['/%0a/evil.example', '/'],
+    ['/%0D/evil.example', '/'],
+    ['/%09%2F%0a%5Cevil.example', '/'],
+    ['/files/my%20notes', '/files/my%20notes'],
     ['/%E0%A4%A', '/'],
     [' /x', '/'],
     ['relative/path', '/'],
@@ -180,6 +185,57 @@ describe('returnTo: same-origin paths only', () => {
     await tab.client.login({ returnTo: '//evil.example/x' })
     const page = await land(env, { tab, callback: await env.server.authorize(tab.navigation.assigned[0]) })
     expect(page.navigation.url).toBe(`${APP}/`)
+  })
+})
+
+describe('the access token goes only to the resource servers the app names', () => {
+  /** A signed-in tab whose fetch answers any resource request 401 invalid_token, and records what was sent. */
+  async function tabWith(resourceServers?: string[]) {
+    const env = tabs()
+    await signIn(env, env.open())
+    const sent: Request[] = []
+    const tab = env.open({
+      ...(resourceServers ? { resourceServers } : {}),
+      fetch: (input, init) => {
+        if (!(input instanceof Request)) return env.server.fetch(input, init)
+        sent.push(input)
+        return Promise.resolve(new Response(null, { status: 401, headers: { 'www-authenticate': 'Bearer error="invalid_token"' } }))
+      },
+    })
+    await tab.client.start()
+    return { env, tab, sent }
+  }
+
+  it.each([
+    ['https://api.other.example/data', 'another origin'],
+    ['http://app.example.test/data', 'the app over plain http'],
+    ['https://app.example.test.evil.example/data', 'a look-alike host'],
+  ])('by default only the app origin: %s (%s) is CONFIG, nothing is sent, no refresh', async (url) => {
+    const { env, tab, sent } = await tabWith()
+    await expect(tab.client.fetch(url)).rejects.toMatchObject({ code: 'CONFIG', message: expect.stringContaining('resourceServers') })
+    expect(sent).toEqual([])
+    expect(env.server.requests.refresh_token ?? 0).toBe(0)
+  })
+
+  it('the app origin is one by default; a named origin and a path prefix (whole segments) are others', async () => {
+    const { tab, sent } = await tabWith([APP, 'https://api.example.test/v2'])
+    await tab.client.fetch(`${APP}/notes`)
+    await tab.client.fetch('https://api.example.test/v2/orders')
+    await tab.client.fetch('https://api.example.test/v2')
+    for (const url of ['https://api.example.test/v20/orders', 'https://api.example.test/v1/orders', 'https://api.example.test/']) await expect(tab.client.fetch(url), url).rejects.toMatchObject({ code: 'CONFIG' })
+    expect(sent.map((r) => r.url)).toEqual([`${APP}/notes`, `${APP}/notes`, 'https://api.example.test/v2/orders', 'https://api.example.test/v2/orders', 'https://api.example.test/v2', 'https://api.example.test/v2'])
+    expect(sent.every((r) => r.headers.get('authorization')?.startsWith('Bearer '))).toBe(true)
+  })
+
+  it('plain http only on loopback, even when named', async () => {
+    const { tab, sent } = await tabWith(['http://127.0.0.1:8080', 'http://api.example.test'])
+    await tab.client.fetch('http://127.0.0.1:8080/x')
+    await expect(tab.client.fetch('http://api.example.test/x')).rejects.toMatchObject({ code: 'CONFIG' })
+    expect(sent.map((r) => r.url)).toEqual(['http://127.0.0.1:8080/x', 'http://127.0.0.1:8080/x'])
+  })
+
+  it('a resourceServers entry that is not an absolute URL is a CONFIG error at creation', () => {
+    expect(() => createAuthClient({ issuer: ISSUER, clientId: CLIENT_ID, resourceServers: ['api.example.test'] })).toThrow(expect.objectContaining({ code: 'CONFIG' }))
   })
 })
 

@@ -4,20 +4,15 @@
  * the way every tab does (store and channel), never through `window.opener`, so a
  * server that cuts the popup off with Cross-Origin-Opener-Policy changes nothing.
  */
-import type { Clock, PopupWindow } from './adapters'
-import { TRANSACTION_LIFETIME_MS } from './transaction'
-import type { AuthEvent, LoginResult } from './types'
+import type { PopupWindow } from '../core/adapters'
+import { TRANSACTION_LIFETIME_MS } from '../core/transaction'
+import type { PopupContext } from '../core/login'
+import type { LoginResult } from '../core/types'
 
 /** How often the opener looks at `popup.closed`. */
 const POLL_MS = 500
 
-export interface PopupWatch {
-  clock: Clock
-  onEvent(listener: (event: AuthEvent) => void): () => void
-  /** Re-reads the shared store: the session may have arrived just before the popup closed. */
-  sync(): Promise<void>
-  hasSession(): boolean
-}
+type PopupWatch = Pick<PopupContext, 'clock' | 'onEvent' | 'sync' | 'hasSession'>
 
 /**
  * Resolves 'signedIn' when a session arrives, 'closed' when the popup is gone without one,
