@@ -8,7 +8,7 @@
 // Counts come from the provider; what each tab showed is sampled in the tab itself (init script).
 import type { BrowserContext, CDPSession, Page, Request, Route } from 'playwright-core'
 import { expect, test } from 'vitest'
-import { counts, issuer, reset, settings, signIn, useBrowser, waitFor, waitForStatus } from './helpers.ts'
+import { counts, issuer, reset, settings, signIn, useBrowser, waitFor, waitForStatus, type Counts } from './helpers.ts'
 
 let context: BrowserContext
 let page: Page
@@ -91,11 +91,10 @@ function report(scenario: string, data: Record<string, unknown>): void {
   console.log(`[refusals] ${scenario}: ${JSON.stringify(data)}`)
 }
 
-// 14 s tokens: the tabs' own refresh comes a quarter of the lifetime before expiry (10.5 s after
-// sign-in); signing in and opening four more tabs takes about 2 s here, and more than 6 s once on a
-// machine loaded far beyond CI (8 s tokens failed there), so every tab shows signedIn before the refresh
-// (checked below, with what was seen). The token then expires 3.5 s into the freeze: most of the
-// freeze is spent with an expired token.
+// 14 s tokens: the tabs' own refresh comes a quarter of the lifetime before expiry (10.5 s after the
+// token was issued), and the token then expires 3.5 s into the freeze: most of the freeze is spent
+// with an expired token. The first refresh after the 5 tabs show signedIn is the one frozen; one
+// during a slow setup goes through like any other.
 const TTL = 14
 const TABS = 5
 
@@ -109,6 +108,9 @@ test.each([
   // only once its tab is paused, so that the provider's immediate answer reaches a frozen tab (paused
   // after the request had gone out, the tab might otherwise read a 2 ms answer before the pause lands).
   let holder: Page | undefined
+  // Set once the 5 tabs show signedIn: a refresh before that (a loaded machine's slow setup: once
+  // 11.6 s for sign-in and 4 tabs) goes through as any refresh would, and the next one is frozen.
+  let armed = false
   let cdp: CDPSession | undefined
   let frozenAt: number | undefined
   let resumedAt: number | undefined
@@ -118,9 +120,12 @@ test.each([
     const request = route.request()
     if (request.method() !== 'POST' || !/grant_type=refresh_token/.test(request.postData() ?? '')) return route.continue()
     const from = request.frame().page()
+    if (!armed) return route.continue()
     refreshes.push({ tab: tabs.indexOf(from), at: Date.now() })
     if (!holder) {
       holder = from
+      // The new token, when it comes, lasts: nothing else happens after the resume.
+      await settings({ accessTokenTtl: 300 })
       cdp = await context.newCDPSession(from)
       await cdp.send('Debugger.enable')
       const paused = new Promise((resolve) => cdp!.once('Debugger.paused', resolve))
@@ -143,14 +148,11 @@ test.each([
   await settings({ accessTokenTtl: TTL })
   await reset()
   await signIn(page)
-  // The new token, when it comes, lasts: nothing else happens after the resume.
-  await settings({ accessTokenTtl: 300 })
   for (let i = 1; i < TABS; i++) tabs.push(await context.newPage())
   await Promise.all(tabs.slice(1).map((tab) => tab.goto(page.url())))
   await Promise.all(tabs.map((tab) => waitForStatus(tab, 'signedIn')))
-  const first = await snapshot(page)
-  const expiresAt = await page.evaluate(() => (window.tabauth.getSnapshot() as { expiresAt: number }).expiresAt)
-  expect(holder, `a refresh went out before the ${TABS} tabs were signed in (${Date.now() - (expiresAt - TTL * 1000)} ms after the token was issued); the setup is too slow for ${TTL} s tokens`).toBeUndefined()
+  const atArm = await counts()
+  armed = true
   await Promise.all(tabs.map((tab) => tab.evaluate(keepAsking)))
 
   // The tabs' own timers refresh at 6 s; one of them wins the lock and sends the request, and is frozen.
@@ -161,14 +163,17 @@ test.each([
   })
   const holderIndex = tabs.indexOf(holder!)
   const others = tabs.filter((tab) => tab !== holder)
+  // The token being refreshed, as every tab holds it: no other tab can change it while the holder has the lock.
+  const first = await snapshot(others[0]!)
+  const expiresAt = await others[0]!.evaluate(() => (window.tabauth.getSnapshot() as { expiresAt: number }).expiresAt)
   // The provider answers at once: the request is counted while the tab is still frozen.
-  await waitFor(() => counts(), (c) => c.token.refresh_token.success + c.token.refresh_token.error >= 1, {
+  await waitFor(() => counts(), (c) => c.token.refresh_token.success + c.token.refresh_token.error > atArm.token.refresh_token.success + atArm.token.refresh_token.error, {
     timeout: 5_000,
     message: 'the provider to answer the frozen tab\'s refresh',
   })
 
   await sleep(Math.max(0, frozenAt! + freezeMs - Date.now())) // the freeze is the scenario
-  const whileFrozen = await counts()
+  const whileFrozen = since(atArm, await counts())
   resumedAt = Date.now()
   await cdp!.send('Debugger.resume')
   await cdp!.detach().catch(() => {})
@@ -180,7 +185,7 @@ test.each([
   })
   const settledAt = Date.now()
   await sleep(1_000) // a second refresh would follow the adoption at once
-  const after = await counts()
+  const after = since(atArm, await counts())
   const records = await Promise.all(tabs.map(read))
 
   // While frozen, from the token's expiry on: what the other tabs showed.
@@ -225,3 +230,9 @@ test.each([
   expect(await snapshot(holder!)).toMatchObject({ status: 'signedIn', token: ending[0]!.token })
   expect(others).toHaveLength(TABS - 1)
 }, 120_000)
+
+/** The provider's refresh counts and errors from `before` to `now`. */
+function since(before: Counts, now: Counts) {
+  const refresh = { success: now.token.refresh_token.success - before.token.refresh_token.success, error: now.token.refresh_token.error - before.token.refresh_token.error }
+  return { token: { refresh_token: refresh }, errors: now.errors.slice(before.errors.length) }
+}
