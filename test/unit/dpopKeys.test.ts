@@ -36,15 +36,15 @@ function dpopServer(env: Env) {
 
 /** A store that holds whatever it is given, like IndexedDB would: what a one-time script can plant into. */
 function plantableStore() {
-  const store = {
+  const store: DPoPStore & { keys: unknown; nonces: Map<string, string> } = {
     keys: undefined as unknown,
     nonces: new Map<string, string>(),
     keyPair: async () => (store.keys ??= await crypto.subtle.generateKey(P256, false, ['sign', 'verify'])) as CryptoKeyPair,
     newKeyPair: async () => (store.keys = await crypto.subtle.generateKey(P256, false, ['sign', 'verify'])) as CryptoKeyPair,
-    clear: async () => ((store.keys = undefined), store.nonces.clear()),
+    clear: async () => void ((store.keys = undefined), store.nonces.clear()),
     nonce: async (origin: string) => store.nonces.get(origin),
     saveNonce: async (origin: string, nonce: string) => void store.nonces.set(origin, nonce),
-  } satisfies DPoPStore & { keys: unknown }
+  }
   return store
 }
 
