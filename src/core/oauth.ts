@@ -46,7 +46,7 @@ export interface DPoPBinding {
   /**
    * Runs a token request with a proof; a `use_dpop_nonce` answer is retried once. `bound`: null for a sign-in
    * (a new key for every tab), else the thumbprint of the key the session's tokens are bound to (undefined in
-   * records of releases before 0.x that kept none). Resolves to the result and the signing key's thumbprint.
+   * records written by a release that kept none: the stored key, unchecked against it). Resolves to the result and the signing key's thumbprint.
    */
   withProof<T>(client: oauth.Client, url: URL, request: (options: { DPoP: oauth.DPoPHandle }) => Promise<T>, bound?: string | null): Promise<[T, string]>
   /** Sign-out: the key and its nonces are deleted for every tab. Never rejects. */
