@@ -45,6 +45,7 @@ export function createAuthClient(config: AuthConfig): AuthClient {
   const breaker = new ReloginBreaker(tabStorage, `tabauth:relogin:${key}`, reloginWindowMs)
   const debug = config.debug ?? isDevelopment()
   const scope = config.scope ?? 'openid profile offline_access'
+  const dpop = config.dpop?.bind(key)
   const oauth = new OAuth({
     issuer,
     clientId: config.clientId,
@@ -53,7 +54,7 @@ export function createAuthClient(config: AuthConfig): AuthClient {
     algorithm: scope.split(' ').includes('openid') ? 'oidc' : 'oauth2',
     timeoutMs: config.requestTimeoutMs ?? 10_000,
     clock,
-    dpop: config.dpop ? config.dpop.bind(key) : undefined,
+    dpop,
   })
   // The first-render hint (hint.ts): by default only beside the default IndexedDB store, never in memory-only mode.
   const hints = config.hintStorage === null ? undefined : config.hintStorage ?? (config.store === undefined && typeof indexedDB !== 'undefined' ? webStorage('localStorage') : undefined)
@@ -428,6 +429,7 @@ export function createAuthClient(config: AuthConfig): AuthClient {
   async function logout(options: LogoutOptions = {}): Promise<LogoutResult> {
     await start()
     const { previous, record: next } = await writeSession(ctx, () => ({ session: null, ended: 'signedOut' }))
+    await dpop?.forget() // the key and its nonces, for every tab: the next sign-in makes a new key
     apply(next)
     broadcast()
     emit({ type: 'signedOut', generation: next.generation })

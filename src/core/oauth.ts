@@ -43,8 +43,14 @@ export interface DPoP {
 }
 
 export interface DPoPBinding {
-  /** Runs a request to the authorization server with a proof; a `use_dpop_nonce` answer is retried once. */
-  withProof<T>(client: oauth.Client, url: URL, request: (options: { DPoP: oauth.DPoPHandle }) => Promise<T>): Promise<T>
+  /**
+   * Runs a token request with a proof; a `use_dpop_nonce` answer is retried once. `bound`: null for a sign-in
+   * (a new key for every tab), else the thumbprint of the key the session's tokens are bound to (undefined in
+   * records written by a release that kept none: the stored key, unchecked against it). Resolves to the result and the signing key's thumbprint.
+   */
+  withProof<T>(client: oauth.Client, url: URL, request: (options: { DPoP: oauth.DPoPHandle }) => Promise<T>, bound?: string | null): Promise<[T, string]>
+  /** Sign-out: the key and its nonces are deleted for every tab. Never rejects. */
+  forget(): Promise<void>
   /** Keeps a response's `DPoP-Nonce` for every tab. */
   keepNonce(url: string, response: Response): Promise<void>
   /** `client.fetch` to a resource server: the app's Request with `Authorization: DPoP` and a proof bound to the token. */
@@ -132,17 +138,17 @@ export class OAuth {
       assertNotTransient(response, 'token')
       // Plain OAuth 2.0 (no openid scope): no ID token to require, no nonce to check.
       return oauth.processAuthorizationCodeResponse(as, this.client, response, this.oidc ? { expectedNonce: expected.nonce, requireIdToken: true } : {})
-    })
+    }, null)
   }
 
   /** @see https://www.rfc-editor.org/rfc/rfc6749#section-6 — no `scope`: the grant's scope stays as consented. */
-  async refresh(refreshToken: string) {
+  async refresh({ refreshToken, jkt }: TokenSet) {
     const as = await this.discover()
     return this.tokenRequest(as, async (options) => {
-      const response = await oauth.refreshTokenGrantRequest(as, this.client, this.clientAuth, refreshToken, options)
+      const response = await oauth.refreshTokenGrantRequest(as, this.client, this.clientAuth, refreshToken!, options)
       assertNotTransient(response, 'token')
       return oauth.processRefreshTokenResponse(as, this.client, response)
-    })
+    }, jkt)
   }
 
   /** @see https://www.rfc-editor.org/rfc/rfc7009 — 'no_endpoint' when neither metadata nor configuration names one; throws on failure. */
@@ -235,9 +241,11 @@ export class OAuth {
     return response
   }
 
-  private async tokenRequest(as: ServerMetadata, send: (options: RequestOptions) => Promise<oauth.TokenEndpointResponse>): Promise<{ tokens: TokenSet; claims?: User }> {
+  /** `bound`: see DPoPBinding.withProof. */
+  private async tokenRequest(as: ServerMetadata, send: (options: RequestOptions) => Promise<oauth.TokenEndpointResponse>, bound?: string | null): Promise<{ tokens: TokenSet; claims?: User }> {
     const sentAt = this.options.clock.now()
     let result: oauth.TokenEndpointResponse
+    let jkt: string | undefined
     // One deadline per attempt (a DPoP nonce challenge makes a second one); the last one's answer is what counts.
     let deadline: Deadline | undefined
     const options = () => {
@@ -246,7 +254,7 @@ export class OAuth {
     }
     try {
       const { dpop } = this.options
-      result = await (dpop ? dpop.withProof(this.client, new URL(as.token_endpoint ?? this.options.issuer), (proof) => send({ ...options(), ...proof })) : send(options()))
+      result = await (dpop ? dpop.withProof(this.client, new URL(as.token_endpoint ?? this.options.issuer), (proof) => send({ ...options(), ...proof }), bound).then(([r, k]) => ((jkt = k), r)) : send(options()))
       checkTokenResponse(result, this.options.dpop ? 'dpop' : 'bearer')
     } catch (cause) {
       throw tokenError(cause, 'token', deadline?.answer)
@@ -265,6 +273,7 @@ export class OAuth {
         refreshExpiresAt: typeof result.refresh_token_expires_in === 'number' ? sentAt + result.refresh_token_expires_in * 1000 : undefined,
         issuedAt: sentAt,
         scope: result.scope,
+        jkt,
       },
       claims,
     }

@@ -115,7 +115,7 @@ export async function refreshSession(ctx: SessionContext, { rejected, wokeAt }: 
     try {
       await ctx.oauth.discover()
       discovered = true
-      const { tokens, claims } = await ctx.oauth.refresh(session.tokens.refreshToken)
+      const { tokens, claims } = await ctx.oauth.refresh(session.tokens)
       answered = true
       // https://openid.net/specs/openid-connect-core-1_0.html#RefreshTokenResponse — same user, or nothing is stored.
       if (claims && session.user && claims.sub !== session.user.sub) throw new AuthError('INVALID_RESPONSE', "The refreshed ID token names another user (sub) than the session's.", { status: 200 })

@@ -21,6 +21,8 @@ export interface TokenSet {
   /** When the token request was sent (ms): `expiresAt` counts from it, never from the answer. */
   issuedAt: number
   scope?: string
+  /** DPoP: the thumbprint of the key the tokens are bound to (RFC 9449 `cnf.jkt`); a new key per sign-in. */
+  jkt?: string
 }
 
 /** The ID token's claims. */

@@ -4,7 +4,7 @@
 import * as oauth from 'oauth4webapi'
 import type { BrowserContext, Page } from 'playwright-core'
 import { expect, test } from 'vitest'
-import { appUrl, counts, discovery, issuer, readRefreshToken, refreshGrant, reset, settle, tokenRequests, useBrowser, type Counts } from './helpers.ts'
+import { appUrl, counts, discovery, issuer, readRefreshToken, refreshGrant, reset, settle, signIn, storedRecord, tokenRequests, useBrowser, waitForStatus, type Counts } from './helpers.ts'
 import { sameToken, signedInTabs, snapshot, storm, tabsContext, untilExpired, userinfo } from './tabs.ts'
 
 const DPOP_CLIENT = 'tabauth-example-dpop'
@@ -98,4 +98,96 @@ test('a refresh token stolen from storage is refused without the key: no proof, 
   const error = await attempt().catch((e) => (oauth.isDPoPNonceError(e) ? attempt() : Promise.reject(e))).then(() => undefined, (e: oauth.ResponseBodyError) => e)
   expect(error).toMatchObject({ error: 'invalid_grant' })
   expect((await counts()).token.refresh_token.success).toBe(0)
+})
+
+/** The DPoP store of the page's origin: each key pair's public JWK (as the proofs carry it) and extractability, and the nonces. */
+function dpopStorage(tab: Page) {
+  return tab.evaluate(async () => {
+    const request = <T>(r: IDBRequest<T>) => new Promise<T>((resolve, reject) => Object.assign(r, { onsuccess: () => resolve(r.result), onerror: () => reject(r.error) }))
+    const db = await request(indexedDB.open('tabauth-dpop'))
+    const tx = db.transaction(['keys', 'nonces'])
+    const pairs = (await request(tx.objectStore('keys').getAll())) as CryptoKeyPair[]
+    const nonces = await request(tx.objectStore('nonces').count())
+    db.close()
+    const keys = await Promise.all(pairs.map(async (pair) => {
+      const { kty, crv, x, y } = await crypto.subtle.exportKey('jwk', pair.publicKey)
+      return { jwk: JSON.stringify({ kty, crv, x, y }), extractable: pair.privateKey.extractable }
+    }))
+    return { keys, nonces }
+  })
+}
+
+/** Every DPoP proof the browser sends, by the public key that signed it (the header's `jwk`). */
+function proofSigners(target: BrowserContext): string[] {
+  const signers: string[] = []
+  target.on('request', (request) => {
+    const proof = request.headers()['dpop']
+    if (!proof) return
+    const { kty, crv, x, y } = JSON.parse(Buffer.from(proof.split('.')[0]!, 'base64url').toString()).jwk
+    signers.push(JSON.stringify({ kty, crv, x, y }))
+  })
+  return signers
+}
+
+/** RFC 7638, computed here rather than by the code under test. */
+const jktOf = async (jwk: string) => {
+  const { crv, kty, x, y } = JSON.parse(jwk)
+  return Buffer.from(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(JSON.stringify({ crv, kty, x, y })))).toString('base64url')
+}
+
+test('a planted extractable DPoP key is replaced: no proof is ever signed by it, and the next sign-in binds the tokens to a new non-extractable key', async () => {
+  await signedInTabs(context, page, 1)
+  const signers = proofSigners(context)
+  // A one-time script replaces the key pair with one it made extractable (it could sign with it from anywhere).
+  const planted = await page.evaluate(async () => {
+    const pair = (await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify'])) as CryptoKeyPair
+    const request = <T>(r: IDBRequest<T>) => new Promise<T>((resolve, reject) => Object.assign(r, { onsuccess: () => resolve(r.result), onerror: () => reject(r.error) }))
+    const db = await request(indexedDB.open('tabauth-dpop'))
+    const store = db.transaction('keys', 'readwrite').objectStore('keys')
+    for (const key of await request(store.getAllKeys())) await request(store.put(pair, key))
+    db.close()
+    const { kty, crv, x, y } = await crypto.subtle.exportKey('jwk', pair.publicKey)
+    return JSON.stringify({ kty, crv, x, y })
+  })
+  expect((await dpopStorage(page)).keys).toEqual([{ jwk: planted, extractable: true }])
+  const { userinfo_endpoint } = await discovery()
+  // A proof is needed: the planted key is refused and replaced. The tokens were bound to the key it overwrote,
+  // so the server refuses the new key's proofs and the session ends (the old key is gone for good).
+  await page.evaluate((url) => window.tabauth.fetch(url).catch(() => undefined), userinfo_endpoint)
+  await waitForStatus(page, ['reloginRequired', 'signedOut'])
+  const replaced = (await dpopStorage(page)).keys
+  expect(replaced).toEqual([{ jwk: expect.any(String), extractable: false }])
+  expect(replaced[0]!.jwk).not.toBe(planted)
+  expect(signers.length).toBeGreaterThan(0)
+  expect(signers).not.toContain(planted)
+  // Signing in again works, with a key of its own (no sign-out between: the sign-in alone makes it).
+  await page.evaluate(() => void window.tabauth.login().catch(() => {}))
+  await waitForStatus(page, 'signedIn', 30_000)
+  const after = (await dpopStorage(page)).keys
+  expect(after).toEqual([{ jwk: expect.any(String), extractable: false }])
+  expect(signers.at(-1)).toBe(after[0]!.jwk)
+  expect((await page.evaluate((url) => window.tabauth.fetch(url).then((r) => r.status), userinfo_endpoint))).toBe(200)
+})
+
+test('sign-out deletes the key and its nonces for every tab; the next sign-in makes a new key, its thumbprint kept with the session, used by every tab', async () => {
+  const tabs = await signedInTabs(context, page, 2)
+  const signers = proofSigners(context)
+  const before = await dpopStorage(tabs[1]!)
+  expect(before.keys).toHaveLength(1)
+  expect(before.nonces).toBeGreaterThan(0)
+  await page.evaluate(() => window.tabauth.logout({ localOnly: true }))
+  await waitForStatus(tabs[1]!, 'signedOut')
+  expect(await dpopStorage(tabs[1]!)).toEqual({ keys: [], nonces: 0 })
+  await reset()
+  await signIn(page)
+  await waitForStatus(tabs[1]!, 'signedIn')
+  const after = (await dpopStorage(tabs[1]!)).keys
+  expect(after).toEqual([{ jwk: expect.any(String), extractable: false }])
+  expect(after[0]!.jwk).not.toBe(before.keys[0]!.jwk)
+  const record = (await storedRecord(page, DPOP_CLIENT)) as { session: { tokens: { jkt?: string } } }
+  expect(record.session.tokens.jkt).toBe(await jktOf(after[0]!.jwk))
+  // The other tab's proofs are signed by the same key, and the resource server accepts them (the tokens are bound to it).
+  const { userinfo_endpoint } = await discovery()
+  expect(await tabs[1]!.evaluate((url) => window.tabauth.fetch(url).then((r) => r.status), userinfo_endpoint)).toBe(200)
+  expect(new Set(signers)).toEqual(new Set([after[0]!.jwk]))
 })
