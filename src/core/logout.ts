@@ -1,5 +1,5 @@
 /**
- * Sign-out at the server, and what it did: revoke the grant (RFC 7009) and end
+ * Sign-out at the server, and what it did: revoke the tokens (RFC 7009) and end
  * the login session (RP-initiated logout), each reported as done or why not.
  */
 import { AuthError, isTransient } from './errors'
@@ -19,10 +19,17 @@ export async function logoutAtServer(
   }
   // The server answered and said no (a 4xx: e.g. a public client may not revoke): nothing was revoked, and retrying won't change that.
   const refuse = (cause: unknown) => (fail(cause), !isTransient(error) && (error?.status ?? 500) < 500 ? ('refused' as const) : ('failed' as const))
-  // Revoking the refresh token ends the grant; on many servers its access tokens too (RFC 7009 section 2.1).
-  const revocation: LogoutResult['revocation'] = !tokens
-    ? 'no_session'
-    : await oauth.revoke(tokens.refreshToken ?? tokens.accessToken, tokens.refreshToken ? 'refresh_token' : 'access_token').catch(refuse)
+  // The refresh token first (it ends the grant), then the access token: RFC 7009 section 2.1 lets a
+  // server keep the grant's access tokens valid until they expire, and many do.
+  const revoked: LogoutResult['revoked'] = []
+  const revokeBoth = async ({ refreshToken, accessToken }: TokenSet) => {
+    let done: 'revoked' | 'no_endpoint' = 'revoked'
+    for (const [token, hint] of [[refreshToken, 'refresh_token'], [accessToken, 'access_token']] as const) {
+      if (token && (done = await oauth.revoke(token, hint)) === 'revoked') revoked.push(hint)
+    }
+    return done
+  }
+  const revocation: LogoutResult['revocation'] = tokens ? await revokeBoth(tokens).catch(refuse) : 'no_session'
   let endSessionUrl: string | undefined
   let endSession: LogoutResult['endSession'] = 'local_only'
   if (!options.localOnly) {
@@ -31,5 +38,5 @@ export async function logoutAtServer(
     endSessionUrl = ended === 'failed' ? undefined : ended
     endSession = ended === 'failed' ? 'failed' : ended ? 'redirecting' : 'no_endpoint'
   }
-  return { result: { revocation, endSession, ...(error ? { error } : {}) }, endSessionUrl }
+  return { result: { revocation, revoked, endSession, ...(error ? { error } : {}) }, endSessionUrl }
 }

@@ -148,8 +148,8 @@ export interface LogoutOptions {
 
 /**
  * What sign-out did at the server. The session is gone from every tab in every case.
- * - `revocation`: 'revoked' (the server accepted the revocation of the refresh token, or of the access
- *   token when there was none); 'no_session'; 'no_endpoint' (neither metadata nor `metadata` config names a
+ * - `revocation`: 'revoked' (the server accepted the revocation of the refresh token and of the access
+ *   token; `revoked` lists them); 'no_session'; 'no_endpoint' (neither metadata nor `metadata` config names a
  *   revocation_endpoint: the tokens stay valid at the server until they expire); 'failed' (see `error`).
  * - `endSession`: 'redirecting' (the browser goes to the end_session_endpoint); 'local_only' (asked for);
  *   'no_endpoint' (the server's login session stays: the next sign-in may not ask for credentials); 'failed'.
@@ -157,6 +157,8 @@ export interface LogoutOptions {
 export interface LogoutResult {
   /** 'refused': the endpoint answered a 4xx (e.g. 401 for a public client): `error.status` says which; nothing was revoked. */
   revocation: 'revoked' | 'no_session' | 'no_endpoint' | 'refused' | 'failed'
+  /** The tokens the server accepted to revoke, in order: the refresh token (the grant), then the access token. */
+  revoked: Array<'refresh_token' | 'access_token'>
   endSession: 'redirecting' | 'local_only' | 'no_endpoint' | 'failed'
   error?: AuthError
 }

@@ -114,7 +114,7 @@ export function createMockAuthClient(options: MockAuthClientOptions = {}): MockA
     }),
     // No server: nothing to revoke or end there, and the result says so.
     logout: recorded('logout', async (options) => {
-      const result: LogoutResult = { revocation: state.status === 'signedIn' ? 'revoked' : 'no_session', endSession: options?.localOnly ? 'local_only' : 'no_endpoint' }
+      const result: LogoutResult = { revocation: state.status === 'signedIn' ? 'revoked' : 'no_session', revoked: state.status === 'signedIn' ? ['refresh_token', 'access_token'] : [], endSession: options?.localOnly ? 'local_only' : 'no_endpoint' }
       if (state.status !== 'signedOut') {
         setState({ status: 'signedOut' })
         emit({ type: 'signedOut', generation: ++generation })

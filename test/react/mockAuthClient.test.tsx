@@ -93,9 +93,9 @@ describe('createMockAuthClient', () => {
   it('records login and logout with their options, and moves like the real client', async () => {
     const client = createMockAuthClient({ status: 'signedIn' })
     const seen = events(client)
-    await expect(client.logout({ localOnly: true })).resolves.toEqual({ revocation: 'revoked', endSession: 'local_only' })
+    await expect(client.logout({ localOnly: true })).resolves.toEqual({ revocation: 'revoked', revoked: ['refresh_token', 'access_token'], endSession: 'local_only' })
     expect(client.getSnapshot()).toEqual({ status: 'signedOut' })
-    expect(seen).toEqual([{ type: 'signedOut', generation: 2 }, { type: 'logout', result: { revocation: 'revoked', endSession: 'local_only' } }])
+    expect(seen).toEqual([{ type: 'signedOut', generation: 2 }, { type: 'logout', result: { revocation: 'revoked', revoked: ['refresh_token', 'access_token'], endSession: 'local_only' } }])
     await client.login({ returnTo: '/orders' })
     expect(client.getSnapshot()).toEqual({ status: 'redirecting' })
     expect(client.calls.logout).toEqual([[{ localOnly: true }]])

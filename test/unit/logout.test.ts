@@ -16,9 +16,10 @@ describe('logout', () => {
     const events: AuthEvent[] = []
     tab.client.onEvent((event) => events.push(event))
     const result = await tab.client.logout()
-    expect(result).toEqual({ revocation: 'revoked', endSession: 'redirecting' })
+    expect(result).toEqual({ revocation: 'revoked', revoked: ['refresh_token', 'access_token'], endSession: 'redirecting' })
     expect(events.find((event) => event.type === 'logout')).toEqual({ type: 'logout', result })
-    expect(env.server.requests.revocation).toBe(1)
+    // Both tokens: a server need not end the grant's access tokens with its refresh token (RFC 7009 section 2.1).
+    expect(env.server.requests.revocation).toBe(2)
     expect(tab.navigation.assigned.at(-1)).toMatch(new RegExp(`^${ISSUER}/logout\\?`))
   })
 
@@ -28,7 +29,7 @@ describe('logout', () => {
     const tab = await signIn(env, env.open())
     const before = tab.navigation.assigned.length
     const result = await tab.client.logout()
-    expect(result).toEqual({ revocation: 'no_endpoint', endSession: 'no_endpoint' })
+    expect(result).toEqual({ revocation: 'no_endpoint', revoked: [], endSession: 'no_endpoint' })
     expect(tab.client.getSnapshot().status).toBe('signedOut')
     expect(env.server.requests.revocation).toBe(0)
     expect(tab.navigation.assigned.length).toBe(before)
@@ -39,14 +40,14 @@ describe('logout', () => {
     withoutEndpoints(env)
     const metadata = { revocation_endpoint: `${ISSUER}/revoke`, end_session_endpoint: `${ISSUER}/logout` }
     const tab = await signIn(env, env.open({ metadata }), { metadata })
-    expect(await tab.client.logout()).toEqual({ revocation: 'revoked', endSession: 'redirecting' })
-    expect(env.server.requests.revocation).toBe(1)
+    expect(await tab.client.logout()).toEqual({ revocation: 'revoked', revoked: ['refresh_token', 'access_token'], endSession: 'redirecting' })
+    expect(env.server.requests.revocation).toBe(2)
   })
 
   it('localOnly skips the end-session endpoint and says so', async () => {
     const env = tabs()
     const tab = await signIn(env, env.open())
-    expect(await tab.client.logout({ localOnly: true })).toEqual({ revocation: 'revoked', endSession: 'local_only' })
+    expect(await tab.client.logout({ localOnly: true })).toEqual({ revocation: 'revoked', revoked: ['refresh_token', 'access_token'], endSession: 'local_only' })
   })
 
   it('a failed revocation is reported with its error; the session is gone anyway', async () => {
@@ -77,6 +78,6 @@ describe('logout', () => {
   it('without a session there is nothing to revoke', async () => {
     const env = tabs()
     const tab = env.open()
-    expect(await tab.client.logout({ localOnly: true })).toEqual({ revocation: 'no_session', endSession: 'local_only' })
+    expect(await tab.client.logout({ localOnly: true })).toEqual({ revocation: 'no_session', revoked: [], endSession: 'local_only' })
   })
 })
