@@ -51,7 +51,7 @@ test('signing out returns to the app signed out, and the old refresh token gets 
 
   const c = await counts()
   expect(c.logouts).toBe(1)
-  // The library revoked the refresh token itself (RFC 7009), before the provider's logout.
-  expect(c.revocations).toBe(1)
+  // The library revoked the refresh token and then the access token itself (RFC 7009), before the provider's logout.
+  expect(c.revocations).toBe(2)
   expect(c.token.refresh_token.success).toBe(0)
 })

@@ -64,7 +64,7 @@ describe('discovery', () => {
     delete (env.server.metadata as { revocation_endpoint?: string }).revocation_endpoint
     const tab = await signIn(env, env.open(), { metadata: { revocation_endpoint: `${ISSUER}/revoke` } })
     const result = await tab.client.logout({ localOnly: true })
-    expect(env.server.requests.revocation).toBe(1)
+    expect(env.server.requests.revocation).toBe(2)
     expect(result).toMatchObject({ revocation: 'revoked', endSession: 'local_only' })
   })
 })

@@ -215,7 +215,7 @@ describe('logout', () => {
     const { env, all } = await signedInTabs(2)
     const [a, b] = all
     await a.client.logout()
-    expect(env.server.requests.revocation).toBe(1)
+    expect(env.server.requests.revocation).toBe(2) // the refresh token, then the access token
     const endSession = new URL(a.navigation.assigned.at(-1)!)
     expect(endSession.origin + endSession.pathname).toBe(`${ISSUER}/logout`)
     expect(endSession.searchParams.get('post_logout_redirect_uri')).toBe(`${APP}/`)
@@ -233,6 +233,6 @@ describe('logout', () => {
     await all[0].client.logout({ localOnly: true })
     expect(all[0].navigation.assigned.length).toBe(assigned)
     expect(all[0].client.getSnapshot()).toEqual({ status: 'signedOut' })
-    expect(env.server.requests.revocation).toBe(1)
+    expect(env.server.requests.revocation).toBe(2)
   })
 })
