@@ -1,11 +1,14 @@
 // Development / test OpenID Provider for tabauth (oidc-provider 9), plus a test-control HTTP API.
 //
 //   node scripts/provider.js [--port N] [--app-origin URL]... [--access-token-ttl S]
-//                            [--refresh-token-ttl S] [--interactive]
+//                            [--refresh-token-ttl S] [--profile NAME]... [--interactive] [--help]
 //   env: PROVIDER_PORT, APP_ORIGINS (comma-separated), ACCESS_TOKEN_TTL, REFRESH_TOKEN_TTL, INTERACTIVE=1
+// The same command line is the `tabauth-dev-provider` package's (dev-provider/): see USAGE below.
 //
-// Server profiles (scripts/lib/profiles.js): startProvider({ profile: { rotate: false, ... } }) behaves like
-// another kind of server; without `profile` nothing changes.
+// By default a strict server: a refresh token only for a grant with offline_access, rotation with reuse
+// detection, exact redirect URIs, and an end-session that leaves offline_access grants to the app's own
+// revocation. Server profiles (scripts/lib/profiles.js): startProvider({ profile: { rotate: false, ... } })
+// behaves like another kind of server, kinder ones included (LENIENT_PROFILES).
 //
 // In-process: `const op = await startProvider({ port: 0 })` -> { issuer, port, close(), counts(),
 // reset(), settings(patch?), revoke(sub), expire(token), provider }.
@@ -36,7 +39,7 @@ import { pathToFileURL } from 'node:url';
 import Provider from 'oidc-provider';
 
 import { createStore } from './lib/memory-adapter.js';
-import { OAUTH2_RESOURCE, profileMiddleware } from './lib/profiles.js';
+import { OAUTH2_RESOURCE, profileMiddleware, profileNamed } from './lib/profiles.js';
 import { notesResource } from './lib/notes.js';
 
 export const CLIENT_ID = 'tabauth-example';
@@ -133,8 +136,10 @@ export async function startProvider(options = {}) {
       // Any login name works in --interactive mode; only the known users have a full profile.
       claims: async () => (USERS.has(sub) ? { ...USERS.get(sub) } : { sub, name: sub }),
     }),
-    // Refresh tokens for every authorization of this client, not only with offline_access.
-    issueRefreshToken: async (ctx, client) => client.grantTypeAllowed('refresh_token'),
+    // Strict by default, as real servers are: a refresh token only for a grant with offline_access.
+    // The profile flag refreshTokens: 'always' gives one to every grant (the old, lenient behaviour).
+    issueRefreshToken: async (ctx, client, code) => client.grantTypeAllowed('refresh_token')
+      && (opts.profile?.refreshTokens === 'always' || code.scopes.has('offline_access')),
     rotateRefreshToken: () => opts.profile?.rotate !== false,
     clientBasedCORS: (ctx, origin) => appOrigins.includes(origin),
     ttl: {
@@ -170,11 +175,13 @@ export async function startProvider(options = {}) {
 
   provider.on('end_session.success', (ctx) => {
     stats.logouts += 1;
-    // oidc-provider keeps a grant alive across logout when it was issued with offline_access
-    // (it marks the session's authorization `persistsLogout`). We want logout to kill the refresh
-    // token in every case, so revoke every grant this browser session held. store.revokeGrant is
+    // Ending the session at the server does not, by itself, end an offline_access grant (oidc-provider
+    // marks such an authorization `persistsLogout`; Auth0, Okta and Keycloak's offline sessions do the
+    // same): only the app's own revocation ends it. Grants without offline_access end with the session.
+    // The profile flag endSessionRevokes: true revokes every grant of the browser session here (the
+    // old, lenient behaviour, which would hide an app that forgets to revoke). store.revokeGrant is
     // synchronous, so this completes before the 303 to post_logout_redirect_uri is sent.
-    if (ctx.oidc.params?.logout) {
+    if (opts.profile?.endSessionRevokes && ctx.oidc.params?.logout) {
       for (const { grantId } of Object.values(ctx.oidc.session?.authorizations ?? {})) {
         if (grantId) store.revokeGrant(grantId);
       }
@@ -194,6 +201,7 @@ export async function startProvider(options = {}) {
   provider.use(tokenFailureInjection);
   // ---- server profile (options.profile): other servers' behaviour, see scripts/lib/profiles.js ----
   if (opts.profile) provider.use(profileMiddleware(opts.profile, { provider, store, issuer, appOrigins, settings: () => settingsState }));
+  provider.use(offlineAccess);
   provider.use(crossOriginOpenerPolicy);
   provider.use(refuseAuthorization);
   provider.use(autoInteraction);
@@ -394,6 +402,23 @@ export async function startProvider(options = {}) {
     return next();
   }
 
+  /**
+   * offline_access as most servers treat it (Auth0, Okta, Keycloak, Entra ID): granted when asked for.
+   * oidc-provider itself follows OpenID Connect Core §11 to the letter and drops offline_access from an
+   * authorization request without `prompt=consent`; so a request that asks for offline_access and says
+   * no prompt (or prompts only for login) gets `consent` added to its prompt here, and the automatic
+   * consent below grants it. The profile flag offlineAccess: 'prompt-consent' keeps oidc-provider's rule.
+   */
+  async function offlineAccess(ctx, next) {
+    if (opts.profile?.offlineAccess === 'prompt-consent' || ctx.path !== '/auth' || ctx.method !== 'GET') return next();
+    const { scope, prompt } = ctx.query;
+    const prompts = typeof prompt === 'string' ? prompt.split(' ').filter(Boolean) : [];
+    if (typeof scope === 'string' && scope.split(' ').includes('offline_access') && !prompts.includes('consent') && !prompts.includes('none')) {
+      ctx.query = { ...ctx.query, prompt: [...prompts, 'consent'].join(' ') };
+    }
+    return next();
+  }
+
   /** settings.coop: the sign-in pages send COOP, as many real providers do. */
   async function crossOriginOpenerPolicy(ctx, next) {
     await next();
@@ -587,7 +612,27 @@ async function readJson(req) {
   return raw.trim() ? JSON.parse(raw) : {};
 }
 
-// ---- CLI ---------------------------------------------------------------------------------------
+// ---- CLI ----------------------------------------------------------------------------------------
+
+export const USAGE = `Usage: tabauth-dev-provider [options]   (in this repository: npm run provider -- [options])
+
+A development OpenID provider on 127.0.0.1 for a single-page app at --app-origin. It signs in the
+test user alice without a form (login_hint=bob signs in bob), and behaves like a strict server: a
+refresh token only with the offline_access scope, rotation with reuse detection, exact redirect URIs.
+
+  --app-origin URL         the app's origin, e.g. http://localhost:3000 (repeatable; default
+                           http://127.0.0.1:5173 and http://localhost:5173). Registers
+                           URL/callback as redirect URI, URL/ as post-logout URI, and allows URL (CORS)
+  --port N                 default 9000; 0 = any free port (the first line printed is the issuer)
+  --access-token-ttl S     access token lifetime in seconds (default 300)
+  --refresh-token-ttl S    refresh token lifetime in seconds (default 14 days)
+  --profile NAME           behave like another kind of server (repeatable, flags merge): see
+                           scripts/lib/profiles.js; e.g. "refresh token for every grant",
+                           "end-session revokes every grant", "offline_access needs prompt=consent"
+  --interactive            a real login form instead of signing alice in by itself
+  --help                   this text
+
+env: PROVIDER_PORT, APP_ORIGINS (comma-separated), ACCESS_TOKEN_TTL, REFRESH_TOKEN_TTL, INTERACTIVE=1`;
 
 export function parseProviderArgs(argv, env = process.env) {
   const options = {
@@ -598,6 +643,7 @@ export function parseProviderArgs(argv, env = process.env) {
     interactive: env.INTERACTIVE === '1' || env.INTERACTIVE === 'true' ? true : undefined,
   };
   const cliOrigins = [];
+  const profiles = [];
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i];
     const value = () => {
@@ -607,26 +653,72 @@ export function parseProviderArgs(argv, env = process.env) {
     };
     switch (arg) {
       case '--port': options.port = Number(value()); break;
-      case '--app-origin': cliOrigins.push(value()); break;
+      case '--app-origin': cliOrigins.push(appOrigin(value())); break;
       case '--access-token-ttl': options.accessTokenTtl = Number(value()); break;
       case '--refresh-token-ttl': options.refreshTokenTtl = Number(value()); break;
+      case '--profile': profiles.push(value()); break;
       case '--interactive': options.interactive = true; break;
-      default: throw new Error(`unknown argument ${arg}`);
+      case '--help': case '-h': options.help = true; break;
+      default: throw new Error(`unknown argument ${arg} (--help lists them)`);
     }
   }
   if (cliOrigins.length) options.appOrigins = cliOrigins;
+  if (profiles.length) {
+    const { refreshTokenTtl, ...flags } = Object.assign({}, ...profiles.map(profileNamed));
+    options.profile = flags;
+    options.profileNames = profiles;
+    options.refreshTokenTtl ??= refreshTokenTtl;
+  }
   return options;
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+/** An app origin as given on the command line: http(s), no path (a path there is a mistake worth saying). */
+function appOrigin(value) {
+  let url;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new Error(`--app-origin ${value} is not a URL (e.g. http://localhost:3000)`);
+  }
+  if (!/^https?:$/.test(url.protocol) || url.pathname !== '/' || url.search || url.hash) {
+    throw new Error(`--app-origin ${value} must be an origin: scheme, host and port only (e.g. http://localhost:3000)`);
+  }
+  return url.origin;
+}
+
+/** The command line: the issuer on the first line (scripts read it), then what to register in the app. */
+export async function runCli(argv = process.argv.slice(2)) {
+  let options;
+  try {
+    options = parseProviderArgs(argv);
+  } catch (err) {
+    console.error(`tabauth-dev-provider: ${err.message}`);
+    process.exit(2);
+  }
+  if (options.help) {
+    console.log(USAGE);
+    return;
+  }
   let op;
   try {
-    op = await startProvider({ ...parseProviderArgs(process.argv.slice(2)), quiet: true });
+    op = await startProvider({ ...options, quiet: true });
   } catch (err) {
-    console.error(`provider: ${err.message}`);
+    const port = options.port ?? DEFAULTS.port;
+    console.error(`tabauth-dev-provider: ${err.code === 'EADDRINUSE' ? `port ${port} is in use (--port N picks another, --port 0 any free one)` : err.message}`);
     process.exit(1);
   }
+  const origins = options.appOrigins ?? DEFAULTS.appOrigins;
+  const ttl = op.settings();
   console.log(op.issuer);
+  console.log(`  issuer                 ${op.issuer}
+  client_id              ${CLIENT_ID}   (public: no secret; PKCE S256 required)
+  app origins (CORS)     ${origins.map((o) => new URL(o).origin).join(', ')}
+  redirect URIs          ${origins.map((o) => `${new URL(o).origin}/callback`).join(', ')}
+  post-logout URIs       ${origins.map((o) => `${new URL(o).origin}/`).join(', ')}
+  refresh tokens         ${options.profile?.refreshTokens === 'always' ? 'for every grant' : 'only with the offline_access scope'}, rotated, reuse revokes the grant
+  token lifetimes        access ${ttl.accessTokenTtl} s, refresh ${ttl.refreshTokenTtl} s
+  user                   ${options.interactive ? 'login form: any name and password' : `${TEST_USER.sub} (${TEST_USER.name}), signed in without a form`}${options.profileNames ? `\n  profile                ${options.profileNames.join(' + ')}` : ''}
+  Ctrl-C stops it.`);
   const stop = async () => {
     await op.close();
     process.exit(0);
@@ -634,3 +726,5 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
 }
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await runCli();

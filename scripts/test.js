@@ -85,6 +85,8 @@ if (!chromium) {
 const suites = [
   { name: 'size', script: 'scripts/size.js', args: ['--check'] },
   { name: 'package', script: 'scripts/package-check.js' },
+  // The README's "Use it in your app", built into a fresh app against the dev provider's documented command.
+  { name: 'guide', script: 'scripts/guide-check.js' },
   // The multi-tab scenarios (test/scenarios/) over engine x server profile: every scenario in
   // Chromium, Firefox and WebKit on the default profile, every profile in Chromium (`-- --matrix full`: all).
   { name: 'scenarios', script: 'scripts/scenarios.js' },

@@ -13,6 +13,17 @@
 //   announceRefreshLifetime: true token responses carry refresh_token_expires_in (as Entra ID does for SPAs)
 //   invalidGrantText: '...'       every invalid_grant answer carries this error_description (a real server's words)
 //
+// The default (no flag) is a strict server: a refresh token only for a grant with offline_access, rotation
+// with reuse detection (a rotated refresh token presented again revokes the family), exact redirect URIs
+// (oidc-provider compares them as strings), and an end-session that leaves offline_access grants alive
+// (only the app's revocation ends them). These flags bring back kinder behaviours (LENIENT_PROFILES below):
+//   refreshTokens: 'always'       a refresh token for every grant of the client, offline_access or not
+//   endSessionRevokes: true       end-session (RP-initiated logout) revokes every grant of the browser session
+//   offlineAccess: 'prompt-consent'  oidc-provider's own rule (OpenID Connect Core §11): offline_access is
+//                                 dropped from an authorization request without prompt=consent (so no refresh
+//                                 token); by default the dev provider grants offline_access when asked, as
+//                                 Auth0, Okta, Keycloak and Entra ID do
+//
 // Refusals (profiles named "refusal: ...": test/scenarios/scenarios.ts runs its refusal scenarios on them only):
 //   deadRefresh: 'empty'          where oidc-provider refuses a refresh_token grant with invalid_grant (a dead refresh
 //                                 token), the answer is HTTP 400 with an empty body and no Content-Type (a gateway
@@ -54,7 +65,8 @@ export const PROFILES = {
   'no iss parameter': { iss: false },
   'discovery with trailing slash': { discovery: 'trailing-slash' },
   'endpoints not advertised': { advertise: false },
-  'OAuth 2.0 without OIDC': { oauth2: true },
+  // offline_access is an OpenID Connect scope: a plain OAuth 2.0 server issues refresh tokens by client configuration.
+  'OAuth 2.0 without OIDC': { oauth2: true, refreshTokens: 'always' },
   'absolute refresh lifetime': { announceRefreshLifetime: true, refreshTokenTtl: 8 },
   'refusal: dead refresh token, empty 400': { deadRefresh: 'empty' },
   'refusal: dead refresh token, gateway HTML 400': { deadRefresh: 'html' },
@@ -65,6 +77,25 @@ export const PROFILES = {
   'refusal: revocation refused, 401': { revocationRefused: true },
   'Entra ID texts': { invalidGrantText: 'AADSTS50173: The provided grant has expired due to it being revoked, a fresh auth token is needed. The user might have changed or reset their password.' },
 };
+
+/**
+ * Kinder than a real server, for apps that need it while they are being written; not in the scenario matrix
+ * (test/scenarios runs PROFILES). `tabauth-dev-provider --profile NAME` (or `node scripts/provider.js --profile NAME`)
+ * takes a name from either table; several --profile flags merge.
+ */
+export const LENIENT_PROFILES = {
+  'refresh token for every grant': { refreshTokens: 'always' },
+  'end-session revokes every grant': { endSessionRevokes: true },
+  'offline_access needs prompt=consent': { offlineAccess: 'prompt-consent' },
+  lenient: { refreshTokens: 'always', endSessionRevokes: true },
+};
+
+/** The flags of the profile called `name` (in PROFILES or LENIENT_PROFILES), or an error that lists the names. */
+export function profileNamed(name) {
+  const found = PROFILES[name] ?? LENIENT_PROFILES[name];
+  if (!found) throw new Error(`no profile "${name}". Profiles:\n  ${[...Object.keys(PROFILES), ...Object.keys(LENIENT_PROFILES)].join('\n  ')}`);
+  return found;
+}
 
 /** The koa middleware that makes the provider behave as `profile` says (flags above). */
 export function profileMiddleware(profile, { provider, store, issuer, appOrigins, settings }) {

@@ -71,6 +71,9 @@ export interface ServerProfile {
   clientChanged?: 'unauthorized_client' | 'invalid_client'
   refreshWithoutExpiresIn?: true
   revocationRefused?: true
+  refreshTokens?: 'always'
+  endSessionRevokes?: true
+  offlineAccess?: 'prompt-consent'
 }
 
 export interface OpenOptions {
