@@ -6,7 +6,7 @@
 // app's directory, on a free port), the app is built by its own Vite, and Chromium checks:
 //  - the steps: /notes behind the guard signs in by itself (one code exchange, StrictMode), shows Alice's
 //    notes through fetchJson, a second tab is signed in without a request, "Sign out" signs every tab out
-//    with one revocation and one end-session request;
+//    with two revocations (refresh and access token) and one end-session request;
 //  - the troubleshooting rows it can provoke: an unregistered app origin (the server's error page
 //    invalid_redirect_uri), a wrong client id (invalid_client), a wrong issuer (the alert and its code).
 //
@@ -204,8 +204,8 @@ try {
       await page.waitForURL(`${app.url}/`, { timeout: 20_000 })
       await waitForStatus(page, 'signedOut')
       await page.getByRole('button', { name: 'Sign in', exact: true }).waitFor()
-      c = await waitUntil('one revocation and one end-session request', () => provider.counts(), (n) => n.logouts >= 1)
-      assert(c.revocations === 1 && c.logouts === 1, `revocations ${c.revocations}, logouts ${c.logouts}`)
+      c = await waitUntil('two revocations (refresh and access token) and one end-session request', () => provider.counts(), (n) => n.logouts >= 1)
+      assert(c.revocations === 2 && c.logouts === 1, `revocations ${c.revocations}, logouts ${c.logouts}`)
       assert((await page.getByRole('alert').count()) === 0, 'an alert after sign-out')
     } finally {
       await context.close()

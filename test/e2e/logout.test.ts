@@ -55,3 +55,25 @@ test('signing out returns to the app signed out, and the old refresh token gets 
   expect(c.revocations).toBe(2)
   expect(c.token.refresh_token.success).toBe(0)
 })
+
+test("logout({ localOnly: true }) ends the grant by tabauth's own revocation: the refresh token gets invalid_grant, the access token 401 at userinfo", async () => {
+  // The dev provider no longer revokes grants at end-session, and localOnly never goes there: only
+  // the library's two revocation requests can have ended them.
+  await signIn(page)
+  await settle(page)
+  const refreshToken = await readRefreshToken(page)
+  const accessToken = (await storedRecord(page))!.session!.tokens.accessToken
+  const before = await userinfo(accessToken)
+  expect(before).toBe(200)
+  const result = await page.evaluate(() => window.tabauth.logout({ localOnly: true }))
+  expect(result).toEqual({ revocation: 'revoked', revoked: ['refresh_token', 'access_token'], endSession: 'local_only' })
+  const grant = await refreshGrant(refreshToken)
+  expect(grant).toMatchObject({ status: 400, body: { error: 'invalid_grant' } })
+  expect(await userinfo(accessToken)).toBe(401)
+  expect((await counts()).logouts).toBe(0)
+})
+
+/** The status of the provider's userinfo endpoint for `accessToken` (a resource the token opens). */
+async function userinfo(accessToken: string): Promise<number> {
+  return (await fetch(`${issuer}/me`, { headers: { authorization: `Bearer ${accessToken}` } })).status
+}
