@@ -1,13 +1,17 @@
 import { createAuthClient } from 'tabauth'
 import { dpop } from 'tabauth/dpop'
 import { popup } from 'tabauth/popup'
+import { fetchJson } from 'tabauth/query'
 import { serverTexts } from 'tabauth/server-texts'
 
 /**
- * Another server to try the demo against (the e2e profiles use it too): localStorage
- * `tabauth-demo:server` = { issuer, scope?, metadata? }, read once at start.
+ * Another server to try the demo against: localStorage `tabauth-demo:server` = { issuer, scope?,
+ * metadata? }, read once at start. Only in the demo's development build and the test rig's build
+ * (VITE_SERVER_SWITCH=1): one injected script could otherwise repoint the token endpoint for good.
+ * Don't copy it into an app: an app's issuer belongs in its build.
  */
-const server: { issuer?: string; scope?: string; metadata?: Record<string, string> } = JSON.parse(localStorage.getItem('tabauth-demo:server') ?? '{}')
+const serverSwitch = import.meta.env.DEV || import.meta.env.VITE_SERVER_SWITCH === '1'
+const server: { issuer?: string; scope?: string; metadata?: Record<string, string> } = serverSwitch ? JSON.parse(localStorage.getItem('tabauth-demo:server') ?? '{}') : {}
 
 /** The OpenID provider. `npm start` runs the bundled dev provider on 127.0.0.1:9000. */
 export const issuer: string = server.issuer || import.meta.env.VITE_ISSUER || 'http://127.0.0.1:9000'
@@ -29,6 +33,8 @@ export const client = createAuthClient({
   metadata: server.metadata,
   // 'prompt' (the default) shows "Sign in again"; 'redirect' sends one tab to the server, at most once a minute.
   relogin,
+  // The access token goes only to the servers named here: the notes API, which the dev provider serves.
+  resourceServers: [`${issuer.replace(/\/$/, '')}/notes`],
   // "Sign in again" in a popup (SessionPanel's <LoginButton popup />): the page keeps its state.
   popup: popup(),
   // The server's own words (Entra ID, Keycloak, Auth0, ...) narrow the reason of an invalid_grant.
@@ -40,6 +46,8 @@ export const client = createAuthClient({
 declare global {
   interface Window {
     tabauth: typeof client
+    fetchJson: (input: string, init?: RequestInit) => Promise<unknown>
   }
 }
 window.tabauth = client
+window.fetchJson = (input, init) => fetchJson(client, input, init)

@@ -1,6 +1,6 @@
 import { AuthError } from './errors'
 import { isInvalidTokenResponse } from './oauth'
-import { isLoopback } from './url'
+import { isResourceServer } from './url'
 
 /**
  * `fetch` with the access token, read at call time, sent by `send` (a Bearer
@@ -29,17 +29,4 @@ export function fetchWithToken(
     if (next === undefined || next === token) return response
     return send(request, next)
   }
-}
-
-/**
- * True when `url` is under one of `servers` (an origin, or an origin and a path prefix that
- * matches whole segments), over https, or plain http on loopback only.
- */
-export function isResourceServer(url: URL, servers: string[]): boolean {
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopback(url))) return false
-  return servers.some((server) => {
-    const base = new URL(server)
-    const prefix = base.pathname.replace(/\/$/, '')
-    return url.origin === base.origin && (url.pathname === prefix || url.pathname.startsWith(`${prefix}/`))
-  })
 }

@@ -1,5 +1,4 @@
 export { createAuthClient } from './client'
-export { isResourceServer } from './fetchWithToken'
 export type { AuthClient, AuthConfig, AuthEvent, AuthState, AuthStatus, LoginOptions, LoginResult, LogoutOptions, LogoutResult } from './types'
 export type { PopupSignIn } from './login'
 export { AuthError, LoginRequiredError, isTransient } from './errors'

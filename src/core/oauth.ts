@@ -85,7 +85,8 @@ export class OAuth {
       const { issuer } = this.options
       const deadline = this.deadline()
       try {
-        const options = { ...this.requestOptions(deadline), [oauth.customFetch]: discoveryFetch(((url: string, init: RequestInit) => this.send(url, init, deadline)) as typeof fetch, issuer) }
+        const options = this.requestOptions(deadline)
+        options[oauth.customFetch] = discoveryFetch(options[oauth.customFetch] as typeof fetch, issuer)
         const response = await oauth.discoveryRequest(issuer, { algorithm: this.options.algorithm, ...options })
         assertNotTransient(response, 'discovery')
         return { ...(await oauth.processDiscoveryResponse(issuer, response)), ...this.options.metadata }
@@ -125,7 +126,7 @@ export class OAuth {
    * Validates the callback (state, RFC 9207 `iss`, `error`) and exchanges the code.
    * @see https://www.rfc-editor.org/rfc/rfc9207
    */
-  async exchangeCode(callback: URL, expected: { state: string; nonce: string; codeVerifier: string; redirectUri: string }) {
+  async exchangeCode(callback: URL, expected: { state: string; nonce: string; codeVerifier: string; redirectUri: string; maxAge?: string }) {
     const as = await this.discover()
     let params: URLSearchParams
     try {
@@ -137,7 +138,7 @@ export class OAuth {
       const response = await oauth.authorizationCodeGrantRequest(as, this.client, this.clientAuth, params, expected.redirectUri, expected.codeVerifier, options)
       assertNotTransient(response, 'token')
       // Plain OAuth 2.0 (no openid scope): no ID token to require, no nonce to check.
-      return oauth.processAuthorizationCodeResponse(as, this.client, response, this.oidc ? { expectedNonce: expected.nonce, requireIdToken: true } : {})
+      return oauth.processAuthorizationCodeResponse(as, this.client, response, this.oidc ? { expectedNonce: expected.nonce, requireIdToken: true, maxAge: expected.maxAge ? +expected.maxAge : undefined } : {})
     }, null)
   }
 
@@ -185,14 +186,17 @@ export class OAuth {
     if (!as.userinfo_endpoint) throw new AuthError('CONFIG', 'No userinfo_endpoint: set it in `metadata`.')
     // Through `send`, like every request to the authorization server: no cookies, no referrer.
     const deadline = this.deadline()
-    const response = await this.send(as.userinfo_endpoint, { headers: { authorization: `Bearer ${accessToken}`, accept: 'application/json' }, signal: deadline.signal }, deadline).catch((cause) => {
+    try {
+      const response = await this.send(as.userinfo_endpoint, { headers: { authorization: `Bearer ${accessToken}`, accept: 'application/json' }, signal: deadline.signal }, deadline).catch((cause) => {
+        throw transportError(cause) ?? cause
+      })
+      assertNotTransient(response, 'userinfo')
+      const user = response.ok ? ((await response.json().catch(() => undefined)) as User | undefined) : undefined
+      if (typeof user?.sub !== 'string') throw new AuthError('INVALID_RESPONSE', `The userinfo endpoint answered HTTP ${response.status} without a "sub".`, { status: response.status })
+      return user
+    } finally {
       deadline.stop()
-      throw transportError(cause) ?? cause
-    })
-    assertNotTransient(response, 'userinfo')
-    const user = response.ok ? ((await response.json().catch(() => undefined).finally(() => deadline.stop())) as User | undefined) : (deadline.stop(), undefined)
-    if (typeof user?.sub !== 'string') throw new AuthError('INVALID_RESPONSE', `The userinfo endpoint answered HTTP ${response.status} without a "sub".`, { status: response.status })
-    return user
+    }
   }
 
   private get oidc() {

@@ -9,6 +9,8 @@ export interface Transaction {
   redirectUri: string
   returnTo: string
   createdAt: number
+  /** The `max_age` the authorization request asked for, if any. */
+  maxAge?: string
 }
 
 export const TRANSACTION_LIFETIME_MS = 10 * 60 * 1000

@@ -55,3 +55,16 @@ export function isCallback(current: URL, redirectUri: URL): boolean {
     (current.searchParams.has('code') || current.searchParams.has('error'))
   )
 }
+
+/**
+ * True when `url` is under one of `servers` (an origin, or an origin and a path prefix that
+ * matches whole segments), over https, or plain http on loopback only.
+ */
+export function isResourceServer(url: URL, servers: string[]): boolean {
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopback(url))) return false
+  return servers.some((server) => {
+    const base = new URL(server)
+    const prefix = base.pathname.replace(/\/$/, '')
+    return url.origin === base.origin && (url.pathname === prefix || url.pathname.startsWith(`${prefix}/`))
+  })
+}

@@ -1,5 +1,7 @@
 // From the package itself, so that an app's `AuthError` and the mock's are one class (instanceof works).
-import { AuthError, invalidGrantHints, isResourceServer, LoginRequiredError, type AuthClient, type AuthEvent, type AuthState, type AuthStatus, type InvalidGrantReason, type LogoutResult, type User } from 'tabauth'
+import { AuthError, invalidGrantHints, LoginRequiredError, type AuthClient, type AuthEvent, type AuthState, type AuthStatus, type InvalidGrantReason, type LogoutResult, type User } from 'tabauth'
+// A pure function, bundled into this entry (the classes above come from the package, for instanceof).
+import { isResourceServer } from '../core/url'
 
 export interface MockAuthClientOptions {
   /** Default `signedOut`. Where a status needs more (a user, an error), the defaults below fill it in. */

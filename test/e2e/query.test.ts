@@ -132,7 +132,10 @@ test('a popup the user closes leaves the page in reloginRequired, the save still
   await context.route(/\/auth\?/, (route) => route.fulfill({ status: 200, contentType: 'text/html', body: '<p>Sign in at the provider</p>' }))
   await page.getByRole('button', { name: 'Sign in again', exact: true }).click()
   const popup = await popupOpened
+  await popup.waitForURL(/\/auth\?/)
   await popup.waitForLoadState()
+  // No opener: a page the popup reaches (this one stands for the provider's) cannot navigate the app's tab.
+  expect(await popup.evaluate(() => window.opener)).toBeNull()
   await waitForStatus(page, 'redirecting')
   await popup.close()
   await waitForStatus(page, 'reloginRequired')

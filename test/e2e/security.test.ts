@@ -2,7 +2,7 @@
 // against the real provider. The rules the core enforces by itself are in test/unit/security.test.ts.
 import type { Page, Request } from 'playwright-core'
 import { expect, test } from 'vitest'
-import { appUrl, issuer, settle, signIn, useBrowser } from './helpers.ts'
+import { appUrl, issuer, settings, settle, signIn, storedRecord, useBrowser, waitFor, waitForStatus } from './helpers.ts'
 import type { BrowserContext } from 'playwright-core'
 
 let page: Page
@@ -41,5 +41,46 @@ test('requests to the authorization server carry no cookie and no referrer; no c
   }
   for (const request of requests.filter((r) => !r.url().startsWith(appUrl))) {
     expect((await request.allHeaders()).referer ?? '', request.url()).not.toMatch(/[?&]code=/)
+  }
+})
+
+// ---- Safe defaults (issue 19) ------------------------------------------------------------------
+
+test('client.fetch and fetchJson to an origin the app did not name: CONFIG, and no request leaves the browser', async () => {
+  await signIn(page)
+  await settle(page)
+  // The same server under another name is another origin: one the app never named.
+  const other = appUrl.replace('127.0.0.1', 'localhost')
+  expect(new URL(other).origin).not.toBe(new URL(appUrl).origin)
+  const sent: Request[] = []
+  context.on('request', (request) => void (request.url().startsWith(other) && sent.push(request)))
+  const outcome = await page.evaluate(async (url) => {
+    const code = (error: unknown) => (error as { code?: string }).code
+    return {
+      fetch: await window.tabauth.fetch(`${url}/notes`).then(() => 'sent', code),
+      fetchJson: await window.fetchJson(`${url}/notes`).then(() => 'sent', code),
+    }
+  }, other)
+  expect(outcome).toEqual({ fetch: 'CONFIG', fetchJson: 'CONFIG' })
+  expect(sent.map((r) => r.url())).toEqual([])
+})
+
+test('after sign-in, a refresh and a new tab, no Web Storage value in any tab holds the access, refresh or ID token', async () => {
+  // 4 s tokens: the tab's own timer refreshes at 3 s; the refreshed token lasts.
+  await settings({ accessTokenTtl: 4 })
+  await signIn(page)
+  const first = (await storedRecord(page))!.session!.tokens.accessToken
+  await settings({ accessTokenTtl: 300 })
+  await waitFor(async () => (await storedRecord(page))?.session?.tokens.accessToken, (token) => token !== undefined && token !== first, { timeout: 15_000, message: 'the refresh by the tab’s own timer' })
+  const second = await context.newPage()
+  await second.goto(appUrl)
+  await waitForStatus(second, 'signedIn')
+  await settle(second)
+  const { accessToken, refreshToken, idToken } = (await storedRecord(page))!.session!.tokens
+  expect(refreshToken && idToken).toBeTruthy()
+  for (const tab of [page, second]) {
+    const values = await tab.evaluate(() => [localStorage, sessionStorage].flatMap((storage) => Object.keys(storage).map((key) => `${key}=${storage.getItem(key)}`)))
+    expect(values.some((v) => v.startsWith('tabauth:hint:')), 'the first-render hint is there').toBe(true)
+    for (const token of [first, accessToken, refreshToken!, idToken!]) expect(values.filter((v) => v.includes(token))).toEqual([])
   }
 })

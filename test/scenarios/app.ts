@@ -14,6 +14,7 @@ const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javas
 /** Builds the example app into `outDir` (the issuer comes from localStorage at run time, see example/auth.ts). */
 export async function buildApp(root: string, outDir: string): Promise<void> {
   process.env.VITE_ISSUER = 'http://127.0.0.1:9' // never used: every page is told its provider (below)
+  process.env.VITE_SERVER_SWITCH = '1' // the demo reads its server from localStorage only when asked to
   await build({ configFile: join(root, 'example/vite.config.ts'), logLevel: 'warn', build: { outDir, emptyOutDir: true } })
 }
 

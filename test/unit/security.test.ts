@@ -104,6 +104,33 @@ describe('nonce', () => {
   })
 })
 
+describe('max_age (OIDC Core 3.1.3.7)', () => {
+  it.each([
+    ['an auth_time older than max_age', (now: number) => now - 120, 'INVALID_RESPONSE'],
+    ['no auth_time at all', () => undefined, 'INVALID_RESPONSE'],
+    ['a recent auth_time', (now: number) => now - 10, null],
+  ])('asked for max_age=60, %s: %s', async (_, authTime, refused) => {
+    const env = tabs()
+    const from = await authorize(env, {}, { authorizationParams: { max_age: '60' } })
+    expect(from.tab.navigation.assigned.at(-1)).toContain('max_age=60')
+    env.server.tamperNext.push((_, claims) => {
+      const at = authTime(Math.floor(env.clock.now() / 1000))
+      if (at === undefined) delete claims.auth_time
+      else claims.auth_time = at
+    })
+    const page = await land(env, from, { authorizationParams: { max_age: '60' } })
+    if (refused) expect(page.client.getSnapshot()).toMatchObject({ status: 'error', error: { code: refused } })
+    else expect(page.client.getSnapshot().status).toBe('signedIn')
+  })
+
+  it('without max_age, auth_time is not required', async () => {
+    const env = tabs()
+    const from = await authorize(env)
+    env.server.tamperNext.push((_, claims) => void (claims.auth_time = Math.floor(env.clock.now() / 1000) - 86_400))
+    expect((await land(env, from)).client.getSnapshot().status).toBe('signedIn')
+  })
+})
+
 describe('RFC 9207 iss', () => {
   it('a wrong iss is ISSUER_MISMATCH even when the server does not advertise authorization_response_iss_parameter_supported', async () => {
     const env = tabs()
