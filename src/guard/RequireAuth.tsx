@@ -1,22 +1,31 @@
-import { useEffect, type ReactNode } from 'react'
+import { useEffect, useState, type ReactNode } from 'react'
 import type { AuthError } from '../core'
 import { LoginButton } from '../react/buttons'
 import { useAuthClient } from '../react/context'
 import { useAuth, type UseAuthResult } from '../react/hooks'
 
+export interface UseRequireAuthResult extends UseAuthResult {
+  /** The session ended by a sign-out (in this tab or another) while this page was open: no automatic sign-in follows. */
+  signedOutHere: boolean
+}
+
 /**
  * Starts sign-in when there is no session and nothing went wrong (`signedOut` without an error),
  * coming back to `returnTo` (default: the current path). The client allows one such redirect per tab
  * per `reloginWindowSeconds`; a refused sign-in, `error` and `reloginRequired` are never redirected.
+ * Nor is a sign-out seen while the page is open: a guarded page in another tab would otherwise sign
+ * the user straight back in wherever the server keeps its login session (single sign-on).
  */
-export function useRequireAuth({ returnTo }: { returnTo?: string } = {}): UseAuthResult {
+export function useRequireAuth({ returnTo }: { returnTo?: string } = {}): UseRequireAuthResult {
   const client = useAuthClient()
   const auth = useAuth()
-  const start = auth.status === 'signedOut' && !auth.error
+  const [signedOutHere, setSignedOutHere] = useState(false)
+  useEffect(() => client.onEvent((event) => event.type === 'signedOut' && setSignedOutHere(true)), [client])
+  const start = auth.status === 'signedOut' && !auth.error && !signedOutHere
   useEffect(() => {
     if (start) client.autoLogin({ returnTo }).catch(() => {}) // a failure shows as the `error` status
   }, [client, start, returnTo])
-  return auth
+  return { ...auth, signedOutHere }
 }
 
 export interface RequireAuthProps {
@@ -31,12 +40,14 @@ export interface RequireAuthProps {
   renderError?: (error: AuthError) => ReactNode
   /** Where to come back to after sign-in. Default: the current path. */
   returnTo?: string
+  /** Shown after a sign-out seen while the page was open (no automatic sign-in follows). Default: a `LoginButton`. */
+  signedOut?: ReactNode
 }
 
 /** Renders its children only when signed in; otherwise signs the user in, at most once per window, never in a loop. */
-export function RequireAuth({ children, fallback = null, returnTo, renderError = (error) => <SignInPrompt error={error} returnTo={returnTo} /> }: RequireAuthProps) {
-  const { status, error } = useRequireAuth({ returnTo })
-  return <>{status === 'signedIn' ? children : error ? renderError(error) : fallback}</>
+export function RequireAuth({ children, fallback = null, returnTo, renderError = (error) => <SignInPrompt error={error} returnTo={returnTo} />, signedOut = <LoginButton returnTo={returnTo} /> }: RequireAuthProps) {
+  const { status, error, signedOutHere } = useRequireAuth({ returnTo })
+  return <>{status === 'signedIn' ? children : error ? renderError(error) : status === 'signedOut' && signedOutHere ? signedOut : fallback}</>
 }
 
 function SignInPrompt({ error, returnTo }: { error: AuthError; returnTo?: string }) {

@@ -2,7 +2,7 @@
 // one automatic sign-in, back to the same path; a refused sign-in is shown and never redirected again.
 import type { Page } from 'playwright-core'
 import { expect, test } from 'vitest'
-import { appUrl, counts, issuer, settings, settle, testIdText, useBrowser, waitFor, waitForStatus } from './helpers.ts'
+import { appUrl, counts, issuer, settings, settle, signIn, testIdText, useBrowser, waitFor, waitForStatus } from './helpers.ts'
 
 let page: Page
 useBrowser((_, p) => (page = p))
@@ -51,4 +51,25 @@ test('a provider that refuses the sign-in: 1 redirect, then the error on screen,
   expect(await testIdText(page, 'status')).toBe('signedOut')
   expect((await counts()).authorizations).toBe(1)
   expect(authorizations).toHaveLength(1)
+})
+
+test('a sign-out in another tab: the guarded page shows "Sign in" and does not sign the user back in (the provider would, without a form)', async () => {
+  // Signed in by hand first: the guard's own automatic sign-in (one per tab per minute) is still unused.
+  await signIn(page)
+  await page.goto(`${appUrl}/protected`)
+  await waitForStatus(page, 'signedIn', 30_000)
+  await settle(page)
+  const other = await page.context().newPage()
+  await other.goto(appUrl)
+  await waitForStatus(other, 'signedIn')
+  const before = await counts()
+  const authorizations = watchAuthorizations(page)
+  await other.evaluate(() => window.tabauth.logout({ localOnly: true }))
+  await waitForStatus(page, 'signedOut')
+  await page.getByRole('button', { name: 'Sign in', exact: true }).waitFor()
+  // An automatic sign-in would follow the sign-out at once (the provider signs Alice in without a form): 3 s shows it.
+  await new Promise((resolve) => setTimeout(resolve, 3_000))
+  expect(authorizations).toEqual([])
+  expect((await counts()).authorizations).toBe(before.authorizations)
+  expect(await waitForStatus(page, 'signedOut')).toBe('signedOut')
 })

@@ -44,6 +44,19 @@ describe('RequireAuth', () => {
     expect(screen.queryByText('Secret page')).toBeNull()
   })
 
+  it('a sign-out (here or in another tab) while the page is open is not followed by an automatic sign-in: a button instead', async () => {
+    const client = createMockAuthClient({ status: 'signedIn' })
+    const { redirects } = renderGuarded(client)
+    expect(screen.getByText('Secret page')).toBeTruthy()
+    await act(() => client.logout({ localOnly: true }).then(() => {}))
+    expect(client.calls.autoLogin).toHaveLength(0)
+    expect(redirects()).toBe(0)
+    expect(screen.getByRole('button', { name: 'Sign in' })).toBeTruthy()
+    // A click signs in as usual.
+    fireEvent.click(screen.getByRole('button', { name: 'Sign in' }))
+    expect(client.calls.login).toHaveLength(1)
+  })
+
   it('a refused sign-in is shown with a button, not redirected', () => {
     const refused = new AuthError('AUTHORIZATION_ERROR', 'The authorization server answered access_denied: the user refused.', { error: 'access_denied' })
     const client = createMockAuthClient({ status: 'signedOut', error: refused })
