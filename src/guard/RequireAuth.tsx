@@ -19,8 +19,12 @@ export interface UseRequireAuthResult extends UseAuthResult {
 export function useRequireAuth({ returnTo }: { returnTo?: string } = {}): UseRequireAuthResult {
   const client = useAuthClient()
   const auth = useAuth()
-  const [signedOutHere, setSignedOutHere] = useState(false)
-  useEffect(() => client.onEvent((event) => event.type === 'signedOut' && setSignedOutHere(true)), [client])
+  // From the snapshots this page rendered, not the `signedOut` event: React 18 runs the effect of the
+  // signedOut render before the client emits the event. A session that ends otherwise is
+  // reloginRequired (or a failed sign-in, signedOut with an error), so signedIn -> signedOut is a sign-out.
+  const [hadSession, setHadSession] = useState(false)
+  if (auth.status === 'signedIn' && !hadSession) setHadSession(true)
+  const signedOutHere = hadSession && auth.status === 'signedOut'
   const start = auth.status === 'signedOut' && !auth.error && !signedOutHere
   useEffect(() => {
     if (start) client.autoLogin({ returnTo }).catch(() => {}) // a failure shows as the `error` status
