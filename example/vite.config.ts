@@ -18,6 +18,7 @@ export default defineConfig({
       { find: /^tabauth\/guard$/, replacement: fileURLToPath(new URL('../src/guard/index.ts', import.meta.url)) },
       { find: /^tabauth\/server-texts$/, replacement: fileURLToPath(new URL('../src/server-texts/index.ts', import.meta.url)) },
       { find: /^tabauth\/popup$/, replacement: fileURLToPath(new URL('../src/popup/index.ts', import.meta.url)) },
+      { find: /^tabauth\/userinfo$/, replacement: fileURLToPath(new URL('../src/userinfo/index.ts', import.meta.url)) },
     ],
   },
   // Pre-bundle these up front: otherwise Vite discovers them on the first page load and reloads the page.

@@ -6,7 +6,7 @@
 import type { Clock, Navigation } from './adapters'
 import { AuthError } from './errors'
 import { explainInvalidGrant } from './explain'
-import type { OAuth } from './oauth'
+import type { OAuth, UserinfoReader } from './oauth'
 import { readRecord, writeSession, type SessionContext } from './refresh'
 import { emptyRecord, type SessionRecord } from './store'
 import type { TransactionStore } from './transaction'
@@ -22,7 +22,7 @@ export interface CallbackContext {
   clock: Clock
   clientId: string
   codeLifetimeMs: number
-  userinfo: boolean
+  userinfo?: UserinfoReader
   origin(): string
 }
 
@@ -52,7 +52,7 @@ export async function finishSignIn(ctx: CallbackContext, callback: URL): Promise
   try {
     const { tokens, claims } = await ctx.oauth.exchangeCode(callback, tx)
     // Plain OAuth 2.0 has no ID token: no user, unless the app asked for userinfo.
-    const user = claims ?? (ctx.userinfo ? await ctx.oauth.userinfo(tokens.accessToken) : undefined)
+    const user = claims ?? (await ctx.userinfo?.(ctx.oauth, tokens.accessToken))
     const { record } = await writeSession(ctx.session, () => ({ session: { tokens, user } }))
     return { kind: 'signedIn', record, returnTo: tx.returnTo, popup }
   } catch (error) {

@@ -27,8 +27,8 @@ const PENDING_SHOWN_AFTER_MS = 1_000
 export function createAuthClient(config: AuthConfig): AuthClient {
   const issuer = parseIssuer(config.issuer) // throws CONFIG early, before any I/O
   if (!config.clientId) throw new AuthError('CONFIG', 'clientId is required.')
-  // `dpop: true` was the option before DPoP moved to its own entry: never let it mean "off" in silence.
-  if (config.dpop && typeof config.dpop.bind !== 'function') throw new AuthError('CONFIG', "dpop takes dpop() from 'tabauth/dpop'.")
+  // `dpop: true` and `userinfo: true` were the options before their own entries: never "off" in silence.
+  if ((config.dpop && typeof config.dpop.bind !== 'function') || (config.userinfo && typeof config.userinfo !== 'function')) throw new AuthError('CONFIG', "dpop takes dpop() from 'tabauth/dpop', userinfo takes userinfo() from 'tabauth/userinfo'.")
   for (const server of config.resourceServers ?? []) if (!URL.canParse(server)) throw new AuthError('CONFIG', `resourceServers: "${server}" is not an absolute URL.`)
 
   const clock = config.clock ?? browserClock
@@ -81,7 +81,7 @@ export function createAuthClient(config: AuthConfig): AuthClient {
     clock,
     clientId: config.clientId,
     codeLifetimeMs: (config.codeLifetimeSeconds ?? 60) * 1000,
-    userinfo: config.userinfo ?? false,
+    userinfo: config.userinfo,
     origin,
   }
   const autoRelogin: AutoRelogin = {

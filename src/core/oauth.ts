@@ -66,6 +66,9 @@ export interface AuthorizationRequest {
   params?: Record<string, string>
 }
 
+/** `userinfo()` from 'tabauth/userinfo': reads the user for a token response without an ID token. */
+export type UserinfoReader = (server: OAuth, accessToken: string) => Promise<User>
+
 export class OAuth {
   private readonly client: oauth.Client
   private readonly clientAuth = oauth.None()
@@ -180,30 +183,12 @@ export class OAuth {
     return url.href
   }
 
-  /** @see https://openid.net/specs/openid-connect-core-1_0.html#UserInfo — the user for a token response without an ID token (JSON only). */
-  async userinfo(accessToken: string): Promise<User> {
-    const as = await this.discover()
-    if (!as.userinfo_endpoint) throw new AuthError('CONFIG', 'No userinfo_endpoint: set it in `metadata`.')
-    // Through `send`, like every request to the authorization server: no cookies, no referrer.
-    const deadline = this.deadline()
-    try {
-      const response = await this.send(as.userinfo_endpoint, { headers: { authorization: `Bearer ${accessToken}`, accept: 'application/json' }, signal: deadline.signal }, deadline).catch((cause) => {
-        throw transportError(cause) ?? cause
-      })
-      assertNotTransient(response, 'userinfo')
-      const user = response.ok ? ((await response.json().catch(() => undefined)) as User | undefined) : undefined
-      if (typeof user?.sub !== 'string') throw new AuthError('INVALID_RESPONSE', `The userinfo endpoint answered HTTP ${response.status} without a "sub".`, { status: response.status })
-      return user
-    } finally {
-      deadline.stop()
-    }
-  }
-
   private get oidc() {
     return this.options.algorithm === 'oidc'
   }
 
-  private deadline(): Deadline {
+  /** Also for `tabauth/userinfo`. */
+  deadline(): Deadline {
     return startDeadline(this.options.clock, this.options.timeoutMs)
   }
 
@@ -228,12 +213,12 @@ export class OAuth {
   }
 
   /**
-   * Every request to the authorization server: no cookies, no referrer (a code
+   * Every request to the authorization server (also `tabauth/userinfo`'s): no cookies, no referrer (a code
    * must never leak through either), and each token response sets the server
    * clock before oauth4webapi checks the ID token's times against it.
    * @see https://www.rfc-editor.org/rfc/rfc9700#section-4.2.4
    */
-  private readonly send = async (url: string, init: RequestInit = {}, deadline?: Deadline): Promise<Response> => {
+  readonly send = async (url: string, init: RequestInit = {}, deadline?: Deadline): Promise<Response> => {
     const response = await this.options.fetch(url, { ...init, credentials: 'omit', referrerPolicy: 'no-referrer' })
     deadline?.answered(response)
     await this.options.dpop?.keepNonce(url, response)
@@ -302,7 +287,7 @@ function checkTokenResponse(result: oauth.TokenEndpointResponse, expected: 'bear
 }
 
 /** 5xx and 429 are the server's trouble, not the grant's: keep them apart from OAuth errors. */
-function assertNotTransient(response: Response, endpoint: 'token' | 'discovery' | 'revocation' | 'userinfo') {
+export function assertNotTransient(response: Response, endpoint: 'token' | 'discovery' | 'revocation' | 'userinfo') {
   // 408 Request Timeout and 429 are the only 4xx that say "try again"; every other 4xx is a refusal.
   if (response.status >= 500 || response.status === 429 || response.status === 408) {
     const retryAfter = Number(response.headers.get('retry-after'))
@@ -326,7 +311,7 @@ export function isInvalidTokenResponse(response: Response): boolean {
   return /(^|[\s,])(bearer|dpop)\s/i.test(challenge) && /(^|[\s,])error\s*=\s*"?invalid_token"?/i.test(challenge)
 }
 
-function transportError(cause: unknown): AuthError | undefined {
+export function transportError(cause: unknown): AuthError | undefined {
   if (cause instanceof AuthError) return cause
   if (cause instanceof DOMException && (cause.name === 'TimeoutError' || cause.name === 'AbortError')) {
     return new AuthError('TIMEOUT', 'The request to the authorization server timed out.', { cause })

@@ -2,7 +2,7 @@ import type { Channel, Clock, KeyValueStorage, Lock, Navigation, PageLifecycle }
 import type { AuthError } from './errors'
 import type { ServerTexts } from './explain'
 import type { PopupSignIn } from './login'
-import type { DPoP, ServerMetadata } from './oauth'
+import type { DPoP, ServerMetadata, UserinfoReader } from './oauth'
 import type { RetryOptions } from './retry'
 import type { SessionStore, User } from './store'
 
@@ -17,8 +17,11 @@ export interface AuthConfig {
   scope?: string
   /** Default `${location.origin}/callback`. */
   redirectUri?: string
-  /** Read the user from the userinfo endpoint when the token response has no ID token (plain OAuth 2.0). Default false. */
-  userinfo?: boolean
+  /**
+   * Read the user from the userinfo endpoint when the token response has no ID token (plain OAuth 2.0):
+   * `import { userinfo } from 'tabauth/userinfo'`, then `userinfo: userinfo()`. Default none.
+   */
+  userinfo?: UserinfoReader
   /** Where the server sends the user after logout. Default `${location.origin}/`. */
   postLogoutRedirectUri?: string
   /** Extra authorization request parameters, e.g. `{ audience, resource, prompt }`. */

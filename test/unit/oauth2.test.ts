@@ -1,4 +1,5 @@
 // OAuth 2.0 without OpenID Connect: RFC 8414 metadata, no ID token, no user (or the user from userinfo).
+import { userinfo } from '../../src/userinfo'
 import { describe, expect, it } from 'vitest'
 import { signIn, tabs } from './fakes'
 
@@ -30,7 +31,7 @@ describe('OAuth 2.0 without OpenID Connect', () => {
 
   it('with userinfo: true the user comes from the userinfo endpoint', async () => {
     const env = oauth2Server()
-    const config = { scope: 'api offline_access', userinfo: true }
+    const config = { scope: 'api offline_access', userinfo: userinfo() }
     const tab = await signIn(env, env.open(config), config)
     expect(tab.client.getSnapshot()).toMatchObject({ status: 'signedIn', user: { sub: 'alice', name: 'Alice Example' } })
     expect(env.server.requests.userinfo).toBe(1)

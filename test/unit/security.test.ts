@@ -1,5 +1,6 @@
 // The client-side rules of RFC 9700 and the browser-apps draft, one test (or table) per rule.
 // Each was checked by breaking the rule in the code once and watching the test fail.
+import { userinfo } from '../../src/userinfo'
 import { inspect } from 'node:util'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createAuthClient, type AuthEvent } from '../../src'
@@ -285,16 +286,16 @@ describe('requests to the authorization server', () => {
     for (const init of inits) expect(init).toMatchObject({ credentials: 'omit', referrerPolicy: 'no-referrer' })
   })
 
-  it('the userinfo request too (userinfo: true)', async () => {
+  it("the userinfo request too (userinfo: userinfo() from 'tabauth/userinfo')", async () => {
     const env = tabs()
     env.server.idTokens = false
     const inits: Array<{ url: string; init: RequestInit }> = []
     const fetch: typeof globalThis.fetch = (input, init) => (inits.push({ url: String(input), init: init ?? {} }), env.server.fetch(input, init))
-    const config = { fetch, scope: 'api offline_access', userinfo: true }
+    const config = { fetch, scope: 'api offline_access', userinfo: userinfo() }
     await signIn(env, env.open(config), config)
-    const userinfo = inits.filter(({ url }) => url.endsWith('/userinfo'))
-    expect(userinfo).toHaveLength(1)
-    expect(userinfo[0].init).toMatchObject({ credentials: 'omit', referrerPolicy: 'no-referrer' })
+    const requests = inits.filter(({ url }) => url.endsWith('/userinfo'))
+    expect(requests).toHaveLength(1)
+    expect(requests[0].init).toMatchObject({ credentials: 'omit', referrerPolicy: 'no-referrer' })
   })
 })
 
@@ -395,6 +396,10 @@ describe('a token response is checked before anything is stored', () => {
 })
 
 describe('DPoP token type', () => {
+  it('`userinfo: true` (the option before it had its own entry) is a CONFIG error, never no user in silence', () => {
+    expect(() => createAuthClient({ issuer: ISSUER, clientId: CLIENT_ID, userinfo: true as never })).toThrow(expect.objectContaining({ code: 'CONFIG' }))
+  })
+
   it('`dpop: true` (the option before DPoP had its own entry) is a CONFIG error, never DPoP off in silence', () => {
     expect(() => createAuthClient({ issuer: ISSUER, clientId: CLIENT_ID, dpop: true as never })).toThrow(expect.objectContaining({ code: 'CONFIG', message: expect.stringContaining("'tabauth/dpop'") }))
   })
