@@ -33,8 +33,9 @@ export const client = createAuthClient({
   metadata: server.metadata,
   // 'prompt' (the default) shows "Sign in again"; 'redirect' sends one tab to the server, at most once a minute.
   relogin,
-  // The access token goes only to the servers named here: the notes API, which the dev provider serves.
-  resourceServers: [`${issuer.replace(/\/$/, '')}/notes`],
+  // The access token goes only to the servers named here: the notes API the dev provider serves, and
+  // its userinfo endpoint (a resource too: the DPoP tests call it with client.fetch).
+  resourceServers: [`${issuer.replace(/\/$/, '')}/notes`, `${issuer.replace(/\/$/, '')}/me`],
   // "Sign in again" in a popup (SessionPanel's <LoginButton popup />): the page keeps its state.
   popup: popup(),
   // The server's own words (Entra ID, Keycloak, Auth0, ...) narrow the reason of an invalid_grant.
