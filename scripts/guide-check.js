@@ -257,7 +257,7 @@ try {
       await alert.waitFor({ timeout: 20_000 })
       const text = await alert.textContent()
       console.log(`     the alert: ${text}; status ${await page.getByTestId('status').textContent()}`)
-      assert(text.includes(`Could not load ${closed}/.well-known/openid-configuration: Could not reach the authorization server`), `the alert does not say what the README's row says: ${text}`)
+      assert(text.includes(`Could not reach the issuer ${closed}/ to start the sign-in`) && text.includes('check issuer'), `the alert does not say what the README's row says: ${text}`)
       await page.getByRole('button', { name: 'Sign in', exact: true }).waitFor()
       assert((await page.getByRole('alert').count()) === 1, 'more than one alert')
     } finally {

@@ -34,6 +34,8 @@ export interface AuthErrorOptions {
   retryAfterMs?: number
   /** For REFUSED: the content type of the answer that was not an OAuth error (undefined when it had none). */
   contentType?: string
+  /** The server that failed (an issuer or endpoint; its host goes into production messages). */
+  url?: string
 }
 
 export type InvalidGrantReason =
@@ -50,6 +52,7 @@ export type InvalidGrantReason =
   | 'server_refused_without_reason' // the server refused the refresh token with a 4xx and no OAuth error (empty body, HTML)
   | 'token_response_unusable' // the server answered the refresh, but the answer could not be read or broke the protocol: the refresh token may be spent
   | 'client_rejected' // the server rejected the client itself (invalid_client, unauthorized_client): its configuration must change
+  | 'no_refresh_token' // the access token expired and the session has no refresh token (no offline_access, or refresh tokens off for the client)
 
 /** Where production messages point: the README section that explains every code and reason. */
 export const ERRORS_DOC = 'https://www.npmjs.com/package/tabauth#errors'
@@ -63,9 +66,14 @@ export class AuthError extends Error {
   readonly retryAfterMs?: number
   readonly contentType?: string
 
-  /** `message` is empty in production builds of tabauth (scripts/lib/dev-messages.js): then it names the code, the reasons and the docs. */
+  /**
+   * `message` is empty in production builds of tabauth (scripts/lib/dev-messages.js): then it names the
+   * code, the reasons, the server's OAuth error, the HTTP status, the server's host and the docs (never a
+   * token, code or verifier), so that an error report from production says what failed where.
+   */
   constructor(code: AuthErrorCode, message: string, options: AuthErrorOptions = {}) {
-    super(message || `${code}${options.reasons ? ` (${options.reasons.join(', ')})` : ''}: see ${ERRORS_DOC}`, { cause: redact(options.cause) })
+    const { reasons, error, status, url } = options
+    super(message || `${code}${reasons ? ` (${reasons.join(', ')})` : ''}${error ? ` ${error}` : ''}${status ? ` HTTP ${status}` : ''}${url ? ` at ${new URL(url).host}` : ''}: see ${ERRORS_DOC}`, { cause: redact(options.cause) })
     this.name = 'AuthError'
     this.code = code
     this.error = options.error

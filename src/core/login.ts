@@ -5,7 +5,7 @@
  */
 import type { Clock, Navigation } from './adapters'
 import { toAuthError } from './callback'
-import { AuthError } from './errors'
+import { AuthError, isTransient } from './errors'
 import { OAuth } from './oauth'
 import type { ReloginBreaker } from './relogin'
 import type { TransactionStore } from './transaction'
@@ -67,7 +67,13 @@ export function loginFlows(ctx: LoginContext) {
   }
 
   function failLogin(error: unknown): AuthError {
-    const authError = toAuthError(error)
+    let authError = toAuthError(error)
+    // Only discovery goes to the network before the redirect, and nothing retries a sign-in: an
+    // unreachable issuer here is most often a wrong issuer (a typo, a port), so it says where it looked.
+    if (isTransient(authError)) {
+      const url = ctx.oauth.issuer
+      authError = new AuthError('DISCOVERY_FAILED', `Could not reach the issuer ${url} to start the sign-in (${authError.message}): check issuer; or the server is down.`, { status: authError.status, cause: authError, url })
+    }
     ctx.setState({ status: 'error', error: authError })
     return authError
   }

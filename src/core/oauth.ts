@@ -75,6 +75,11 @@ export class OAuth {
   private metadata?: Promise<ServerMetadata>
   private readonly serverClock: ServerClock
 
+  /** The issuer, for messages. */
+  get issuer(): string {
+    return this.options.issuer.href
+  }
+
   constructor(private readonly options: OAuthOptions) {
     this.client = { client_id: options.clientId }
     this.serverClock = new ServerClock(() => options.clock.now())

@@ -102,8 +102,8 @@ export async function refreshSession(ctx: SessionContext, { rejected, wokeAt }: 
     const retry = record.retry
     if (retry && ctx.now() < retry.notBefore && !(wokeAt !== undefined && retry.at < wokeAt)) return { kind: 'transient', record: { ...record, retry }, error: scheduledError(retry), sent: false }
     if (!session.tokens.refreshToken) {
-      const error = new AuthError('LOGIN_REQUIRED', 'The access token expired and there is no refresh token (request the offline_access scope, or enable refresh tokens for this client at the server).')
-      return { kind: 'ended', record: await endSession(ctx, record, 'reloginRequired'), error }
+      const error = new AuthError('LOGIN_REQUIRED', 'The access token expired and there is no refresh token (request the offline_access scope, or enable refresh tokens for this client at the server).', { reasons: ['no_refresh_token'] })
+      return { kind: 'ended', record: await endSession(ctx, record, 'reloginRequired', error.reasons), error }
     }
     if (pastLifetime(session.tokens, ctx.now())) {
       // The server told us when this refresh token dies: don't send a request we know it rejects.

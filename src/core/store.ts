@@ -26,6 +26,7 @@ export interface TokenSet {
 }
 
 /** The ID token's claims. */
+/** The ID token's (or userinfo's) claims. Which are there depends on the scope: `name` needs `profile`, `email` needs `email` (not in the default scope). */
 export interface User {
   sub: string
   name?: string

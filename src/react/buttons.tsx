@@ -1,4 +1,5 @@
 import type { ButtonHTMLAttributes, ReactNode } from 'react'
+import { isTransient } from '../core'
 import { useAuth } from './hooks'
 
 type ButtonProps = Omit<ButtonHTMLAttributes<HTMLButtonElement>, 'onClick' | 'disabled'> & { children?: ReactNode }
@@ -20,10 +21,13 @@ export function LoginButton({ children, returnTo, popup, ...props }: ButtonProps
   )
 }
 
-/** Ends the session in every tab and at the server. Renders nothing when signed out. */
+/**
+ * Ends the session in every tab and at the server. Renders nothing when there is no session: signed
+ * out, and an `error` that has none (a failed sign-in, a rejected client); an outage keeps it.
+ */
 export function LogoutButton({ children, localOnly, ...props }: ButtonProps & { localOnly?: boolean }) {
-  const { status, logout } = useAuth()
-  if (status === 'signedOut') return null
+  const { status, error, logout } = useAuth()
+  if (status === 'signedOut' || (status === 'error' && !isTransient(error))) return null
   const busy = status === 'loading' || status === 'redirecting'
   return (
     <button type="button" {...props} disabled={busy} aria-busy={busy || undefined} onClick={() => logout({ localOnly }).catch(() => {})}>

@@ -30,6 +30,7 @@ test('without offline_access: no refresh token, and at expiry reloginRequired wi
   const shown = await testIdText(page, 'error')
   expect(shown).toContain('LOGIN_REQUIRED')
   expect(shown).toContain('there is no refresh token (request the offline_access scope')
+  expect(await page.evaluate(() => (window.tabauth.getSnapshot() as { error?: { reason?: string } }).error?.reason)).toBe('no_refresh_token')
   const c = await counts()
   expect(c.token.authorization_code).toEqual({ success: 1, error: 0 })
   expect(c.token.refresh_token).toEqual({ success: 0, error: 0 })

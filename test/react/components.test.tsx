@@ -170,13 +170,19 @@ describe('LogoutButton', () => {
     ['redirecting', 'Signing out…', true],
     ['signedIn', 'Sign out', false],
     ['reloginRequired', 'Sign out', false],
-    ['error', 'Sign out', false],
+    ['error', null, false], // a failed sign-in (DISCOVERY_FAILED): no session to end
   ]
   it.each(cases)('%s → %s (disabled: %s)', (status, label, disabled) => {
     const client = mockClient(states[status])
     render(<LogoutButton />, { wrapper: wrap(client) })
     if (label === null) return expect(screen.queryByRole('button')).toBeNull()
     expect((screen.getByRole('button', { name: label }) as HTMLButtonElement).disabled).toBe(disabled)
+  })
+
+  it('error during an outage (the session kept): Sign out', () => {
+    const client = mockClient({ status: 'error', error: new AuthError('NETWORK', 'offline') })
+    render(<LogoutButton />, { wrapper: wrap(client) })
+    expect(screen.getByRole('button', { name: 'Sign out' })).toBeTruthy()
   })
 
   it('logs out, locally when asked', () => {

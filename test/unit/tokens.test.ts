@@ -40,6 +40,19 @@ describe('getAccessToken in one tab', () => {
     await expect(tab.client.getAccessToken()).rejects.toBeInstanceOf(LoginRequiredError)
   })
 
+  it('a session without a refresh token (no offline_access) ends at expiry as reloginRequired with reason no_refresh_token in every tab, no request', async () => {
+    const env = tabs()
+    env.server.tamperNext.push((body) => void delete body.refresh_token)
+    const first = await signIn(env, env.open())
+    const second = env.open()
+    await second.client.start()
+    env.clock.advance(300_000)
+    await expect(first.client.getAccessToken()).rejects.toMatchObject({ code: 'LOGIN_REQUIRED', reason: 'no_refresh_token' })
+    await second.client.getAccessToken().catch(() => {})
+    for (const tab of [first, second]) expect(tab.client.getSnapshot()).toMatchObject({ status: 'reloginRequired', error: { reason: 'no_refresh_token' } })
+    expect(env.server.requests.refresh_token).toBe(0)
+  })
+
   it('invalid_client is a CONFIG error in every tab, not a re-login, and no tab sends the refresh token again', async () => {
     const { env, all } = await signedInTabs(2)
     env.clock.advance(300_000)
