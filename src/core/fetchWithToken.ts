@@ -5,7 +5,7 @@ import { isResourceServer } from './url'
 /**
  * `fetch` with the access token, read at call time, sent by `send` (a Bearer
  * header, or a DPoP proof: `OAuth.resourceRequest`), and only to the resource
- * servers the app names (`allowed`): a URL from an API response (a `next` link, a
+ * servers the app names (`resourceServers`): a URL from an API response (a `next` link, a
  * presigned URL) must never carry the token to a third party (RFC 9700 §2.3).
  * On a 401 whose challenge says `invalid_token` (revoked, clock skew) it asks for
  * a new token once and replays once; a second 401 is returned, never looped.
