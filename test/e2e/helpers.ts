@@ -232,15 +232,24 @@ export async function waitFor<T>(
   }
 }
 
-/** Waits until the app shows one of the given statuses; fails at once on an unexpected `error` (it is final). */
+/**
+ * Waits until the app shows one of the given statuses; fails at once on an unexpected `error` (it is
+ * final). `signedIn` also waits for the snapshot's access token: a new tab's first frames, drawn from
+ * the first-render hint, show signedIn before the store is read, without a token.
+ */
 export async function waitForStatus(page: Page, expected: Status | Status[], timeout = 20_000): Promise<string> {
   const wanted: string[] = Array.isArray(expected) ? expected : [expected]
-  return (await waitFor(() => status(page), (value) => value !== undefined && wanted.includes(value), {
+  const value = (await waitFor(() => status(page), (value) => value !== undefined && wanted.includes(value), {
     timeout,
     message: `status ${wanted.join(' or ')}`,
     describe: () => describePage(page),
     fail: (value) => value === 'error',
   }))!
+  if (value === 'signedIn') {
+    const hasToken = () => page.evaluate(() => Boolean((window.tabauth?.getSnapshot() as { accessToken?: string } | undefined)?.accessToken)).catch(() => false)
+    await waitFor(hasToken, Boolean, { timeout, message: 'the signed-in snapshot to hold its access token (the store read after the hint)' })
+  }
+  return value
 }
 
 /**

@@ -234,12 +234,20 @@ export async function describeTab(tab: Tab): Promise<string> {
  * REFRESH_PENDING when that takes over 1 s (over 200 ms, before the library waited 1 s, was seen in WebKit on a loaded machine, with no refresh
  * anywhere), then signedIn again.
  */
+/**
+ * `signedIn` also waits for the snapshot's access token: a new tab's first frames, drawn from the
+ * first-render hint, show signedIn before the store is read, without a token (CI: WebKit's sixth tab).
+ */
 export async function waitForStatus(tab: Tab, expected: string, timeout = 20_000): Promise<void> {
   const shown = () =>
     tab
-      .evaluate(() => ({ status: document.querySelector('[data-testid="status"]')?.textContent ?? undefined, error: document.querySelector('[data-testid="error"]')?.textContent ?? undefined }))
-      .catch(() => ({ status: undefined, error: undefined }))
-  await waitFor(`status ${expected}`, shown, (s) => s.status === expected, {
+      .evaluate(() => ({
+        status: document.querySelector('[data-testid="status"]')?.textContent ?? undefined,
+        error: document.querySelector('[data-testid="error"]')?.textContent ?? undefined,
+        token: Boolean((window.tabauth?.getSnapshot() as { accessToken?: string } | undefined)?.accessToken),
+      }))
+      .catch(() => ({ status: undefined, error: undefined, token: false }))
+  await waitFor(`status ${expected}${expected === 'signedIn' ? ' with its access token' : ''}`, shown, (s) => s.status === expected && (expected !== 'signedIn' || s.token), {
     timeout,
     fail: (s) => (s.status === 'error' && expected !== 'error' && !s.error?.includes('REFRESH_PENDING') ? 'the app shows error' : undefined),
     describe: () => describeTab(tab),
