@@ -11,7 +11,7 @@
 //    invalid_redirect_uri), a wrong client id (invalid_client), a wrong issuer (the alert and its code).
 //
 //   node scripts/guide-check.js          npm test -- --suite guide
-import { spawn, spawnSync } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
@@ -19,30 +19,12 @@ import { chromium } from 'playwright-core'
 import { chromiumArgs, chromiumPath } from './lib/chromium.js'
 import { freePort } from './lib/free-port.js'
 import { pkg, root } from './lib/entries.js'
+import { checkSuite, run } from './lib/checks.js'
 import { serveStatic } from './lib/static-server.js'
 
 const COMMAND = 'npx tabauth-dev-provider --app-origin http://localhost:3000'
-const results = []
-const failures = []
 
-function run(command, args, cwd, env = {}) {
-  const result = spawnSync(command, args, { cwd, encoding: 'utf8', env: { ...process.env, npm_config_update_notifier: 'false', ...env } })
-  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed:\n${result.stdout}\n${result.stderr}`)
-  return result.stdout
-}
-
-async function check(name, fn) {
-  const started = Date.now()
-  try {
-    await fn()
-    results.push(true)
-    console.log(`ok   ${name} (${((Date.now() - started) / 1000).toFixed(1)} s)`)
-  } catch (error) {
-    results.push(false)
-    failures.push(`${name}: ${String(error?.message ?? error).split('\n')[0]}`)
-    console.log(`FAIL ${name}\n${error?.stack ?? error}`)
-  }
-}
+const { check, fail, finish } = checkSuite('guide')
 
 function assert(condition, message) {
   if (!condition) throw new Error(message)
@@ -266,17 +248,11 @@ try {
     }
   })
 } catch (error) {
-  results.push(false)
-  failures.push(`guide: ${String(error?.message ?? error).split('\n')[0]}`)
-  console.log(`FAIL ${error?.stack ?? error}`)
+  fail(error)
 } finally {
   await browser?.close()
   for (const stop of stops.reverse()) await stop().catch(() => {})
   rmSync(work, { recursive: true, force: true })
 }
 
-const passed = results.filter(Boolean).length
-mkdirSync(join(root, '.test-results'), { recursive: true })
-writeFileSync(join(root, '.test-results', 'guide.json'), JSON.stringify({ passed, failed: results.length - passed, failures }) + '\n')
-console.log(`guide: ${passed} passed, ${results.length - passed} failed`)
-process.exit(results.length - passed > 0 ? 1 : 0)
+process.exit(finish() > 0 ? 1 : 0)

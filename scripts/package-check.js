@@ -14,6 +14,7 @@ import { join } from 'node:path'
 import { chromium } from 'playwright-core'
 import { chromiumArgs, chromiumPath } from './lib/chromium.js'
 import { entries, pkg, root } from './lib/entries.js'
+import { checkSuite, run } from './lib/checks.js'
 import { serveStatic } from './lib/static-server.js'
 import { CLIENT_ID, TEST_USER, startProvider } from './provider.js'
 
@@ -23,25 +24,8 @@ const APPS = [
   { name: 'React 19', react: '19.3.1' },
 ]
 const devVersion = (name) => pkg.devDependencies[name]
-const results = []
 
-function run(command, args, cwd, env = {}) {
-  const result = spawnSync(command, args, { cwd, encoding: 'utf8', env: { ...process.env, npm_config_update_notifier: 'false', ...env } })
-  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed:\n${result.stdout}\n${result.stderr}`)
-  return result.stdout
-}
-
-async function check(name, fn) {
-  const started = Date.now()
-  try {
-    await fn()
-    results.push(true)
-    console.log(`ok   ${name} (${((Date.now() - started) / 1000).toFixed(1)} s)`)
-  } catch (error) {
-    results.push(false)
-    console.log(`FAIL ${name}\n${error?.stack ?? error}`)
-  }
-}
+const { check, fail, finish } = checkSuite('package')
 
 function lint(tarball) {
   const bin = (name) => join(root, 'node_modules', '.bin', name)
@@ -164,14 +148,10 @@ try {
     })
   }
 } catch (error) {
-  results.push(false)
-  console.log(`FAIL ${error?.stack ?? error}`)
+  fail(error)
 } finally {
   await browser?.close()
   rmSync(work, { recursive: true, force: true })
 }
 
-const passed = results.filter(Boolean).length
-mkdirSync(join(root, '.test-results'), { recursive: true })
-writeFileSync(join(root, '.test-results', 'package.json'), JSON.stringify({ passed, failed: results.length - passed }) + '\n')
-console.log(`package: ${passed} passed, ${results.length - passed} failed`)
+finish()
