@@ -1,6 +1,8 @@
 import { createAuthClient } from 'tabauth'
 import { dpop } from 'tabauth/dpop'
 import { popup } from 'tabauth/popup'
+import { firstRenderHint } from 'tabauth/hint'
+import { relogin as reloginPolicy } from 'tabauth/relogin'
 import { fetchJson } from 'tabauth/query'
 import { serverTexts } from 'tabauth/server-texts'
 
@@ -31,11 +33,13 @@ export const client = createAuthClient({
   dpop: dpopOn ? dpop() : undefined,
   scope: server.scope ?? 'openid profile email offline_access',
   metadata: server.metadata,
-  // 'prompt' (the default) shows "Sign in again"; 'redirect' sends one tab to the server, at most once a minute.
-  relogin,
+  // 'prompt' (the default) shows "Sign in again"; relogin({ redirect: true }) sends one tab to the server, at most once a minute.
+  relogin: relogin === 'redirect' ? reloginPolicy({ redirect: true }) : 'prompt',
   // The access token goes only to the servers named here: the notes API the dev provider serves, and
   // its userinfo endpoint (a resource too: the DPoP tests call it with client.fetch).
   resourceServers: [`${issuer.replace(/\/$/, '')}/notes`, `${issuer.replace(/\/$/, '')}/me`],
+  // A new tab renders signedIn in its first frame (the user's display claims in localStorage, never a token).
+  hint: firstRenderHint(),
   // "Sign in again" in a popup (SessionPanel's <LoginButton popup />): the page keeps its state.
   popup: popup(),
   // The server's own words (Entra ID, Keycloak, Auth0, ...) narrow the reason of an invalid_grant.

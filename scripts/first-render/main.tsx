@@ -3,6 +3,7 @@
 import { useLayoutEffect } from 'react'
 import { createRoot } from 'react-dom/client'
 import { AuthProvider, LoginButton, useAuth } from 'tabauth'
+import { firstRenderHint } from 'tabauth/hint'
 
 /** When this page's script started: what comes after it is the library's part of the first render. */
 const scriptStart = performance.now()
@@ -39,6 +40,9 @@ function TabauthPage() {
   )
 }
 
+/** The first-render hint: this page measures the first frame of a new tab. Made once, outside render. */
+const hint = firstRenderHint()
+
 function BaselinePage() {
   return <Status status={localStorage.getItem('baseline:token') ? 'signedIn' : 'signedOut'} />
 }
@@ -47,7 +51,7 @@ createRoot(document.getElementById('root')!).render(
   import.meta.env.VITE_VARIANT === 'baseline' ? (
     <BaselinePage />
   ) : (
-    <AuthProvider issuer={import.meta.env.VITE_ISSUER!} clientId="tabauth-example" scope="openid profile offline_access">
+    <AuthProvider issuer={import.meta.env.VITE_ISSUER!} clientId="tabauth-example" scope="openid profile offline_access" hint={hint}>
       <TabauthPage />
     </AuthProvider>
   ),

@@ -20,6 +20,7 @@ export type AuthErrorCode =
   | 'INVALID_RESPONSE' // a server response broke the protocol (bad ID token, missing fields)
   | 'OAUTH_ERROR' // any other OAuth error response
   | 'RELOGIN_LOOP' // an automatic redirect (re-login or route guard) was already made in this window: prompting instead
+  | 'DISPOSED' // the client was disposed (dispose(), or its AuthProvider unmounted): nothing more is done with it
 
 export interface AuthErrorOptions {
   /** The OAuth `error` value from the server, when there is one. */

@@ -1,51 +1,18 @@
-/**
- * A new tab's first snapshot without waiting for IndexedDB, whose open costs a new tab about 30 ms
- * in Chromium. Every write of the session record also keeps what the first frame renders (generation,
- * expiry, the user's display claims) in localStorage, which a page reads synchronously. Never a token
- * and never a protocol claim (nonce, sid, at_hash, ...): Web Storage is the easiest place for injected
- * script to read, and every write reaches each same-origin document as a `storage` event. The snapshot
- * it gives has no access token; the store's read, which every token request waits for, adds it.
- */
-import type { KeyValueStorage } from './adapters'
-import { isObject, type SessionStore } from './store'
+import type { SessionStore } from './store'
 import type { AuthState } from './types'
 
-type SignedIn = Extract<AuthState, { status: 'signedIn' }>
+export type SignedIn = Extract<AuthState, { status: 'signedIn' }>
 
-const hintKey = (key: string) => `tabauth:hint:${key}`
-
-/** ID token claims that say how the session was made, not who the user is: kept out of the hint. */
-const PROTOCOL_CLAIMS = ['nonce', 'sid', 'at_hash', 'c_hash', 's_hash', 'auth_time', 'acr', 'amr', 'azp', 'aud', 'iss', 'iat', 'nbf', 'exp', 'jti', 'cnf']
-
-/** `store`, whose writes of `key` also keep (or, without a session, remove) the hint. */
-export function hintedStore(store: SessionStore, storage: KeyValueStorage, key: string): SessionStore {
-  return {
-    get: (read) => store.get(read),
-    subscribe: store.subscribe && ((listener) => store.subscribe!(listener)),
-    async set(written, record) {
-      await store.set(written, record)
-      if (written !== key) return
-      try {
-        if (!record.session) return storage.remove(hintKey(key))
-        const { tokens, user } = record.session
-        storage.set(hintKey(key), JSON.stringify({ generation: record.generation, expiresAt: tokens.expiresAt, user }, (k, v) => (PROTOCOL_CLAIMS.includes(k) ? undefined : v)))
-      } catch {
-        storage.remove(hintKey(key)) // full or refused: no hint rather than an old one
-      }
-    },
+/**
+ * `firstRenderHint()` from 'tabauth/hint': `createAuthClient({ hint: firstRenderHint() })`. Only its
+ * type is here: an app that starts its new tabs at 'loading' (the default) ships none of it.
+ */
+export interface FirstRenderHint {
+  /** Called once per client with its issuer and client id. */
+  bind(key: string): {
+    /** The session store, whose writes also keep (or remove) the hint. */
+    wrap(store: SessionStore): SessionStore
+    /** The signed-in snapshot the hint gives (without an access token), while its expiry is ahead. */
+    read(now: number): SignedIn | undefined
   }
-}
-
-/** The signed-in snapshot the hint gives (without an access token), while its expiry is ahead; otherwise none. */
-export function readHint(storage: KeyValueStorage, key: string, now: number): SignedIn | undefined {
-  let hint: unknown
-  try {
-    hint = JSON.parse(storage.get(hintKey(key)) ?? 'null')
-  } catch {
-    return undefined // corrupt: the store's read decides
-  }
-  if (!isObject(hint) || !Number.isSafeInteger(hint.generation)) return undefined
-  if (typeof hint.expiresAt !== 'number' || hint.expiresAt <= now) return undefined
-  if (hint.user !== undefined && !(isObject(hint.user) && typeof hint.user.sub === 'string')) return undefined
-  return { status: 'signedIn', user: hint.user as SignedIn['user'], expiresAt: hint.expiresAt, generation: hint.generation as number }
 }

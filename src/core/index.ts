@@ -10,4 +10,4 @@ export type { SessionStore, SessionRecord, Session, TokenSet, User } from './sto
 export { inTabLock } from './adapters'
 export type { Channel, Clock, KeyValueStorage, Lock, Navigation, PageLifecycle, PopupWindow } from './adapters'
 export type { ServerMetadata } from './oauth'
-export type { RetryOptions } from './retry'
+export type { RetryOptions } from './backoff'

@@ -6,9 +6,10 @@
 import type { Clock, Navigation } from './adapters'
 import { toAuthError } from './callback'
 import { AuthError, isTransient } from './errors'
-import { OAuth } from './oauth'
+import { randomSecrets, type OAuth } from './oauth'
 import type { ReloginBreaker } from './relogin'
 import type { TransactionStore } from './transaction'
+import type { Message } from './machine'
 import type { AuthEvent, AuthState, LoginOptions, LoginResult } from './types'
 import { safeReturnTo } from './url'
 
@@ -20,7 +21,8 @@ export interface PopupContext {
   /** Shows a failed sign-in (status `error`) and returns it as an AuthError. */
   fail(error: unknown): AuthError
   state(): AuthState
-  setState(next: AuthState): void
+  /** Tells the tab's machine what happened (machine.ts): the popup's 'redirecting', and its 'restore'. */
+  send(message: Message): void
   emit(event: AuthEvent): void
   onEvent(listener: (event: AuthEvent) => void): () => void
   /** Re-reads the shared store: the session may have arrived just before the popup closed. */
@@ -57,7 +59,7 @@ export function loginFlows(ctx: LoginContext) {
   async function authorize(options: LoginOptions, store: TransactionStore): Promise<[string, string]> {
     const current = new URL(navigation.currentUrl())
     const returnTo = safeReturnTo(options.returnTo ?? current.pathname + current.search + current.hash, current.origin)
-    const secrets = OAuth.randomSecrets()
+    const secrets = randomSecrets()
     const redirectUri = ctx.redirectUri()
     const params = { ...ctx.authorizationParams, ...options.authorizationParams }
     const url = await ctx.oauth.authorizationUrl({ ...secrets, redirectUri, scope: ctx.scope, params })
@@ -74,7 +76,7 @@ export function loginFlows(ctx: LoginContext) {
       const url = ctx.oauth.issuer
       authError = new AuthError('DISCOVERY_FAILED', `Could not reach the issuer ${url} to start the sign-in (${authError.message}): check issuer; or the server is down.`, { status: authError.status, cause: authError, url })
     }
-    ctx.setState({ status: 'error', error: authError })
+    ctx.send({ type: 'failed', error: authError })
     return authError
   }
 
@@ -84,7 +86,7 @@ export function loginFlows(ctx: LoginContext) {
       if (!ctx.popup) throw failLogin(new AuthError('CONFIG', "login({ popup: true }) needs createAuthClient({ popup: popup() }), popup from 'tabauth/popup'."))
       return ctx.popup.signIn({ ...ctx, authorize: (store) => authorize(options, store), fail: failLogin })
     }
-    ctx.setState({ status: 'redirecting' })
+    ctx.send({ type: 'redirecting' })
     try {
       navigation.assign((await authorize(options, ctx.transactions))[0])
       return 'redirected'
@@ -98,7 +100,7 @@ export function loginFlows(ctx: LoginContext) {
     const state = ctx.state()
     // A failed sign-in, an error or reloginRequired is shown, never redirected; 'redirecting' is StrictMode's second effect.
     if (state.status !== 'signedOut' || state.error) return
-    if (!ctx.breaker.allowed(clock.now())) return ctx.setState({ status: 'signedOut', error: ctx.breaker.loopError() })
+    if (!ctx.breaker.allowed(clock.now())) return ctx.send({ type: 'loginLoop', error: ctx.breaker.loopError() })
     ctx.breaker.record(clock.now())
     await login({ ...options, popup: false })
   }

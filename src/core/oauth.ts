@@ -7,12 +7,12 @@ import type { Clock } from './adapters'
 import { deadline as startDeadline, type Deadline } from './deadline'
 import { discoveryFetch } from './discovery'
 import { AuthError } from './errors'
-import { ServerClock } from './serverClock'
+import { serverOffsetMs } from './serverClock'
 import type { TokenSet, User } from './store'
 import { isLoopback } from './url'
 
 export type ServerMetadata = oauth.AuthorizationServer
-type RequestOptions = ReturnType<OAuth['requestOptions']> & { DPoP?: oauth.DPoPHandle }
+type RequestOptions = { [oauth.customFetch]: (url: string, init: RequestInit) => Promise<Response>; [oauth.allowInsecureRequests]: boolean; signal: AbortSignal; DPoP?: oauth.DPoPHandle }
 type Answer = NonNullable<Deadline['answer']>
 
 export interface OAuthOptions {
@@ -69,152 +69,53 @@ export interface AuthorizationRequest {
 /** `userinfo()` from 'tabauth/userinfo': reads the user for a token response without an ID token. */
 export type UserinfoReader = (server: OAuth, accessToken: string) => Promise<User>
 
-export class OAuth {
-  private readonly client: oauth.Client
-  private readonly clientAuth = oauth.None()
-  private metadata?: Promise<ServerMetadata>
-  private readonly serverClock: ServerClock
+/** Fresh `state`, `nonce` and PKCE `code_verifier` for an authorization request. */
+export function randomSecrets() {
+  return { state: oauth.generateRandomState(), nonce: oauth.generateRandomNonce(), codeVerifier: oauth.generateRandomCodeVerifier() }
+}
 
-  /** The issuer, for messages. */
-  get issuer(): string {
-    return this.options.issuer.href
-  }
+export type OAuth = ReturnType<typeof createOAuth>
 
-  constructor(private readonly options: OAuthOptions) {
-    this.client = { client_id: options.clientId }
-    this.serverClock = new ServerClock(() => options.clock.now())
-    const { metadata } = options
-    if (metadata?.issuer && metadata.authorization_endpoint && metadata.token_endpoint) this.metadata = Promise.resolve(metadata as ServerMetadata)
-  }
+export function createOAuth(options: OAuthOptions) {
+  const { issuer, clock, dpop } = options
+  const client: oauth.Client = { client_id: options.clientId }
+  const clientAuth = oauth.None()
+  const oidc = options.algorithm === 'oidc'
+  const { metadata: given } = options
+  let metadata: Promise<ServerMetadata> | undefined = given?.issuer && given.authorization_endpoint && given.token_endpoint ? Promise.resolve(given as ServerMetadata) : undefined
 
   /** @see https://openid.net/specs/openid-connect-discovery-1_0.html — fetched once, retried after a failure. */
-  discover(): Promise<ServerMetadata> {
-    this.metadata ??= (async () => {
-      const { issuer } = this.options
-      const deadline = this.deadline()
+  function discover(): Promise<ServerMetadata> {
+    metadata ??= (async () => {
+      const deadline = startDeadline(clock, options.timeoutMs)
       try {
-        const options = this.requestOptions(deadline)
-        options[oauth.customFetch] = discoveryFetch(options[oauth.customFetch] as typeof fetch, issuer)
-        const response = await oauth.discoveryRequest(issuer, { algorithm: this.options.algorithm, ...options })
+        const request = requestOptions(deadline)
+        request[oauth.customFetch] = discoveryFetch(request[oauth.customFetch] as typeof fetch, issuer)
+        const response = await oauth.discoveryRequest(issuer, { algorithm: options.algorithm, ...request })
         assertNotTransient(response, 'discovery')
-        return { ...(await oauth.processDiscoveryResponse(issuer, response)), ...this.options.metadata }
+        return { ...(await oauth.processDiscoveryResponse(issuer, response)), ...given }
       } catch (cause) {
-        this.metadata = undefined
-        throw discoveryError(issuer, this.options.algorithm, cause)
+        metadata = undefined
+        throw discoveryError(issuer, options.algorithm, cause)
       } finally {
         deadline.stop()
       }
     })()
-    return this.metadata
-  }
-
-  static randomSecrets() {
-    return { state: oauth.generateRandomState(), nonce: oauth.generateRandomNonce(), codeVerifier: oauth.generateRandomCodeVerifier() }
-  }
-
-  /** @see https://www.rfc-editor.org/rfc/rfc7636 — PKCE with S256 only. */
-  async authorizationUrl(request: AuthorizationRequest): Promise<string> {
-    const as = await this.discover()
-    if (!as.authorization_endpoint) throw new AuthError('CONFIG', 'The issuer has no authorization_endpoint.')
-    const url = new URL(as.authorization_endpoint)
-    const params = url.searchParams
-    for (const [name, value] of Object.entries(request.params ?? {})) params.set(name, value)
-    params.set('client_id', this.options.clientId)
-    params.set('response_type', 'code')
-    params.set('redirect_uri', request.redirectUri)
-    params.set('scope', request.scope)
-    params.set('state', request.state)
-    if (this.oidc) params.set('nonce', request.nonce)
-    params.set('code_challenge', await oauth.calculatePKCECodeChallenge(request.codeVerifier))
-    params.set('code_challenge_method', 'S256')
-    return url.href
-  }
-
-  /**
-   * Validates the callback (state, RFC 9207 `iss`, `error`) and exchanges the code.
-   * @see https://www.rfc-editor.org/rfc/rfc9207
-   */
-  async exchangeCode(callback: URL, expected: { state: string; nonce: string; codeVerifier: string; redirectUri: string; maxAge?: string }) {
-    const as = await this.discover()
-    let params: URLSearchParams
-    try {
-      params = oauth.validateAuthResponse(as, this.client, callback.searchParams, expected.state)
-    } catch (cause) {
-      throw callbackError(as, expected.state, cause)
-    }
-    return this.tokenRequest(as, async (options) => {
-      const response = await oauth.authorizationCodeGrantRequest(as, this.client, this.clientAuth, params, expected.redirectUri, expected.codeVerifier, options)
-      assertNotTransient(response, 'token')
-      // Plain OAuth 2.0 (no openid scope): no ID token to require, no nonce to check.
-      return oauth.processAuthorizationCodeResponse(as, this.client, response, this.oidc ? { expectedNonce: expected.nonce, requireIdToken: true, maxAge: expected.maxAge ? +expected.maxAge : undefined } : {})
-    }, null)
-  }
-
-  /** @see https://www.rfc-editor.org/rfc/rfc6749#section-6 — no `scope`: the grant's scope stays as consented. */
-  async refresh({ refreshToken, jkt }: TokenSet) {
-    const as = await this.discover()
-    return this.tokenRequest(as, async (options) => {
-      const response = await oauth.refreshTokenGrantRequest(as, this.client, this.clientAuth, refreshToken!, options)
-      assertNotTransient(response, 'token')
-      return oauth.processRefreshTokenResponse(as, this.client, response)
-    }, jkt)
-  }
-
-  /** @see https://www.rfc-editor.org/rfc/rfc7009 — 'no_endpoint' when neither metadata nor configuration names one; throws on failure. */
-  async revoke(token: string, hint: 'refresh_token' | 'access_token'): Promise<'revoked' | 'no_endpoint'> {
-    const as = await this.discover()
-    if (!as.revocation_endpoint) return 'no_endpoint'
-    const deadline = this.deadline()
-    try {
-      const response = await oauth.revocationRequest(as, this.client, this.clientAuth, token, { ...this.requestOptions(deadline), additionalParameters: { token_type_hint: hint } })
-      assertNotTransient(response, 'revocation')
-      await oauth.processRevocationResponse(response)
-      return 'revoked'
-    } catch (cause) {
-      throw tokenError(cause, 'revocation', deadline.answer)
-    } finally {
-      deadline.stop()
-    }
-  }
-
-  /** @see https://openid.net/specs/openid-connect-rpinitiated-1_0.html — undefined when the server has no end_session_endpoint. */
-  async endSessionUrl(idToken: string | undefined, postLogoutRedirectUri: string): Promise<string | undefined> {
-    const as = await this.discover()
-    if (!as.end_session_endpoint) return undefined
-    const url = new URL(as.end_session_endpoint)
-    if (idToken) url.searchParams.set('id_token_hint', idToken)
-    url.searchParams.set('client_id', this.options.clientId)
-    url.searchParams.set('post_logout_redirect_uri', postLogoutRedirectUri)
-    return url.href
-  }
-
-  private get oidc() {
-    return this.options.algorithm === 'oidc'
+    return metadata
   }
 
   /** Also for `tabauth/userinfo`. */
-  deadline(): Deadline {
-    return startDeadline(this.options.clock, this.options.timeoutMs)
+  function deadline(): Deadline {
+    return startDeadline(clock, options.timeoutMs)
   }
 
   /** `send` tells the request's deadline when the answer's headers are in. */
-  private requestOptions(deadline = this.deadline()) {
+  function requestOptions(deadline: Deadline) {
     return {
-      [oauth.customFetch]: (url: string, init: RequestInit) => this.send(url, init, deadline),
-      [oauth.allowInsecureRequests]: isLoopback(this.options.issuer),
+      [oauth.customFetch]: (url: string, init: RequestInit) => send(url, init, deadline),
+      [oauth.allowInsecureRequests]: isLoopback(issuer),
       signal: deadline.signal,
     }
-  }
-
-  /**
-   * `fetch` to a resource server with the access token: a Bearer header, or a DPoP proof.
-   * The app's Request (method, body, redirect, credentials) is sent as it is.
-   */
-  async resourceRequest(request: Request, accessToken: string): Promise<Response> {
-    if (this.options.dpop) return this.options.dpop.resourceRequest(this.client, request, accessToken, this.options.fetch)
-    const headers = new Headers(request.headers)
-    headers.set('authorization', `Bearer ${accessToken}`)
-    return this.options.fetch(new Request(request, { headers }))
   }
 
   /**
@@ -223,37 +124,37 @@ export class OAuth {
    * clock before oauth4webapi checks the ID token's times against it.
    * @see https://www.rfc-editor.org/rfc/rfc9700#section-4.2.4
    */
-  readonly send = async (url: string, init: RequestInit = {}, deadline?: Deadline): Promise<Response> => {
-    const response = await this.options.fetch(url, { ...init, credentials: 'omit', referrerPolicy: 'no-referrer' })
+  async function send(url: string, init: RequestInit = {}, deadline?: Deadline): Promise<Response> {
+    const response = await options.fetch(url, { ...init, credentials: 'omit', referrerPolicy: 'no-referrer' })
     deadline?.answered(response)
-    await this.options.dpop?.keepNonce(url, response)
+    await dpop?.keepNonce(url, response)
     // Only token responses carry an ID token to judge (and its `iat` to learn the time from).
     if (init.body instanceof URLSearchParams && init.body.has('grant_type')) {
-      await this.serverClock.observe(response)
-      this.client[oauth.clockSkew] = this.serverClock.skewSeconds
+      // Seconds to add to the local clock (oauth4webapi's clockSkew); the last known offset when this answer tells none.
+      const offset = await serverOffsetMs(response, clock.now())
+      if (offset !== undefined) client[oauth.clockSkew] = Math.round(offset / 1000)
     }
     return response
   }
 
   /** `bound`: see DPoPBinding.withProof. */
-  private async tokenRequest(as: ServerMetadata, send: (options: RequestOptions) => Promise<oauth.TokenEndpointResponse>, bound?: string | null): Promise<{ tokens: TokenSet; claims?: User }> {
-    const sentAt = this.options.clock.now()
+  async function tokenRequest(as: ServerMetadata, request: (options: RequestOptions) => Promise<oauth.TokenEndpointResponse>, bound?: string | null): Promise<{ tokens: TokenSet; claims?: User }> {
+    const sentAt = clock.now()
     let result: oauth.TokenEndpointResponse
     let jkt: string | undefined
     // One deadline per attempt (a DPoP nonce challenge makes a second one); the last one's answer is what counts.
-    let deadline: Deadline | undefined
-    const options = () => {
-      deadline?.stop()
-      return this.requestOptions((deadline = this.deadline()))
+    let last: Deadline | undefined
+    const attempt = () => {
+      last?.stop()
+      return requestOptions((last = deadline()))
     }
     try {
-      const { dpop } = this.options
-      result = await (dpop ? dpop.withProof(this.client, new URL(as.token_endpoint ?? this.options.issuer), (proof) => send({ ...options(), ...proof }), bound).then(([r, k]) => ((jkt = k), r)) : send(options()))
-      checkTokenResponse(result, this.options.dpop ? 'dpop' : 'bearer')
+      result = await (dpop ? dpop.withProof(client, new URL(as.token_endpoint ?? issuer), (proof) => request({ ...attempt(), ...proof }), bound).then(([r, k]) => ((jkt = k), r)) : request(attempt()))
+      checkTokenResponse(result, dpop ? 'dpop' : 'bearer')
     } catch (cause) {
-      throw tokenError(cause, 'token', deadline?.answer)
+      throw tokenError(cause, 'token', last?.answer)
     } finally {
-      deadline?.stop()
+      last?.stop()
     }
     const claims = oauth.getValidatedIdTokenClaims(result) as User | undefined
     return {
@@ -271,6 +172,112 @@ export class OAuth {
       },
       claims,
     }
+  }
+
+  return {
+    /** The issuer, for messages. */
+    issuer: issuer.href,
+    discover,
+    deadline,
+    send,
+
+    /** @see https://www.rfc-editor.org/rfc/rfc7636 — PKCE with S256 only. */
+    async authorizationUrl(request: AuthorizationRequest): Promise<string> {
+      const as = await discover()
+      if (!as.authorization_endpoint) throw new AuthError('CONFIG', 'The issuer has no authorization_endpoint.')
+      const url = new URL(as.authorization_endpoint)
+      // The app's extra parameters first: the protocol's own always win.
+      const params = {
+        ...request.params,
+        client_id: options.clientId,
+        response_type: 'code',
+        redirect_uri: request.redirectUri,
+        scope: request.scope,
+        state: request.state,
+        ...(oidc ? { nonce: request.nonce } : {}),
+        code_challenge: await oauth.calculatePKCECodeChallenge(request.codeVerifier),
+        code_challenge_method: 'S256',
+      }
+      for (const [name, value] of Object.entries(params)) url.searchParams.set(name, value)
+      return url.href
+    },
+
+    /**
+     * Validates the callback (state, RFC 9207 `iss`, `error`) and exchanges the code.
+     * @see https://www.rfc-editor.org/rfc/rfc9207
+     */
+    async exchangeCode(callback: URL, expected: { state: string; nonce: string; codeVerifier: string; redirectUri: string; maxAge?: string }) {
+      const as = await discover()
+      let params: URLSearchParams
+      try {
+        params = oauth.validateAuthResponse(as, client, callback.searchParams, expected.state)
+      } catch (cause) {
+        throw callbackError(as, expected.state, cause)
+      }
+      return tokenRequest(
+        as,
+        async (options) => {
+          const response = await oauth.authorizationCodeGrantRequest(as, client, clientAuth, params, expected.redirectUri, expected.codeVerifier, options)
+          assertNotTransient(response, 'token')
+          // Plain OAuth 2.0 (no openid scope): no ID token to require, no nonce to check.
+          return oauth.processAuthorizationCodeResponse(as, client, response, oidc ? { expectedNonce: expected.nonce, requireIdToken: true, maxAge: expected.maxAge ? +expected.maxAge : undefined } : {})
+        },
+        null,
+      )
+    },
+
+    /** @see https://www.rfc-editor.org/rfc/rfc6749#section-6 — no `scope`: the grant's scope stays as consented. */
+    async refresh({ refreshToken, jkt }: TokenSet) {
+      const as = await discover()
+      return tokenRequest(
+        as,
+        async (options) => {
+          const response = await oauth.refreshTokenGrantRequest(as, client, clientAuth, refreshToken!, options)
+          assertNotTransient(response, 'token')
+          return oauth.processRefreshTokenResponse(as, client, response)
+        },
+        jkt,
+      )
+    },
+
+    /** @see https://www.rfc-editor.org/rfc/rfc7009 — 'no_endpoint' when neither metadata nor configuration names one; throws on failure. */
+    async revoke(token: string, hint: 'refresh_token' | 'access_token'): Promise<'revoked' | 'no_endpoint'> {
+      const as = await discover()
+      if (!as.revocation_endpoint) return 'no_endpoint'
+      const limit = deadline()
+      try {
+        const response = await oauth.revocationRequest(as, client, clientAuth, token, { ...requestOptions(limit), additionalParameters: { token_type_hint: hint } })
+        assertNotTransient(response, 'revocation')
+        await oauth.processRevocationResponse(response)
+        return 'revoked'
+      } catch (cause) {
+        throw tokenError(cause, 'revocation', limit.answer)
+      } finally {
+        limit.stop()
+      }
+    },
+
+    /** @see https://openid.net/specs/openid-connect-rpinitiated-1_0.html — undefined when the server has no end_session_endpoint. */
+    async endSessionUrl(idToken: string | undefined, postLogoutRedirectUri: string): Promise<string | undefined> {
+      const as = await discover()
+      if (!as.end_session_endpoint) return undefined
+      const url = new URL(as.end_session_endpoint)
+      if (idToken) url.searchParams.set('id_token_hint', idToken)
+      url.searchParams.set('client_id', options.clientId)
+      url.searchParams.set('post_logout_redirect_uri', postLogoutRedirectUri)
+      return url.href
+    },
+
+    /**
+     * `fetch` to a resource server with the access token: a Bearer header, or a DPoP proof.
+     * The app's Request (method, body, redirect, credentials) is sent as it is.
+     */
+    async resourceRequest(request: Request, accessToken: string): Promise<Response> {
+      if (dpop) return dpop.resourceRequest(client, request, accessToken, options.fetch)
+      const headers = new Headers(request.headers)
+      headers.set('authorization', `Bearer ${accessToken}`)
+      return options.fetch(new Request(request, { headers }))
+    },
   }
 }
 

@@ -11,7 +11,8 @@ import type { Lock } from './adapters'
 import { AuthError, isTransient, type AuthErrorCode, type InvalidGrantReason } from './errors'
 import { explainInvalidGrant, HINTS, type ServerTexts } from './explain'
 import type { OAuth } from './oauth'
-import { backoffMs, type RetryOptions } from './retry'
+import { backoffMs, scheduledError, type RetryOptions } from './backoff'
+import { isFresh } from './timing'
 import { emptyRecord, parseRecord, type RetrySchedule, type SessionRecord, type SessionStore, type TokenSet } from './store'
 
 export interface SessionContext {
@@ -64,22 +65,8 @@ function endingFor(error: unknown, sent: boolean, answered: boolean): InvalidGra
 
 const ENDING_REASON: Partial<Record<AuthErrorCode, InvalidGrantReason>> = { CONFIG: 'client_rejected', OAUTH_ERROR: 'server_refused', REFUSED: 'server_refused_without_reason' }
 
-/**
- * When a token stops being "fresh". The margin scales with the token's lifetime
- * (at most `skewMs`, at most a quarter of it), so a 3-second test token is not
- * stale from birth and a 5-minute token is not refreshed every few seconds.
- */
-export function refreshAt(tokens: TokenSet, skewMs: number): number {
-  if (tokens.expiresAt === undefined) return Number.POSITIVE_INFINITY
-  return tokens.expiresAt - Math.min(skewMs, (tokens.expiresAt - tokens.issuedAt) / 4)
-}
-
 function pastLifetime(tokens: TokenSet, now: number): boolean {
   return tokens.refreshExpiresAt !== undefined && now >= tokens.refreshExpiresAt
-}
-
-export function isFresh(tokens: TokenSet, skewMs: number, now: number): boolean {
-  return now < refreshAt(tokens, skewMs)
 }
 
 export interface RefreshOptions {
@@ -163,11 +150,6 @@ async function recordFailure(ctx: SessionContext, record: SessionRecord, error: 
   return next
 }
 
-/** The failure that set the schedule, as an error for the callers (and tabs) that did not see it. */
-export function scheduledError(retry: RetrySchedule): AuthError {
-  return new AuthError(retry.error.code, retry.error.message, { status: retry.error.status })
-}
-
 /** Writes `update(current)` as the next generation, under the lock. */
 export async function writeSession(ctx: SessionContext, update: (current: SessionRecord) => Pick<SessionRecord, 'session' | 'ended'>): Promise<{ previous: SessionRecord; record: SessionRecord }> {
   return withSessionLock(ctx, async () => {
@@ -194,21 +176,6 @@ function nextRecord(current: SessionRecord, fields: Pick<SessionRecord, 'session
   return { v: 1, generation: current.generation + 1, ...fields, reloginClaimedAt: current.reloginClaimedAt }
 }
 
-/**
- * Takes the automatic re-login on for every tab: true for exactly one caller
- * while the session is waiting for a re-login (again after `windowMs`).
- */
-export async function claimRelogin(ctx: SessionContext, windowMs: number): Promise<boolean> {
-  return withSessionLock(ctx, async () => {
-    const record = await readRecord(ctx)
-    if (record.session || record.ended !== 'reloginRequired') return false
-    if (record.reloginClaimedAt !== undefined && ctx.now() - record.reloginClaimedAt < windowMs) return false
-    // Same generation: a claim is bookkeeping, not a new session for the other tabs to adopt.
-    await ctx.store.set(ctx.key, { ...record, reloginClaimedAt: ctx.now() })
-    return true
-  })
-}
-
 /** Storage is input: a corrupt or foreign value is removed (under the lock, so a valid write is never lost). */
 export async function repairStore(ctx: SessionContext): Promise<void> {
   await withSessionLock(ctx, async () => {
@@ -227,7 +194,7 @@ export async function readRecord(ctx: Pick<SessionContext, 'store' | 'key'>): Pr
   return parseRecord(await ctx.store.get(ctx.key)) ?? emptyRecord
 }
 
-async function withSessionLock<T>(ctx: SessionContext, fn: () => Promise<T>): Promise<T> {
+export async function withSessionLock<T>(ctx: SessionContext, fn: () => Promise<T>): Promise<T> {
   // Bounded wait: a frozen or hung tab holding the lock must not block this one forever.
   const signal = AbortSignal.timeout(ctx.lockTimeoutMs)
   try {

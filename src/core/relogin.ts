@@ -1,59 +1,58 @@
 import type { KeyValueStorage } from './adapters'
 import { AuthError } from './errors'
+import type { SessionContext } from './refresh'
+import type { AuthEvent } from './types'
 
 /**
- * The loop breaker for automatic re-login redirects. It lives in sessionStorage,
- * so it survives the redirect to the server and back: a tab may redirect by
- * itself at most once per window, whatever the server does.
+ * The loop breaker for redirects nobody clicked (the route guard's autoLogin, the automatic
+ * re-login of `tabauth/relogin`). It lives in sessionStorage, so it survives the redirect to the
+ * server and back: a tab may redirect by itself at most once per window, whatever the server does.
  */
-export class ReloginBreaker {
-  constructor(
-    private readonly storage: KeyValueStorage,
-    private readonly key: string,
-    private readonly windowMs: number,
-  ) {}
+export type ReloginBreaker = ReturnType<typeof reloginBreaker>
 
-  /** True when this tab has not redirected by itself within the window. */
-  allowed(now: number): boolean {
-    const last = Number(this.storage.get(this.key))
-    return !(Number.isFinite(last) && last > 0 && now - last < this.windowMs)
-  }
-
-  record(now: number): void {
-    this.storage.set(this.key, String(now))
-  }
-
-  /** What the app is told instead of a second automatic redirect. */
-  loopError(): AuthError {
-    return new AuthError('RELOGIN_LOOP', `An automatic sign-in already ran in this tab less than ${this.windowMs / 1000} s ago: sign in by hand.`)
+export function reloginBreaker(storage: KeyValueStorage, key: string, windowMs: number) {
+  return {
+    windowMs,
+    /** True when this tab has not redirected by itself within the window. */
+    allowed(now: number): boolean {
+      const last = Number(storage.get(key))
+      return !(Number.isFinite(last) && last > 0 && now - last < windowMs)
+    },
+    record: (now: number) => storage.set(key, String(now)),
+    /** What the app is told instead of a second automatic redirect. */
+    loopError: () => new AuthError('RELOGIN_LOOP', `An automatic sign-in already ran in this tab less than ${windowMs / 1000} s ago: sign in by hand.`),
   }
 }
 
-export interface AutoRelogin {
-  /** relogin: 'redirect' */
-  enabled: boolean
-  isVisible(): boolean
+/**
+ * `relogin()` from 'tabauth/relogin': `createAuthClient({ relogin: relogin({ redirect: true, waitMs }) })`.
+ * Only its type is here: an app that shows the prompt and rejects at once (the default) ships none of it.
+ */
+export interface Relogin {
+  /** Called once per client. */
+  bind(ctx: ReloginContext): ReloginHandler
+}
+
+export interface ReloginHandler {
+  /** The session now waits for a re-login: on entering reloginRequired, and again when the tab wakes in it. */
+  required(): void
+  /** getAccessToken() found no session while reloginRequired: wait for another tab's re-login, or reject with `error`. */
+  wait(error: AuthError): Promise<string>
+}
+
+export interface ReloginContext {
+  /** The shared store and lock: exactly one tab per window takes the re-login on. */
+  session: SessionContext
   breaker: ReloginBreaker
-  now(): number
-  /** Takes the re-login on for every tab: true for exactly one tab per window (the shared store decides). */
-  claim(): Promise<boolean>
+  isVisible(): boolean
   login(): Promise<unknown>
   /** This tab already redirected by itself within the window: the app should show the prompt with this error. */
   onLoop(error: AuthError): void
-}
-
-/** relogin: 'redirect' — exactly one visible tab goes to the server, at most once per window per tab. */
-export async function reloginByRedirect(auto: AutoRelogin): Promise<void> {
-  if (!auto.enabled || !auto.isVisible()) return
-  try {
-    if (!auto.breaker.allowed(auto.now())) {
-      auto.onLoop(auto.breaker.loopError())
-      return
-    }
-    if (!(await auto.claim())) return // another tab took it on; this one adopts the result
-    auto.breaker.record(auto.now())
-    await auto.login()
-  } catch {
-    // Could not claim or reach the server: the prompt stays, nothing loops.
-  }
+  onEvent(listener: (event: AuthEvent) => void): () => void
+  /** The session's access token, once there is one again. */
+  token(): string | undefined
+  /** A timer that the client's dispose() cancels, calling `onDispose` instead. */
+  after(ms: number, fn: () => void, onDispose: () => void): () => void
+  /** The error a disposed client's callers get. */
+  disposed(): AuthError
 }

@@ -7,25 +7,12 @@
  * `iat`. Expiry needs no offset: `expiresAt` counts from the local send time and
  * is compared with the same local clock, so a constant skew cancels out.
  */
-export class ServerClock {
-  /** Server time minus local time, in ms (0 until a response said otherwise). */
-  offsetMs = 0
-
-  constructor(private readonly now: () => number) {}
-
-  /** Seconds to add to the local clock, for oauth4webapi's `clockSkew`. */
-  get skewSeconds(): number {
-    return Math.round(this.offsetMs / 1000)
-  }
-
-  /** Learns the offset from a server response, before oauth4webapi validates it. */
-  async observe(response: Response): Promise<void> {
-    const local = this.now()
-    const date = Date.parse(response.headers.get('date') ?? '')
-    if (Number.isFinite(date)) return void (this.offsetMs = date - local)
-    const iat = await idTokenIssuedAt(response)
-    if (iat !== undefined) this.offsetMs = iat * 1000 - local
-  }
+/** Server time minus local time (`local`, when the response arrived), in ms; undefined when the response does not tell. */
+export async function serverOffsetMs(response: Response, local: number): Promise<number | undefined> {
+  const date = Date.parse(response.headers.get('date') ?? '')
+  if (Number.isFinite(date)) return date - local
+  const iat = await idTokenIssuedAt(response)
+  return iat === undefined ? undefined : iat * 1000 - local
 }
 
 /** The `iat` of a JSON body's `id_token`, unverified: only a time hint, oauth4webapi validates the token next. */

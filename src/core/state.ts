@@ -48,3 +48,8 @@ export function isMisconfigured(record: SessionRecord): boolean {
   // Only an ended session carries reasons (refresh.ts).
   return record.reasons?.[0] === 'client_rejected'
 }
+
+/** REFRESH_PENDING on screen: the token expired while a refresh (this tab's or another's) is under way. */
+export function isPending(state: AuthState): boolean {
+  return state.status === 'error' && state.error.code === 'REFRESH_PENDING'
+}

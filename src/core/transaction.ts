@@ -22,50 +22,12 @@ type Pending = Record<string, Transaction>
  * sessionStorage entry (per tab). Several may be pending (the user clicked
  * "Sign in", came back, clicked again); expired ones are dropped on every write.
  */
-export class TransactionStore {
-  constructor(
-    private readonly storage: KeyValueStorage,
-    private readonly key: string,
-  ) {}
+export type TransactionStore = ReturnType<typeof transactionStore>
 
-  save(tx: Transaction, now: number): void {
-    const pending = this.read()
-    pending[tx.state] = tx
-    this.write(prune(pending, now))
-  }
-
-  has(state: string | null): boolean {
-    return state !== null && state in this.read()
-  }
-
-  /**
-   * Removes and returns the transaction for `state`, synchronously, before any
-   * request is made: a second call (StrictMode, a reloaded callback URL) finds nothing.
-   */
-  take(state: string | null, now: number): Transaction {
-    const pending = this.read()
-    const tx = state === null ? undefined : pending[state]
-    if (tx) delete pending[state as string]
-    this.write(prune(pending, now))
-    if (!tx && Object.keys(pending).length > 0) {
-      // Logins are pending in this tab, but not this one: a forged or crossed callback. Theirs stay pending.
-      throw new AuthError('STATE_MISMATCH', 'The callback\'s "state" matches no sign-in started in this tab.')
-    }
-    if (!tx) {
-      throw new AuthError(
-        'TRANSACTION_MISSING',
-        'No sign-in is pending for this callback: it was already used (reload or Back), started in another tab, or made for another client.',
-      )
-    }
-    if (now - tx.createdAt > TRANSACTION_LIFETIME_MS) {
-      throw new AuthError('TRANSACTION_EXPIRED', 'The sign-in took longer than 10 minutes; please sign in again.')
-    }
-    return tx
-  }
-
-  private read(): Pending {
+export function transactionStore(storage: KeyValueStorage, key: string) {
+  function read(): Pending {
     try {
-      const parsed: unknown = JSON.parse(this.storage.get(this.key) ?? '{}')
+      const parsed: unknown = JSON.parse(storage.get(key) ?? '{}')
       if (typeof parsed !== 'object' || parsed === null) return {}
       const pending: Pending = {}
       for (const [state, tx] of Object.entries(parsed)) if (isTransaction(tx) && tx.state === state) pending[state] = tx
@@ -75,9 +37,41 @@ export class TransactionStore {
     }
   }
 
-  private write(pending: Pending): void {
-    if (Object.keys(pending).length === 0) this.storage.remove(this.key)
-    else this.storage.set(this.key, JSON.stringify(pending))
+  function write(pending: Pending): void {
+    if (Object.keys(pending).length === 0) storage.remove(key)
+    else storage.set(key, JSON.stringify(pending))
+  }
+
+  return {
+    save(tx: Transaction, now: number): void {
+      const pending = read()
+      pending[tx.state] = tx
+      write(prune(pending, now))
+    },
+
+    has: (state: string | null): boolean => state !== null && state in read(),
+
+    /**
+     * Removes and returns the transaction for `state`, synchronously, before any
+     * request is made: a second call (StrictMode, a reloaded callback URL) finds nothing.
+     */
+    take(state: string | null, now: number): Transaction {
+      const pending = read()
+      const tx = state === null ? undefined : pending[state]
+      if (tx) delete pending[state as string]
+      write(prune(pending, now))
+      if (!tx && Object.keys(pending).length > 0) {
+        // Logins are pending in this tab, but not this one: a forged or crossed callback. Theirs stay pending.
+        throw new AuthError('STATE_MISMATCH', 'The callback\'s "state" matches no sign-in started in this tab.')
+      }
+      if (!tx) {
+        throw new AuthError('TRANSACTION_MISSING', 'No sign-in is pending for this callback: it was already used (reload or Back), started in another tab, or made for another client.')
+      }
+      if (now - tx.createdAt > TRANSACTION_LIFETIME_MS) {
+        throw new AuthError('TRANSACTION_EXPIRED', 'The sign-in took longer than 10 minutes; please sign in again.')
+      }
+      return tx
+    },
   }
 }
 

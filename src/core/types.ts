@@ -1,9 +1,11 @@
 import type { Channel, Clock, KeyValueStorage, Lock, Navigation, PageLifecycle } from './adapters'
 import type { AuthError } from './errors'
 import type { ServerTexts } from './explain'
+import type { FirstRenderHint } from './hint'
 import type { PopupSignIn } from './login'
+import type { Relogin } from './relogin'
 import type { DPoP, ServerMetadata, UserinfoReader } from './oauth'
-import type { RetryOptions } from './retry'
+import type { RetryOptions } from './backoff'
 import type { SessionStore, User } from './store'
 
 export interface AuthConfig {
@@ -40,15 +42,14 @@ export interface AuthConfig {
   /** Retries of a refresh that failed for a transient reason (network, timeout, 5xx, 429). */
   retry?: RetryOptions
   /**
-   * What happens when the session ends at the server (`reloginRequired`):
-   * 'prompt' (default) shows it and lets the app offer "Sign in again";
-   * 'redirect' sends exactly one visible tab to the server, at most once per `reloginWindowSeconds`.
+   * What happens when the session ends at the server (`reloginRequired`): 'prompt' (default) shows it,
+   * the app offers "Sign in again", and `getAccessToken()` rejects at once. `relogin({ redirect, waitMs })`
+   * from 'tabauth/relogin': `redirect` sends exactly one visible tab to the server, at most once per
+   * `reloginWindowSeconds`; `waitMs` lets `getAccessToken()` wait that long for the new session.
    */
-  relogin?: 'prompt' | 'redirect'
+  relogin?: 'prompt' | Relogin
   /** Default 60. */
   reloginWindowSeconds?: number
-  /** While re-login is required, `getAccessToken()` waits this long for a new session before it rejects. Default 0. */
-  reloginWaitMs?: number
   /**
    * Reads the server's `error_description` of an `invalid_grant` (Entra ID's AADSTS codes, Keycloak,
    * Auth0, Okta, Google, Cognito) to narrow its reasons: `import { serverTexts } from 'tabauth/server-texts'`.
@@ -84,12 +85,11 @@ export interface AuthConfig {
   /** Per-tab storage for login transactions and the re-login loop breaker. Default sessionStorage. */
   transactionStorage?: KeyValueStorage
   /**
-   * Where the first-render hint is kept (generation, expiry and the user's display claims; never a token or
-   * a protocol claim) so that a new tab renders signedIn without waiting for the store. Default localStorage
-   * beside the default IndexedDB store, none beside any other store (memory-only mode keeps nothing at rest);
-   * `null`: none.
+   * The first-render hint: `import { firstRenderHint } from 'tabauth/hint'`, then `hint: firstRenderHint()`.
+   * A new tab renders signedIn in its first frame, without waiting for the store: the generation, expiry
+   * and the user's display claims are kept in localStorage (never a token or a protocol claim). Default none.
    */
-  hintStorage?: KeyValueStorage | null
+  hint?: FirstRenderHint
   lock?: Lock
   channel?: Channel
   navigation?: Navigation

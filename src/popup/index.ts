@@ -5,7 +5,7 @@
  */
 import { webStorage, type KeyValueStorage, type PopupWindow } from '../core/adapters'
 import type { PopupContext, PopupSignIn } from '../core/login'
-import { TRANSACTION_LIFETIME_MS, TransactionStore } from '../core/transaction'
+import { TRANSACTION_LIFETIME_MS, transactionStore, type TransactionStore } from '../core/transaction'
 import type { LoginResult } from '../core/types'
 import { watchPopup } from './watch'
 
@@ -25,7 +25,7 @@ export interface PopupOptions {
 export function popup(options: PopupOptions = {}): PopupSignIn {
   return {
     bind(key, clock) {
-      const transactions = new TransactionStore(options.storage ?? webStorage('localStorage'), `tabauth:popup-tx:${key}`)
+      const transactions = transactionStore(options.storage ?? webStorage('localStorage'), `tabauth:popup-tx:${key}`)
       // A sign-in whose popup and opener both went away (reload, crash) left its transaction behind.
       forget(transactions, null, clock.now())
       return { transactions, signIn: (ctx) => signIn(ctx, transactions, options.open ?? openWindow) }
@@ -41,7 +41,7 @@ async function signIn(ctx: PopupContext, transactions: TransactionStore, open: (
     return 'blocked'
   }
   const before = ctx.state()
-  ctx.setState({ status: 'redirecting' })
+  ctx.send({ type: 'redirecting' })
   let state: string
   try {
     const [url, txState] = await ctx.authorize(transactions)
@@ -57,7 +57,7 @@ async function signIn(ctx: PopupContext, transactions: TransactionStore, open: (
   // there: the popup's callback needs the transaction for the rest of its lifetime, then it goes.
   if (result === 'closed') ctx.clock.setTimeout(() => forget(transactions, state, ctx.clock.now()), TRANSACTION_LIFETIME_MS)
   if (result !== 'signedIn') {
-    if (ctx.state().status === 'redirecting') ctx.setState(before) // nothing arrived: back to what the page showed
+    ctx.send({ type: 'restore', state: before }) // nothing arrived: back to what the page showed, if it still says redirecting
     ctx.emit({ type: 'popupClosed', timedOut: result === 'timedOut' })
   }
   return result

@@ -1,7 +1,8 @@
+import { relogin } from '../../src/relogin'
 import { describe, expect, it, vi } from 'vitest'
 import { AuthError, LoginRequiredError, type AuthEvent } from '../../src'
 import { invalidGrantReasons } from '../../src/core/explain'
-import { backoffMs } from '../../src/core/retry'
+import { backoffMs } from '../../src/core/backoff'
 import { APP, oauthError, signIn, tabs } from './fakes'
 
 const settle = async () => {
@@ -202,8 +203,8 @@ describe('re-login', () => {
     for (const tab of all) expect(tab.client.getSnapshot().status).toBe('reloginRequired')
   })
 
-  it("relogin: 'redirect' sends exactly one visible tab to the server", async () => {
-    const { env, all } = await signedIn(4, { relogin: 'redirect' })
+  it("relogin({ redirect: true }) sends exactly one visible tab to the server", async () => {
+    const { env, all } = await signedIn(4, { relogin: relogin({ redirect: true }) })
     all[0].lifecycle.visible = false // the hidden tab never redirects
     const assigned = all.map((t) => t.navigation.assigned.length)
     env.server.revokeAll()
@@ -220,7 +221,7 @@ describe('re-login', () => {
 
   it('the loop breaker allows one automatic redirect per tab per window, then RELOGIN_LOOP', async () => {
     const env = tabs({ expiresIn: 20 })
-    const first = await signIn(env, env.open({ relogin: 'redirect' }), { relogin: 'redirect' })
+    const first = await signIn(env, env.open({ relogin: relogin({ redirect: true }) }), { relogin: relogin({ redirect: true }) })
     env.server.revokeAll()
     env.clock.advance(21_000)
     await first.client.getAccessToken().catch(() => {})
@@ -229,7 +230,7 @@ describe('re-login', () => {
     expect(first.navigation.assigned.filter((u) => u.includes('/auth'))).toHaveLength(1)
     // Back from the server, signed in again, and the grant dies again within the minute.
     const callback = await env.server.authorize(first.navigation.assigned.at(-1)!)
-    const again = env.open({ url: callback, transactionStorage: first.transactionStorage, relogin: 'redirect' })
+    const again = env.open({ url: callback, transactionStorage: first.transactionStorage, relogin: relogin({ redirect: true }) })
     await again.client.start()
     expect(again.client.getSnapshot().status).toBe('signedIn')
     let notified = 0
@@ -245,7 +246,7 @@ describe('re-login', () => {
 
   it('the window holds across tabs: a grant that dies again soon after an automatic re-login redirects no tab', async () => {
     const env = tabs({ expiresIn: 20 })
-    const config = { relogin: 'redirect' as const }
+    const config = { relogin: relogin({ redirect: true }) }
     const first = await signIn(env, env.open(config), config)
     const second = env.open(config)
     await second.client.start()
@@ -275,7 +276,7 @@ describe('re-login', () => {
 
   it('the window holds across a refresh made between the re-login and the next dead grant', async () => {
     const env = tabs({ expiresIn: 20 })
-    const config = { relogin: 'redirect' as const }
+    const config = { relogin: relogin({ redirect: true }) }
     const first = await signIn(env, env.open(config), config)
     env.server.revokeAll()
     env.clock.advance(21_000)
@@ -300,7 +301,7 @@ describe('re-login', () => {
   })
 
   it('getAccessToken rejects with LoginRequiredError, or waits for the new session when configured', async () => {
-    const { env, all } = await signedIn(2, { reloginWaitMs: 30_000 })
+    const { env, all } = await signedIn(2, { relogin: relogin({ waitMs: 30_000 }) })
     env.server.revokeAll()
     env.clock.advance(301_000)
     await expect(all[0].client.getAccessToken()).rejects.toBeInstanceOf(LoginRequiredError)

@@ -48,9 +48,10 @@ export function memoryKeyValue(): KeyValueStorage & { data: Map<string, string> 
 export function channelHub() {
   const endpoints = new Set<(message: unknown) => void>()
   return {
-    endpoint(): Channel {
+    endpoint(): Channel & { deafen(): void } {
       const own = new Set<(message: unknown) => void>()
-      const deliver = (message: unknown) => own.forEach((listener) => listener(structuredClone(message)))
+      let deaf = false
+      const deliver = (message: unknown) => deaf || own.forEach((listener) => listener(structuredClone(message)))
       endpoints.add(deliver)
       return {
         post: (message) => endpoints.forEach((other) => other !== deliver && queueMicrotask(() => other(message))),
@@ -58,6 +59,8 @@ export function channelHub() {
           own.add(listener)
           return () => own.delete(listener)
         },
+        /** A frozen page, or one that missed a message: it hears nothing more (its own posts still go out). */
+        deafen: () => void (deaf = true),
       }
     },
     /** A message from something that is not tabauth, or a broken one. */
@@ -251,6 +254,7 @@ export function tabs(options: { expiresIn?: number; earlyTimersMs?: number } = {
       const navigation = fakeNavigation(overrides.url)
       const lifecycle = fakeLifecycle()
       const transactionStorage = memoryKeyValue()
+      const channel = hub.endpoint()
       const client = createAuthClient({
         issuer: ISSUER,
         clientId: CLIENT_ID,
@@ -258,14 +262,14 @@ export function tabs(options: { expiresIn?: number; earlyTimersMs?: number } = {
         clock,
         store,
         lock,
-        channel: hub.endpoint(),
+        channel,
         navigation,
         lifecycle,
         transactionStorage,
         debug: false,
         ...overrides,
       })
-      return { client, navigation, lifecycle, transactionStorage }
+      return { client, navigation, lifecycle, transactionStorage, deafen: channel.deafen }
     },
   }
 }

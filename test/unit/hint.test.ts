@@ -1,8 +1,9 @@
-// The first-render hint (src/core/hint.ts): a new tab of a signed-in app shows signedIn before the
+// The first-render hint (`tabauth/hint`, src/hint/index.ts): a new tab of a signed-in app shows signedIn before the
 // store is read, the hint never holds a token or a protocol claim, and the store's read wins.
 // The e2e check in Chromium is in test/e2e/login.test.ts; the figure is `npm run bench`'s first render.
 import { describe, expect, it } from 'vitest'
-import { memoryStore, type SessionStore } from '../../src'
+import { AuthError, memoryStore, type KeyValueStorage, type SessionStore } from '../../src'
+import { firstRenderHint } from '../../src/hint'
 import { APP, memoryKeyValue, signIn, tabs } from './fakes'
 
 const HINT = 'tabauth:hint:https://id.example.test spa'
@@ -14,10 +15,13 @@ function gated(store: SessionStore) {
   return { store: { ...store, get: async (key: string) => (await open, store.get(key)) }, release }
 }
 
+/** The config of an app that asked for the hint, kept in `storage`. */
+const hinted = (storage: KeyValueStorage) => ({ hint: firstRenderHint({ storage }) })
+
 async function signedIn() {
   const env = tabs()
   const hintStorage = memoryKeyValue()
-  const config = { hintStorage }
+  const config = hinted(hintStorage)
   const tab = await signIn(env, env.open(config), config)
   return { env, hintStorage, tab }
 }
@@ -27,7 +31,7 @@ describe('first-render hint', () => {
     const { env, hintStorage, tab } = await signedIn()
     const { accessToken, ...shown } = tab.client.getSnapshot() as { accessToken: string }
     const slow = gated(env.store)
-    const other = env.open({ hintStorage, store: slow.store })
+    const other = env.open({ ...hinted(hintStorage), store: slow.store })
     const first = other.client.getSnapshot()
     expect(first).toEqual({ ...shown, user: { sub: 'alice', name: 'Alice Example' } }) // before start(): no loading frame
     let token: string | undefined
@@ -58,40 +62,53 @@ describe('first-render hint', () => {
     for (const secret of await secrets()) expect(hintStorage.data.get(HINT)).not.toContain(secret)
   })
 
-  it('hintStorage: null turns it off: nothing is written, a new tab starts loading', async () => {
+  it('is off unless asked for: nothing is written to Web Storage, a new tab starts loading', async () => {
     const env = tabs()
-    const hintStorage = memoryKeyValue()
-    const off = { hintStorage: null }
-    await signIn(env, env.open(off), off)
-    expect(hintStorage.data.size).toBe(0)
-    expect(env.open(off).client.getSnapshot().status).toBe('loading')
+    const local = memoryKeyValue()
+    const stubbed = globalThis.localStorage
+    // The hint's default storage is localStorage: a stand-in shows that nothing is written there.
+    Object.defineProperty(globalThis, 'localStorage', { value: { getItem: (k: string) => local.get(k), setItem: (k: string, v: string) => local.set(k, v), removeItem: (k: string) => local.remove(k) }, configurable: true })
+    try {
+      await signIn(env, env.open())
+      expect(local.data.size).toBe(0)
+      expect(env.open().client.getSnapshot().status).toBe('loading')
+    } finally {
+      Object.defineProperty(globalThis, 'localStorage', { value: stubbed, configurable: true })
+    }
+  })
+
+  it('hintStorage, the option before the entry, is a CONFIG error naming the entry: never off in silence', () => {
+    const env = tabs()
+    const old = { hintStorage: memoryKeyValue() } as object
+    expect(() => env.open(old)).toThrow(AuthError)
+    expect(() => env.open(old)).toThrow(/tabauth\/hint/)
   })
 
   it('sign-out removes it: the next new tab starts loading', async () => {
     const { env, hintStorage, tab } = await signedIn()
     await tab.client.logout()
     expect(hintStorage.data.has(HINT)).toBe(false)
-    expect(env.open({ hintStorage }).client.getSnapshot().status).toBe('loading')
+    expect(env.open(hinted(hintStorage)).client.getSnapshot().status).toBe('loading')
   })
 
   it('an expired, corrupt or foreign hint, and the sign-in callback page, start loading', async () => {
     const { env, hintStorage } = await signedIn()
     const good = hintStorage.data.get(HINT)!
     env.clock.advance(300_000) // the hinted access token's expiry
-    expect(env.open({ hintStorage }).client.getSnapshot().status).toBe('loading')
+    expect(env.open(hinted(hintStorage)).client.getSnapshot().status).toBe('loading')
     env.clock.advance(-300_000)
     for (const bad of ['{', 'null', '"x"', JSON.stringify({ ...JSON.parse(good), generation: 'x' }), JSON.stringify({ ...JSON.parse(good), user: { name: 'no sub' } })]) {
       hintStorage.data.set(HINT, bad)
-      expect(env.open({ hintStorage }).client.getSnapshot().status, bad).toBe('loading')
+      expect(env.open(hinted(hintStorage)).client.getSnapshot().status, bad).toBe('loading')
     }
     hintStorage.data.set(HINT, good)
-    expect(env.open({ hintStorage }).client.getSnapshot().status).toBe('signedIn')
-    expect(env.open({ hintStorage, url: `${APP}/callback?code=c&state=s` }).client.getSnapshot().status).toBe('loading')
+    expect(env.open(hinted(hintStorage)).client.getSnapshot().status).toBe('signedIn')
+    expect(env.open({ ...hinted(hintStorage), url: `${APP}/callback?code=c&state=s` }).client.getSnapshot().status).toBe('loading')
   })
 
   it('the store decides: a hint whose session is gone from the store ends signedOut, with no request', async () => {
     const { env, hintStorage } = await signedIn()
-    const other = env.open({ hintStorage, store: memoryStore() }) // e.g. the browser cleared IndexedDB only
+    const other = env.open({ ...hinted(hintStorage), store: memoryStore() }) // e.g. the browser cleared IndexedDB only
     expect(other.client.getSnapshot().status).toBe('signedIn')
     await other.client.start()
     expect(other.client.getSnapshot().status).toBe('signedOut')

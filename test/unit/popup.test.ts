@@ -152,7 +152,7 @@ describe('login({ popup: true })', () => {
     const { env, shared, opener, popups } = await reloginTab()
     const result = opener.client.login({ popup: true })
     const callback = await env.server.authorize(await waitForUrl(popups[0]!))
-    opener.client.dispose() // this page hears no channel message: only the store tells it
+    opener.deafen() // this page hears no channel message: only the store tells it
     await env.open({ url: callback, popup: popup({ storage: shared }) }).client.start()
     popups[0]!.closed = true
     env.clock.advance(500)

@@ -1,6 +1,7 @@
 // Issue 16: every way a refresh can end, whatever words the server uses. Three fake tabs share one
 // store, lock and channel; after expiry each asks three times. A refusal is answered once and never
 // sent again by any tab; only transient failures follow the shared schedule.
+import { relogin } from '../../src/relogin'
 import { describe, expect, it } from 'vitest'
 import type { AuthError } from '../../src'
 import { CLIENT_ID, ISSUER, oauthError, signIn, tabs } from './fakes'
@@ -97,10 +98,10 @@ describe('a refusal is answered once and never sent again, by any tab', () => {
     expect(await env.store.get(KEY)).toMatchObject({ session: null, ended: 'reloginRequired' })
   })
 
-  it("with relogin: 'redirect', a bare 400 sends exactly one tab to the server, once", async () => {
+  it("with relogin({ redirect: true }), a bare 400 sends exactly one tab to the server, once", async () => {
     const env = tabs({ expiresIn: 300 })
-    const all: Tab[] = [await signIn(env, env.open({ relogin: 'redirect' }), { relogin: 'redirect' })]
-    for (let i = 1; i < 3; i++) all.push(env.open({ relogin: 'redirect' }))
+    const all: Tab[] = [await signIn(env, env.open({ relogin: relogin({ redirect: true }) }), { relogin: relogin({ redirect: true }) })]
+    for (let i = 1; i < 3; i++) all.push(env.open({ relogin: relogin({ redirect: true }) }))
     await Promise.all(all.map((tab) => tab.client.start()))
     env.clock.advance(301_000)
     env.server.failNext.push(empty(400))
@@ -111,15 +112,15 @@ describe('a refusal is answered once and never sent again, by any tab', () => {
     expect(all.flatMap((tab) => tab.navigation.assigned)).toHaveLength(1)
   })
 
-  it('unauthorized_client never redirects, even with relogin: redirect, and a reload still shows the configuration error', async () => {
+  it('unauthorized_client never redirects, even with relogin({ redirect: true }), and a reload still shows the configuration error', async () => {
     const env = tabs({ expiresIn: 300 })
-    const tab = await signIn(env, env.open({ relogin: 'redirect' }), { relogin: 'redirect' })
+    const tab = await signIn(env, env.open({ relogin: relogin({ redirect: true }) }), { relogin: relogin({ redirect: true }) })
     env.clock.advance(301_000)
     env.server.failNext.push(() => oauthError('unauthorized_client'))
     await expect(tab.client.getAccessToken()).rejects.toMatchObject({ code: 'CONFIG' })
     await settle()
     expect(tab.navigation.assigned).toEqual([])
-    const reloaded = env.open({ relogin: 'redirect' })
+    const reloaded = env.open({ relogin: relogin({ redirect: true }) })
     await reloaded.client.start()
     expect(reloaded.client.getSnapshot()).toMatchObject({ status: 'error', error: { code: 'CONFIG', reason: 'client_rejected' } })
     await expect(reloaded.client.getAccessToken()).rejects.toMatchObject({ code: 'CONFIG' })

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { LoginRequiredError, type AuthEvent } from '../../src'
-import { refreshAt } from '../../src/core/refresh'
+import { refreshAt } from '../../src/core/timing'
 import { APP, ISSUER, CLIENT_ID, oauthError, signIn, tabs } from './fakes'
 
 async function signedInTabs(count: number, expiresIn = 300) {
@@ -126,7 +126,7 @@ describe('across tabs (shared store, lock and channel)', () => {
     const [a, b] = all
     const events: AuthEvent[] = []
     b.client.onEvent((e) => events.push(e))
-    b.client.dispose() // b misses the channel message: it still holds generation 1 in memory
+    b.deafen() // b misses the channel message: it still holds generation 1 in memory
     env.clock.advance(300_000)
     await a.client.getAccessToken()
     expect(b.client.getSnapshot()).toMatchObject({ generation: 1 })
@@ -139,7 +139,7 @@ describe('across tabs (shared store, lock and channel)', () => {
   it('a woken tab reads the newest generation before anything else', async () => {
     const { env, all } = await signedInTabs(2)
     const [a, b] = all
-    b.client.dispose() // "frozen": it hears no channel message
+    b.deafen() // "frozen": it hears no channel message
     env.clock.advance(300_000)
     await a.client.getAccessToken()
     await a.client.getAccessToken()
