@@ -4,6 +4,7 @@ import { finishSignIn, toAuthError, type CallbackContext } from './callback'
 import { AuthError, LoginRequiredError } from './errors'
 import { fetchWithToken } from './fetchWithToken'
 import { hintedStore, readHint } from './hint'
+import { register } from './internals'
 import { OAuth } from './oauth'
 import { claimRelogin, isFresh, readRecord, readSettledRecord, refreshSession, repairStore, scheduledError, writeSession, type SessionContext } from './refresh'
 import { ReloginBreaker, reloginByRedirect, type AutoRelogin } from './relogin'
@@ -450,7 +451,8 @@ export function createAuthClient(config: AuthConfig): AuthClient {
     return () => void eventListeners.delete(listener)
   }
 
-  return {
+  let disposed = false
+  return register({
     subscribe(listener) {
       listeners.add(listener)
       if (listeners.size === 1) schedule()
@@ -468,11 +470,12 @@ export function createAuthClient(config: AuthConfig): AuthClient {
     fetch: fetchWithToken((request, token) => oauth.resourceRequest(request, token), getAccessToken, () => config.resourceServers ?? [origin()]),
     onEvent: subscribeEvents,
     dispose() {
+      disposed = true
       timer.clear()
       listeners.clear()
       for (const cleanup of cleanups.splice(0)) cleanup()
     },
-  }
+  }, { clock, disposed: () => disposed })
 }
 
 function isPending(state: AuthState): boolean {
