@@ -20,10 +20,13 @@ const settle = () => act(() => new Promise((resolve) => setTimeout(resolve, 0)))
 /** Config props whose adapters count what a client holds live, and a way to sign in "in another tab". */
 function counted(options: { visible?: boolean } = {}) {
   const live = { channel: 0, store: 0, wake: 0, timers: 0 }
+  /** Every client that started subscribed to the channel once: how many started, live or not. */
+  const started = { clients: 0 }
   const clock = fakeClock()
   /** Counts one live thing; the function it returns uncounts it, once. */
   const tally = (kind: keyof typeof live) => {
     live[kind]++
+    if (kind === 'channel') started.clients++
     let on = true
     return () => {
       if (on) live[kind]--
@@ -78,7 +81,7 @@ function counted(options: { visible?: boolean } = {}) {
     await data.set(KEY, record)
     for (const listener of storeListeners) listener()
   }
-  return { live, clock, config, signedInElsewhere }
+  return { live, started, clock, config, signedInElsewhere }
 }
 
 function Status() {
@@ -95,13 +98,14 @@ const strict = (children: ReactNode) => <StrictMode>{children}</StrictMode>
 
 describe('AuthProvider with config props', () => {
   it('mounted and unmounted 10 times under StrictMode: one client live while mounted, nothing after', async () => {
-    const { live, config, signedInElsewhere } = counted()
+    const { live, started, config, signedInElsewhere } = counted()
     await signedInElsewhere()
-    for (let round = 0; round < 10; round++) {
+    for (let round = 1; round <= 10; round++) {
       const { unmount } = render(strict(<AuthProvider {...config}><Status /></AuthProvider>))
       await screen.findByText('signedIn at-1')
       // One client's channel, store and wake-up listeners; its refresh timer and useToken's expiry timer.
       expect(live).toEqual({ channel: 1, store: 1, wake: 1, timers: 2 })
+      expect(started.clients).toBe(round) // the same client through StrictMode's remount, not a second one
       unmount()
       await settle()
       expect(live).toEqual({ channel: 0, store: 0, wake: 0, timers: 0 })
@@ -109,18 +113,19 @@ describe('AuthProvider with config props', () => {
   })
 
   it("keeps a working client through StrictMode's double mount: a sign-in in another tab shows", async () => {
-    const { config, signedInElsewhere } = counted()
+    const { started, config, signedInElsewhere } = counted()
     render(strict(<AuthProvider {...config}><Status /></AuthProvider>))
     await screen.findByText('signedOut no token')
     await settle() // a dispose queued by StrictMode's unmount would have run by now
     await act(() => signedInElsewhere())
     expect(await screen.findByText('signedIn at-1')).toBeTruthy()
+    expect(started.clients).toBe(1)
   })
 
   // <Activity> (React 19.2) cleans up a hidden subtree's effects and keeps its state.
   it.skipIf(!('Activity' in React))('hidden by <Activity>, disposes its client; shown again, a new client takes its place', async () => {
     const Activity = (React as unknown as { Activity: (props: { mode: 'hidden' | 'visible'; children: ReactNode }) => ReactNode }).Activity
-    const { live, config, signedInElsewhere } = counted()
+    const { live, started, config, signedInElsewhere } = counted()
     await signedInElsewhere()
     const app = (mode: 'hidden' | 'visible') => strict(<Activity mode={mode}><AuthProvider {...config}><Status /></AuthProvider></Activity>)
     const { rerender } = render(app('visible'))
@@ -133,6 +138,7 @@ describe('AuthProvider with config props', () => {
     await act(() => signedInElsewhere(2))
     expect(await screen.findByText('signedIn at-2')).toBeTruthy()
     expect(live).toMatchObject({ channel: 1, store: 1, wake: 1 })
+    expect(started.clients).toBe(2)
   })
 })
 
