@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import type { Channel } from '../../src/core/adapters'
 import { memoryOnlyStore } from '../../src/memory-only'
-import { channelHub, CLIENT_ID, fakeClock, ISSUER, signIn, tabs } from './fakes'
+import { channelHub, CLIENT_ID, countListeners, fakeClock, ISSUER, signIn, tabs } from './fakes'
 
 
 const settle = async () => {
@@ -62,25 +61,11 @@ describe('memory-only mode', () => {
   })
 })
 
-/** `channel`, counting its live listeners. */
-function counted(channel: Channel) {
-  const counted = {
-    listening: 0,
-    post: channel.post,
-    subscribe(listener: (message: unknown) => void) {
-      counted.listening++
-      const stop = channel.subscribe(listener)
-      return () => (counted.listening--, stop())
-    },
-  }
-  return counted
-}
-
 describe('memory-only mode cleans up (issue 18)', () => {
   it("listens while a client is subscribed: made but unused, nothing; after the client's dispose(), nothing, and no answer to other tabs", async () => {
     const env = tabs()
     const hub = channelHub()
-    const channel = counted(hub.endpoint())
+    const channel = countListeners(hub.endpoint())
     const store = memoryOnlyStore({ channel, answerWaitMs: 5 })
     expect(channel.listening).toBe(0)
     const tab = await signIn(env, env.open({ store }), { store })
