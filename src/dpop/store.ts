@@ -25,7 +25,7 @@ export interface DPoPStore {
   clear(): Promise<void>
   nonce(origin: string): Promise<string | undefined>
   saveNonce(origin: string, nonce: string): Promise<void>
-  /** Stops what the store listens to (`memoryDPoPStore`'s channel); the client's `dispose()` calls it. Used again, it listens again. */
+  /** Stops what the store listens to (`memoryDPoPStore`'s channel), through the binding's `dispose()`. Used again, it listens again. */
   dispose?(): void
 }
 
