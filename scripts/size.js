@@ -16,7 +16,7 @@ import { entries, pkg, root } from './lib/entries.js'
  * gzip budgets in bytes, by entry name: a guard against growth, set just above today's figure.
  * The goal for the main entry is 12 KB (issue 13), not reached yet: see the README's "Size".
  */
-const BUDGETS = { tabauth: 18.5 * 1024 }
+const BUDGETS = { tabauth: 18.7 * 1024 }
 // What an app already has: React and the peers; the package's other entries are measured on their own.
 const external = ['react', 'react-dom', '@tanstack/react-query', ...Object.keys(pkg.peerDependencies ?? {})].flatMap((name) => [name, `${name}/*`])
 const kb = (bytes) => `${(bytes / 1024).toFixed(1)} KB`
