@@ -20,7 +20,7 @@ export function AuthProvider({ children, ...props }: AuthProviderProps) {
       void client.start() // idempotent: StrictMode's second effect shares the first start
       return
     }
-    // Disposed while no effect held it (an <Activity> hid the provider), or by the app: a new client takes its place.
+    // Disposed while an <Activity> hid the provider (effects cleaned up, state kept): a new client takes its place.
     if (internalsOf(client)?.disposed()) {
       setClient(createAuthClient(config))
       return
