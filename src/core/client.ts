@@ -196,6 +196,7 @@ export function createAuthClient(config: AuthConfig): AuthClient {
       if (disposed) return
       disposed = true
       disarm?.()
+      setup.dpop?.dispose?.()
       listeners.clear()
       eventListeners.clear()
       for (const hold of [...holds]) hold()

@@ -55,6 +55,8 @@ export interface DPoPBinding {
   keepNonce(url: string, response: Response): Promise<void>
   /** `client.fetch` to a resource server: the app's Request with `Authorization: DPoP` and a proof bound to the token. */
   resourceRequest(client: oauth.Client, request: Request, accessToken: string, fetch: typeof globalThis.fetch): Promise<Response>
+  /** Stops what the key store listens to: for the client's `dispose()` to call. */
+  dispose?(): void
 }
 
 export interface AuthorizationRequest {

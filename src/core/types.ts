@@ -190,6 +190,9 @@ export interface AuthClient {
    */
   fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response>
   onEvent(listener: (event: AuthEvent) => void): () => void
-  /** Stops timers and channel listeners (tests, hot reload). */
+  /**
+   * Stops timers and channel listeners. `<AuthProvider>` calls it for a client it made from config
+   * props when it unmounts for good; never for one passed as `client`, which is the app's to dispose.
+   */
   dispose(): void
 }

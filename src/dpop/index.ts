@@ -65,6 +65,7 @@ function bind(store: DPoPStore): DPoPBinding {
     withProof,
     // Never rejects: sign-out goes on whatever storage does.
     forget: () => store.clear().catch(() => {}),
+    dispose: () => store.dispose?.(),
     /**
      * A proof bound to the token, and a resource server's nonce challenge answered once.
      * @see https://www.rfc-editor.org/rfc/rfc9449#section-7

@@ -9,7 +9,7 @@
  * @see https://www.rfc-editor.org/rfc/rfc9449
  */
 import * as oauth from 'oauth4webapi'
-import { browserChannel, type Channel } from '../core/adapters'
+import { browserChannel, browserClock, type Channel, type Clock } from '../core/adapters'
 import { isObject } from '../core/store'
 
 export interface DPoPStore {
@@ -25,6 +25,8 @@ export interface DPoPStore {
   clear(): Promise<void>
   nonce(origin: string): Promise<string | undefined>
   saveNonce(origin: string, nonce: string): Promise<void>
+  /** Stops what the store listens to (`memoryDPoPStore`'s channel), through the binding's `dispose()`. Used again, it listens again. */
+  dispose?(): void
 }
 
 /** ES256, the algorithm every DPoP server supports; the public half must be exportable for the proof's `jwk`. */
@@ -63,6 +65,8 @@ export interface MemoryDPoPOptions {
   channel?: Channel
   /** How long a tab without a key waits for the open tabs to hand theirs over. Default 50 ms. */
   answerWaitMs?: number
+  /** What that wait is timed on. Default the browser's. */
+  clock?: Clock
 }
 
 /**
@@ -72,23 +76,30 @@ export interface MemoryDPoPOptions {
  * that holds it ends what the key signed for: the next refresh is refused.
  * A sign-in or sign-out in one tab tells the others to drop theirs; a tab
  * that needs the session's key (by thumbprint) asks for it again.
+ *
+ * It listens on the channel from its creation (so that it hears the nonces other tabs save) until
+ * `dispose()`; a disposed store that is used again (a client made anew with the same `dpop()`) listens again.
  */
-export function memoryDPoPStore(options: MemoryDPoPOptions = {}): DPoPStore {
+export function memoryDPoPStore(options: MemoryDPoPOptions = {}): DPoPStore & { dispose(): void } {
   const channel = options.channel ?? browserChannel('tabauth:dpop')
   const answerWaitMs = options.answerWaitMs ?? 50
+  const clock = options.clock ?? browserClock
   let keys: CryptoKeyPair | undefined
   let asking: Promise<CryptoKeyPair> | undefined
   // The keys other tabs answered with while this tab asks; checked before one is taken.
   let answers: unknown[] = []
   const nonces = new Map<string, string>()
   const forget = () => ((keys = undefined), nonces.clear())
-  channel.subscribe((raw) => {
+  function onMessage(raw: unknown) {
     if (!isObject(raw) || raw.tabauth !== 1) return // foreign: ignore
     if (raw.type === 'dpopKeyRequest' && keys) channel.post({ tabauth: 1, type: 'dpopKey', keys })
     else if (raw.type === 'dpopKey' && asking) answers.push(raw.keys)
     else if (raw.type === 'dpopClear') forget()
     else if (raw.type === 'dpopNonce' && typeof raw.origin === 'string' && typeof raw.nonce === 'string') nonces.set(raw.origin, raw.nonce)
-  })
+  }
+  let stopListening: (() => void) | undefined
+  const listen = () => void (stopListening ??= channel.subscribe(onMessage))
+  listen()
   /** The first answer that is safe (and the session's key, when `jkt` names it). */
   async function pick(jkt: string | undefined): Promise<CryptoKeyPair | undefined> {
     for (const answer of answers.splice(0)) {
@@ -97,28 +108,39 @@ export function memoryDPoPStore(options: MemoryDPoPOptions = {}): DPoPStore {
   }
   return {
     async keyPair(jkt) {
+      listen()
       if (keys && (!jkt || (await thumbprint(keys)) === jkt)) return keys
       return (asking ??= (async () => {
         channel.post({ tabauth: 1, type: 'dpopKeyRequest' })
-        await new Promise((resolve) => setTimeout(resolve, answerWaitMs))
+        await new Promise<void>((resolve) => clock.setTimeout(resolve, answerWaitMs))
         // None that fits: this tab's own, else a new one (a refresh signed by another key than the session's is refused by the server).
         keys = (await pick(jkt)) ?? keys ?? (await generateKeyPair())
         return keys
       })().finally(() => ((asking = undefined), (answers = []))))
     },
     async newKeyPair() {
+      listen()
       channel.post({ tabauth: 1, type: 'dpopClear' })
       nonces.clear()
       return (keys = await generateKeyPair())
     },
     async clear() {
+      listen()
       forget()
       channel.post({ tabauth: 1, type: 'dpopClear' })
     },
-    nonce: async (origin) => nonces.get(origin),
+    async nonce(origin) {
+      listen()
+      return nonces.get(origin)
+    },
     async saveNonce(origin, nonce) {
+      listen()
       nonces.set(origin, nonce)
       channel.post({ tabauth: 1, type: 'dpopNonce', origin, nonce })
+    },
+    dispose() {
+      stopListening?.()
+      stopListening = undefined
     },
   }
 }

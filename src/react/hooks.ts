@@ -1,5 +1,7 @@
 import { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from 'react'
 import type { AuthClient, AuthError, AuthState, AuthStatus, LoginOptions, LoginResult, LogoutOptions, LogoutResult, User } from '../core'
+import { browserClock, type Clock } from '../core/adapters'
+import { internalsOf } from '../core/internals'
 import { useAuthClient } from './context'
 
 /** The client's snapshot: React keeps no copy of its own. */
@@ -51,14 +53,14 @@ export function useToken(): UseTokenResult {
   const [failure, setFailure] = useState<{ state: AuthState; error: AuthError }>()
   const expiresAt = state.status === 'signedIn' ? state.expiresAt : undefined
   const [expiredAt, setExpiredAt] = useState<number>()
-  const expired = expiresAt !== undefined && (expiredAt === expiresAt || Date.now() >= expiresAt)
+  const clock = clockOf(client)
+  const expired = expiresAt !== undefined && (expiredAt === expiresAt || clock.now() >= expiresAt)
 
   // Re-render when the token expires, so that it is never shown (or used) past that moment.
   useEffect(() => {
     if (expiresAt === undefined || expired) return
-    const id = setTimeout(() => setExpiredAt(expiresAt), Math.min(expiresAt - Date.now(), 2 ** 31 - 1))
-    return () => clearTimeout(id)
-  }, [expiresAt, expired])
+    return clock.setTimeout(() => setExpiredAt(expiresAt), Math.min(expiresAt - clock.now(), 2 ** 31 - 1))
+  }, [clock, expiresAt, expired])
 
   useEffect(() => {
     if (state.status !== 'signedIn') return
@@ -75,6 +77,11 @@ export function useToken(): UseTokenResult {
     return { status: state.status, accessToken: expired ? undefined : state.accessToken, expiresAt: state.expiresAt, error }
   }
   return { status: state.status, error: 'error' in state ? state.error : undefined }
+}
+
+/** The client's own clock, so that expiry is timed as the client times it; the browser's for a client made elsewhere (the mock). */
+function clockOf(client: AuthClient): Clock {
+  return internalsOf(client)?.clock ?? browserClock
 }
 
 /** A stable `() => Promise<string>` for event handlers and fetchers. */

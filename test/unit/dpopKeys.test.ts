@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import type { Channel } from '../../src/core/adapters'
 import { dpop, memoryDPoPStore, type DPoPStore } from '../../src/dpop'
-import { channelHub, CLIENT_ID, ISSUER, signIn, tabs } from './fakes'
+import { channelHub, CLIENT_ID, countListeners, fakeClock, ISSUER, signIn, tabs } from './fakes'
 
 type Env = ReturnType<typeof tabs>
 const RECORD = `${ISSUER} ${CLIENT_ID}`
@@ -212,6 +212,62 @@ describe('sign-out', () => {
     await tab.client.logout({ localOnly: true })
     expect(store.keys).toBeUndefined()
     expect(store.nonces.size).toBe(0)
+  })
+})
+
+describe('cleanup (issue 18)', () => {
+  /** A new tab's store asks the open tabs for the key: the thumbprint of what it ends up with. */
+  const askFrom = async (hub: ReturnType<typeof channelHub>) => {
+    const other = memoryDPoPStore({ channel: hub.endpoint(), answerWaitMs: 5 })
+    try {
+      return await jwkOf(await other.keyPair())
+    } finally {
+      other.dispose()
+    }
+  }
+
+  it('a disposed memory store listens no more and hands its key to no tab; used again, it listens again', async () => {
+    const hub = channelHub()
+    const channel = countListeners(hub.endpoint())
+    const store = memoryDPoPStore({ channel, answerWaitMs: 5 })
+    expect(channel.listening).toBe(1) // from its creation: it hears the nonces other tabs save
+    const key = await jwkOf(await store.keyPair())
+    expect(await askFrom(hub)).toBe(key)
+    store.dispose()
+    expect(channel.listening).toBe(0)
+    expect(await askFrom(hub)).not.toBe(key)
+    expect(await jwkOf(await store.keyPair())).toBe(key) // its own key, kept
+    expect(channel.listening).toBe(1)
+    expect(await askFrom(hub)).toBe(key)
+  })
+
+  it("the binding's dispose() disposes its store", () => {
+    const channel = countListeners(channelHub().endpoint())
+    const binding = dpop({ store: memoryDPoPStore({ channel, answerWaitMs: 5 }) }).bind(RECORD)
+    expect(channel.listening).toBe(1)
+    binding.dispose?.()
+    expect(channel.listening).toBe(0)
+  })
+
+  it('a tab without a key waits for the answers on its clock, with no real time passing', async () => {
+    const clock = fakeClock()
+    const store = memoryDPoPStore({ channel: channelHub().endpoint(), answerWaitMs: 60_000, clock })
+    let keys: CryptoKeyPair | undefined
+    const asking = store.keyPair().then((pair) => (keys = pair))
+    await new Promise((resolve) => setTimeout(resolve, 1))
+    expect(keys).toBeUndefined()
+    clock.advance(60_000)
+    await Promise.race([asking, new Promise((resolve) => setTimeout(resolve, 100))])
+    expect(keys?.privateKey).toMatchObject({ extractable: false, algorithm: P256 })
+  })
+
+  it("the client's dispose() disposes its DPoP binding: its key store listens no more", async () => {
+    const channel = countListeners(channelHub().endpoint())
+    const tab = tabs().open({ dpop: dpop({ store: memoryDPoPStore({ channel, answerWaitMs: 5 }) }) })
+    await tab.client.start()
+    expect(channel.listening).toBe(1)
+    tab.client.dispose()
+    expect(channel.listening).toBe(0)
   })
 })
 

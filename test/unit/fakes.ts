@@ -70,6 +70,25 @@ export function channelHub() {
   }
 }
 
+/** `channel`, counting its live listeners: what a store or client left subscribed. */
+export function countListeners(channel: Channel): Channel & { listening: number } {
+  const counted = {
+    listening: 0,
+    post: channel.post,
+    subscribe(listener: (message: unknown) => void) {
+      counted.listening++
+      const stop = channel.subscribe(listener)
+      let on = true
+      return () => {
+        if (on) counted.listening--
+        on = false
+        stop()
+      }
+    },
+  }
+  return counted
+}
+
 export function fakeNavigation(url = `${APP}/`): Navigation & { url: string; assigned: string[] } {
   const nav = {
     url,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { memoryOnlyStore } from '../../src/memory-only'
-import { channelHub, signIn, tabs } from './fakes'
+import { channelHub, CLIENT_ID, countListeners, fakeClock, ISSUER, signIn, tabs } from './fakes'
 
 
 const settle = async () => {
@@ -58,5 +58,46 @@ describe('memory-only mode', () => {
     for (const message of [null, 'x', { tabauth: 1, type: 'record', key: 'k', record: { v: 9 } }, { tabauth: 1, type: 'record', key: 'k', record: 'nope' }]) hub.inject(message)
     expect(await store.get('k')).toBeUndefined()
     void env
+  })
+})
+
+describe('memory-only mode cleans up (issue 18)', () => {
+  it("listens while a client is subscribed: made but unused, nothing; after the client's dispose(), nothing, and no answer to other tabs", async () => {
+    const env = tabs()
+    const hub = channelHub()
+    const channel = countListeners(hub.endpoint())
+    const store = memoryOnlyStore({ channel, answerWaitMs: 5 })
+    expect(channel.listening).toBe(0)
+    const tab = await signIn(env, env.open({ store }), { store })
+    expect(channel.listening).toBe(1)
+    const newTab = () => memoryOnlyStore({ channel: hub.endpoint(), answerWaitMs: 5 }).get(`${ISSUER} ${CLIENT_ID}`)
+    expect(await newTab()).toMatchObject({ generation: 1 })
+    tab.client.dispose()
+    expect(channel.listening).toBe(0)
+    expect(await newTab()).toBeUndefined()
+  })
+
+  it('written to with no client (a store used on its own), it answers the other tabs', async () => {
+    const hub = channelHub()
+    const store = memoryOnlyStore({ channel: hub.endpoint(), answerWaitMs: 5 })
+    await store.set('k', { v: 1, generation: 3, session: null })
+    expect(await memoryOnlyStore({ channel: hub.endpoint(), answerWaitMs: 5 }).get('k')).toMatchObject({ generation: 3 })
+  })
+
+  it('waits for the answers on its clock, with no real time passing, and leaves no timer armed', async () => {
+    const clock = fakeClock()
+    let armed = 0
+    const store = memoryOnlyStore({
+      channel: channelHub().endpoint(),
+      answerWaitMs: 60_000,
+      clock: { now: clock.now, setTimeout: (fn, ms) => (armed++, clock.setTimeout(() => (armed--, fn()), ms)) },
+    })
+    let read: unknown = 'waiting'
+    const reading = store.get('k').then((record) => (read = record))
+    await new Promise((resolve) => setTimeout(resolve, 1))
+    expect([read, armed]).toEqual(['waiting', 1])
+    clock.advance(60_000)
+    await Promise.race([reading, new Promise((resolve) => setTimeout(resolve, 100))])
+    expect([read, armed]).toEqual([undefined, 0])
   })
 })
