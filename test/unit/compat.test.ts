@@ -7,7 +7,8 @@ import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import * as source from '../../src'
-import type { AuthConfig, AuthEvent, Lock, SessionRecord } from '../../src'
+import type { AuthConfig, AuthEvent, KeyValueStorage, Lock, SessionRecord } from '../../src'
+import { firstRenderHint } from '../../src/hint'
 import { memoryOnlyStore } from '../../src/memory-only'
 import { stubBrowser } from './fakeBrowser'
 import { CLIENT_ID, ISSUER, channelHub, fakeClock, fakeLifecycle, fakeNavigation, fakeServer, memoryKeyValue, oauthError } from './fakes'
@@ -17,15 +18,27 @@ interface Build {
   name: string
   createAuthClient: typeof source.createAuthClient
   memoryOnlyStore: typeof memoryOnlyStore
+  /**
+   * The config that asks this build for the first-render hint in `storage` (undefined: its default place), and
+   * the one that leaves it out: 0.1.0 had `hintStorage` (default localStorage beside the default store, none
+   * beside another); today it is `hint: firstRenderHint()` of `tabauth/hint`, off unless asked for.
+   */
+  hinted(storage: KeyValueStorage | undefined): Partial<AuthConfig>
+  unhinted: Partial<AuthConfig>
 }
 
 const fixtures = join(import.meta.dirname, 'fixtures')
 const releases: Build[] = await Promise.all(
   readdirSync(fixtures)
     .filter((dir) => dir.startsWith('release-'))
-    .map(async (dir) => ({ ...((await import(pathToFileURL(join(fixtures, dir, 'tabauth.js')).href)) as Omit<Build, 'name'>), name: dir })),
+    .map(async (dir) => ({
+      ...((await import(pathToFileURL(join(fixtures, dir, 'tabauth.js')).href)) as Pick<Build, 'createAuthClient' | 'memoryOnlyStore'>),
+      name: dir,
+      hinted: (storage: KeyValueStorage | undefined) => ({ hintStorage: storage }) as Partial<AuthConfig>,
+      unhinted: { hintStorage: undefined } as Partial<AuthConfig>,
+    })),
 )
-const today: Build = { ...source, memoryOnlyStore, name: 'source' }
+const today: Build = { ...source, memoryOnlyStore, name: 'source', hinted: (storage) => ({ hint: firstRenderHint({ storage }) }), unhinted: { hint: undefined } }
 
 const KEY = `${ISSUER} ${CLIENT_ID}`
 
@@ -53,7 +66,7 @@ function world() {
     const navigation = fakeNavigation(overrides.url)
     const lifecycle = fakeLifecycle()
     const transactionStorage = recordingStorage()
-    const client = build.createAuthClient({ issuer: ISSUER, clientId: CLIENT_ID, fetch: server.fetch, clock, store, lock, channel: hub.endpoint(), navigation, lifecycle, transactionStorage, hintStorage: hints, debug: false, ...overrides })
+    const client = build.createAuthClient({ issuer: ISSUER, clientId: CLIENT_ID, fetch: server.fetch, clock, store, lock, channel: hub.endpoint(), navigation, lifecycle, transactionStorage, ...build.hinted(hints), debug: false, ...overrides })
     const events: AuthEvent[] = []
     client.onEvent((event) => events.push(event))
     return { build, client, navigation, lifecycle, transactionStorage, events }
@@ -273,7 +286,7 @@ function interop(A: Build, B: Build) {
   it(`memory-only mode: ${A.name}'s session reaches ${B.name} over the memory channel, and ${B.name}'s refresh reaches ${A.name}`, async () => {
     const w = world()
     const memory = channelHub()
-    const memoryOnly = (build: Build) => ({ store: build.memoryOnlyStore({ channel: memory.endpoint(), answerWaitMs: 0 }), hintStorage: undefined })
+    const memoryOnly = (build: Build) => ({ store: build.memoryOnlyStore({ channel: memory.endpoint(), answerWaitMs: 0 }), ...build.unhinted })
     const b = await openStarted(w, B, memoryOnly(B))
     const a = await w.signIn(A, A, memoryOnly(A))
     await settle()
@@ -296,8 +309,8 @@ function browserAdapters(release: Build) {
   function browser() {
     const globals = stubBrowser()
     const w = world()
-    const defaults = { store: undefined, lock: undefined, channel: undefined, hintStorage: undefined }
-    return { ...w, globals, open: (build: Build) => w.open(build, defaults), signIn: (starter: Build, finisher = starter) => w.signIn(starter, finisher, defaults) }
+    const defaults = (build: Build) => ({ store: undefined, lock: undefined, channel: undefined, ...build.hinted(undefined) })
+    return { ...w, globals, open: (build: Build) => w.open(build, defaults(build)), signIn: (starter: Build, finisher = starter) => w.signIn(starter, finisher, defaults(starter)) }
   }
 
   it(`${release.name} and the source share one session through them`, async () => {

@@ -1,5 +1,5 @@
 // Issue 18: the public types of every entry (package.json `exports`, resolved through tsconfig `paths`),
-// frozen as release 0.1.0 has them. tsc checks this file (`npx tsc -p tsconfig.json --noEmit`, part of
+// frozen as this release has them (0.1.0's, with the changes the README's "Changes" lists). tsc checks this file (`npx tsc -p tsconfig.json --noEmit`, part of
 // `npm test`); at run time `expectTypeOf` does nothing, and the file loads no code of tabauth: the entries
 // are declared from their types alone, and the calls that must (or must not) compile are never run.
 // A failure here is a change of the public API: deliberate (then this file, the README and the version
@@ -44,6 +44,8 @@ import type {
   UseTokenResult,
 } from 'tabauth'
 import type { DPoP, DPoPOptions, DPoPStore, MemoryDPoPOptions } from 'tabauth/dpop'
+import type { FirstRenderHint, FirstRenderHintOptions } from 'tabauth/hint'
+import type { Relogin, ReloginHandler, ReloginOptions } from 'tabauth/relogin'
 import type { RequireAuthProps } from 'tabauth/guard'
 import type { MemoryOnlyOptions } from 'tabauth/memory-only'
 import type { PopupContext, PopupOptions, PopupSignIn as PopupEntrySignIn, PopupWindow as PopupEntryWindow } from 'tabauth/popup'
@@ -60,6 +62,8 @@ declare const popupEntry: typeof import('tabauth/popup')
 declare const userinfoEntry: typeof import('tabauth/userinfo')
 declare const serverTextsEntry: typeof import('tabauth/server-texts')
 declare const testing: typeof import('tabauth/testing')
+declare const hintEntry: typeof import('tabauth/hint')
+declare const reloginEntry: typeof import('tabauth/relogin')
 
 /** Never called: its body is for tsc, with the calls that must compile and (`@ts-expect-error`) those that must not. */
 function compileOnly(_body: () => void) {}
@@ -96,6 +100,8 @@ describe('the value exports of every entry', () => {
     expectTypeOf<keyof typeof userinfoEntry>().toEqualTypeOf<'userinfo'>()
     expectTypeOf<keyof typeof serverTextsEntry>().toEqualTypeOf<'serverTexts'>()
     expectTypeOf<keyof typeof testing>().toEqualTypeOf<'createMockAuthClient'>()
+    expectTypeOf<keyof typeof hintEntry>().toEqualTypeOf<'firstRenderHint'>()
+    expectTypeOf<keyof typeof reloginEntry>().toEqualTypeOf<'relogin'>()
   })
 })
 
@@ -176,9 +182,8 @@ describe('tabauth: the client', () => {
       requestTimeoutMs?: number
       lockTimeoutMs?: number
       retry?: RetryOptions
-      relogin?: 'prompt' | 'redirect'
+      relogin?: 'prompt' | Relogin
       reloginWindowSeconds?: number
-      reloginWaitMs?: number
       serverTexts?: ServerTexts
       codeLifetimeSeconds?: number
       debug?: boolean
@@ -190,7 +195,7 @@ describe('tabauth: the client', () => {
       clock?: Clock
       store?: SessionStore
       transactionStorage?: KeyValueStorage
-      hintStorage?: KeyValueStorage | null
+      hint?: FirstRenderHint
       lock?: Lock
       channel?: Channel
       navigation?: Navigation
@@ -213,14 +218,14 @@ describe('tabauth: the client', () => {
         userinfo: userinfoEntry.userinfo(),
         metadata: { revocation_endpoint: `${issuer}/revoke` },
         retry: { attempts: 2 },
-        relogin: 'redirect',
+        relogin: reloginEntry.relogin({ redirect: true, waitMs: 30_000 }),
         serverTexts: serverTextsEntry.serverTexts,
         dpop: dpopEntry.dpop({ store: dpopEntry.memoryDPoPStore() }),
         resourceServers: ['https://api.example.com/v2'],
         popup: popupEntry.popup(),
         onRedirectCallback: (returnTo) => void returnTo,
         store: memoryOnly.memoryOnlyStore(),
-        hintStorage: null,
+        hint: hintEntry.firstRenderHint(),
         lock: tabauth.inTabLock(),
       })
       createAuthClient({ issuer, clientId, store: tabauth.memoryStore() })
@@ -235,10 +240,12 @@ describe('tabauth: the client', () => {
       createAuthClient({ issuer, clientId, serverTexts: true })
       // @ts-expect-error clientId is required
       createAuthClient({ issuer })
-      // @ts-expect-error relogin is 'prompt' or 'redirect'
-      createAuthClient({ issuer, clientId, relogin: 'auto' })
-      // @ts-expect-error no hint is null, not false
-      createAuthClient({ issuer, clientId, hintStorage: false })
+      // @ts-expect-error relogin is 'prompt' or relogin() from 'tabauth/relogin'; 'redirect' was the option before its entry
+      createAuthClient({ issuer, clientId, relogin: 'redirect' })
+      // @ts-expect-error the wait is relogin({ waitMs }) of 'tabauth/relogin'
+      createAuthClient({ issuer, clientId, reloginWaitMs: 1000 })
+      // @ts-expect-error the hint is hint: firstRenderHint({ storage }) of 'tabauth/hint'
+      createAuthClient({ issuer, clientId, hintStorage: null })
       // @ts-expect-error there is no such option
       createAuthClient({ issuer, clientId, storage: 'localStorage' })
     })
@@ -307,6 +314,7 @@ describe('tabauth: errors', () => {
       | 'INVALID_RESPONSE'
       | 'OAUTH_ERROR'
       | 'RELOGIN_LOOP'
+      | 'DISPOSED'
     >()
     expectTypeOf<InvalidGrantReason>().toEqualTypeOf<
       | 'code_reused'
@@ -417,14 +425,15 @@ describe('the option entries', () => {
   it('tabauth/dpop: dpop() and its stores', () => {
     expectTypeOf<typeof dpopEntry.dpop>().toEqualTypeOf<(options?: DPoPOptions) => DPoP>()
     expectTypeOf<DPoPOptions>().toEqualTypeOf<{ store?: DPoPStore }>()
-    expectTypeOf<typeof dpopEntry.memoryDPoPStore>().toEqualTypeOf<(options?: MemoryDPoPOptions) => DPoPStore>()
-    expectTypeOf<MemoryDPoPOptions>().toEqualTypeOf<{ channel?: Channel; answerWaitMs?: number }>()
+    expectTypeOf<typeof dpopEntry.memoryDPoPStore>().toEqualTypeOf<(options?: MemoryDPoPOptions) => DPoPStore & { dispose(): void }>()
+    expectTypeOf<MemoryDPoPOptions>().toEqualTypeOf<{ channel?: Channel; answerWaitMs?: number; clock?: Clock }>()
     expectTypeOf<DPoPStore>().toEqualTypeOf<{
       keyPair(jkt?: string): Promise<CryptoKeyPair>
       newKeyPair(): Promise<CryptoKeyPair>
       clear(): Promise<void>
       nonce(origin: string): Promise<string | undefined>
       saveNonce(origin: string, nonce: string): Promise<void>
+      dispose?(): void
     }>()
     expectTypeOf<keyof DPoP>().toEqualTypeOf<'bind'>()
     expectTypeOf<Parameters<DPoP['bind']>>().toEqualTypeOf<[key: string]>()
@@ -445,20 +454,30 @@ describe('the option entries', () => {
 
   it('tabauth/memory-only, tabauth/popup, tabauth/userinfo, tabauth/server-texts', () => {
     expectTypeOf<typeof memoryOnly.memoryOnlyStore>().toEqualTypeOf<(options?: MemoryOnlyOptions) => SessionStore>()
-    expectTypeOf<MemoryOnlyOptions>().toEqualTypeOf<{ channel?: Channel; answerWaitMs?: number }>()
+    expectTypeOf<MemoryOnlyOptions>().toEqualTypeOf<{ channel?: Channel; answerWaitMs?: number; clock?: Clock }>()
 
     expectTypeOf<typeof popupEntry.popup>().toEqualTypeOf<(options?: PopupOptions) => PopupSignIn>()
     expectTypeOf<PopupOptions>().toEqualTypeOf<{ storage?: KeyValueStorage; open?: () => PopupWindow | null }>()
     expectTypeOf<PopupEntrySignIn>().toEqualTypeOf<PopupSignIn>()
     expectTypeOf<PopupEntryWindow>().toEqualTypeOf<PopupWindow>()
     expectTypeOf<keyof PopupSignIn>().toEqualTypeOf<'bind'>()
-    expectTypeOf<keyof PopupContext>().toEqualTypeOf<'clock' | 'authorize' | 'fail' | 'state' | 'setState' | 'emit' | 'onEvent' | 'sync' | 'hasSession'>()
+    expectTypeOf<keyof PopupContext>().toEqualTypeOf<'clock' | 'authorize' | 'fail' | 'state' | 'send' | 'emit' | 'onEvent' | 'sync' | 'hasSession'>()
 
     expectTypeOf<typeof userinfoEntry.userinfo>().toEqualTypeOf<() => UserinfoReader>()
     expectTypeOf<UserinfoReader>().returns.toEqualTypeOf<Promise<User>>()
     expectTypeOf<UserinfoReader>().parameter(1).toEqualTypeOf<string>()
 
     expectTypeOf<typeof serverTextsEntry.serverTexts>().toEqualTypeOf<ServerTexts>()
+  })
+
+  it('tabauth/hint and tabauth/relogin', () => {
+    expectTypeOf<typeof hintEntry.firstRenderHint>().toEqualTypeOf<(options?: FirstRenderHintOptions) => FirstRenderHint>()
+    expectTypeOf<FirstRenderHintOptions>().toEqualTypeOf<{ storage?: KeyValueStorage }>()
+    expectTypeOf<keyof FirstRenderHint>().toEqualTypeOf<'bind'>()
+    expectTypeOf<typeof reloginEntry.relogin>().toEqualTypeOf<(options?: ReloginOptions) => Relogin>()
+    expectTypeOf<ReloginOptions>().toEqualTypeOf<{ redirect?: boolean; waitMs?: number }>()
+    expectTypeOf<keyof Relogin>().toEqualTypeOf<'bind'>()
+    expectTypeOf<ReloginHandler>().toEqualTypeOf<{ required(): void; wait(error: AuthError): Promise<string> }>()
   })
 })
 
