@@ -13,6 +13,11 @@ export default defineConfig([
   tseslint.configs.recommended,
   {
     languageOptions: { globals: { ...globals.browser, ...globals.node } },
+    rules: {
+      // A `let` that callbacks read before its one assignment (e.g. `resumedAt` in test/e2e/refusals.test.ts)
+      // cannot become a `const` declared at that assignment: the callbacks would throw (temporal dead zone).
+      'prefer-const': ['error', { ignoreReadBeforeAssign: true }],
+    },
   },
   {
     files: ['**/*.ts', '**/*.tsx', '**/*.mts', '**/*.cts'],
