@@ -12,6 +12,7 @@ export default defineConfig([
   js.configs.recommended,
   tseslint.configs.recommended,
   {
+    // The JavaScript files are Node scripts whose page.evaluate callbacks run in a browser: both sets of names.
     languageOptions: { globals: { ...globals.browser, ...globals.node } },
     rules: {
       // A `let` that callbacks read before its one assignment (e.g. `resumedAt` in test/e2e/refusals.test.ts)
@@ -27,6 +28,7 @@ export default defineConfig([
   {
     // React code. Not test fixtures or the Playwright/IndexedDB helpers, where a function named `use...` is no hook.
     files: ['src/react/**', 'src/guard/**', 'src/query/**', 'src/testing/**', 'example/**', 'stories/**', 'test/react/**', '.storybook/**', 'scripts/first-render/**'],
+    ignores: ['**/fixtures/**'],
     ...reactHooks.configs.flat.recommended,
   },
 ])
