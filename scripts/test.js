@@ -83,6 +83,8 @@ if (!chromium) {
  * described at the top of its own file.
  */
 const suites = [
+  // `npm run lint`: ESLint with no finding, and every file as Prettier formats it.
+  { name: 'lint', script: 'scripts/lint-check.js' },
   { name: 'size', script: 'scripts/size.js', args: ['--check'] },
   { name: 'package', script: 'scripts/package-check.js' },
   // The README's "Use it in your app", built into a fresh app against the dev provider's documented command.

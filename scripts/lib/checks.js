@@ -1,4 +1,4 @@
-// What the package and guide suites share: a command that must succeed, and named checks whose
+// What the package, guide and lint suites share: a command that must succeed, and named checks whose
 // results go to .test-results/<suite>.json (read by scripts/test.js) and the console.
 import { spawnSync } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
@@ -15,10 +15,14 @@ export function run(command, args, cwd, env = {}) {
 export function checkSuite(suite) {
   const results = []
   const failures = []
-  /** A failure outside any check (the setup): counted and named as the suite's. */
+  /**
+   * A failure outside any check (the setup): counted and named as the suite's. A check that fails for
+   * several reasons (e.g. one per file) counts once and names each: `error.failures = ['reason', ...]`.
+   */
   function fail(error, name = suite) {
     results.push(false)
-    failures.push(`${name}: ${String(error?.message ?? error).split('\n')[0]}`)
+    const reasons = Array.isArray(error?.failures) ? error.failures : [String(error?.message ?? error).split('\n')[0]]
+    for (const reason of reasons) failures.push(`${name}: ${reason}`)
     console.log(`FAIL ${name === suite ? '' : `${name}\n`}${error?.stack ?? error}`)
   }
   return {

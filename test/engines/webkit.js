@@ -52,7 +52,9 @@ export async function launch() {
     async close() {
       try {
         process.kill(-driver.pid, 'SIGTERM')
-      } catch {}
+      } catch {
+        // The driver's process group is already gone.
+      }
     },
   }
 }

@@ -42,7 +42,9 @@ export async function serveApp(dir: string): Promise<AppServer> {
     let isFile = false
     try {
       isFile = path !== '/' && statSync(file).isFile()
-    } catch {}
+    } catch {
+      // No such file: the app answers.
+    }
     if (isFile) {
       response.setHeader('content-type', TYPES[extname(file)] ?? 'application/octet-stream')
       response.end(readFileSync(file))

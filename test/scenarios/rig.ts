@@ -269,7 +269,10 @@ export function setVisible(tab: Tab, visible: boolean, untilRefreshed = false): 
       show(visible)
       if (untilRefreshed) {
         const stop = window.tabauth.onEvent((event) => {
-          if (event.type === 'refreshed') (stop(), show(false))
+          if (event.type === 'refreshed') {
+            stop()
+            show(false)
+          }
         })
       }
     },

@@ -237,7 +237,7 @@ export async function main({ root, argv }: { root: string; argv: string[] }): Pr
     }
   }
 
-  report(runs, jobs, args.repeat, Date.now() - started, [...engines.values()])
+  report(runs, jobs, args.repeat, Date.now() - started)
   const versions = await Promise.all([...engines.values()].map((engine) => engine.then((e) => e.version, () => 'did not start')))
   console.log(`engines: ${versions.join(', ')}`)
   const count = (outcome: Run['outcome']) => runs.filter((run) => run.outcome === outcome).length
@@ -251,7 +251,7 @@ export async function main({ root, argv }: { root: string; argv: string[] }): Pr
 }
 
 /** The table (rows: engine · profile; columns: scenarios), the provider's counts per run, repeats and the 10 slowest. */
-function report(runs: Run[], jobs: Job[], repeat: number, totalMs: number, _engines: unknown[]) {
+function report(runs: Run[], jobs: Job[], repeat: number, totalMs: number) {
   const names = scenarios.map((s) => s.name).filter((name) => jobs.some((job) => job.scenario.name === name))
   const rows = [...new Set(jobs.map((job) => `${job.engine} · ${job.profile}`))]
   const cell = (row: string, name: string) => {
