@@ -203,7 +203,7 @@ export function createAuthClient(config: AuthConfig): AuthClient {
       holds.clear()
     },
   }
-  return register(client, { clock, disposed: () => disposed })
+  return register(client, clock)
 }
 
 /** Loading, or signed in at once from the first-render hint unless this page is the sign-in callback. */

@@ -1,24 +1,19 @@
 /**
- * What the React layer may know of a client made by `createAuthClient`, without widening the
- * public `AuthClient` type: its clock (so that `useToken` times the token's expiry on the same
- * clock as the client), and whether it was disposed.
+ * What the React bindings need from a client and the public \`AuthClient\` does not say: the clock
+ * it was given, so that \`useToken\` times expiry as the client does. Kept beside the client, not on
+ * it, so that the public type stays as it is. A client made elsewhere (the mock of
+ * \`tabauth/testing\`, an app's own) has none.
  */
 import type { Clock } from './adapters'
 import type { AuthClient } from './types'
 
-export interface ClientInternals {
-  clock: Clock
-  disposed(): boolean
-}
+// Weak: the registry never keeps a client alive.
+const clocks = new WeakMap<AuthClient, Clock>()
 
-const registry = new WeakMap<AuthClient, ClientInternals>()
-
-export function register(client: AuthClient, internals: ClientInternals): AuthClient {
-  registry.set(client, internals)
+/** Returns \`client\`, so that \`createAuthClient\` can register what it returns in one expression. */
+export function register(client: AuthClient, clock: Clock): AuthClient {
+  clocks.set(client, clock)
   return client
 }
 
-/** Undefined for clients made elsewhere (the mock client of `tabauth/testing`, an app's own). */
-export function internalsOf(client: AuthClient): ClientInternals | undefined {
-  return registry.get(client)
-}
+export const clockOf = (client: AuthClient): Clock | undefined => clocks.get(client)

@@ -1,6 +1,5 @@
 import { useEffect, useState, type ReactNode } from 'react'
 import { createAuthClient, type AuthClient, type AuthConfig } from '../core'
-import { internalsOf } from '../core/internals'
 import { AuthContext } from './context'
 
 export type AuthProviderProps = ({ client: AuthClient } | AuthConfig) & { children?: ReactNode }
@@ -16,17 +15,10 @@ export function AuthProvider({ children, ...props }: AuthProviderProps) {
   // StrictMode may call this twice and drop one client: a client sends nothing and listens to nothing before start(), so that is harmless.
   const [client, setClient] = useState(() => ('client' in props ? props.client : createAuthClient(props)))
   useEffect(() => {
-    if (!config) {
-      void client.start() // idempotent: StrictMode's second effect shares the first start
-      return
-    }
-    // Disposed while an <Activity> hid the provider (effects cleaned up, state kept): a new client takes its place.
-    if (internalsOf(client)?.disposed()) {
-      setClient(createAuthClient(config))
-      return
-    }
-    void client.start()
-    return hold(client)
+    void client.start() // idempotent: StrictMode's second effect shares the first start
+    // Disposed while an <Activity> hides the provider (effects cleaned up, state kept): a new client takes its
+    // place, started when it shows again. After an unmount for good, React drops the update unread.
+    if (config) return hold(client, () => setClient(() => createAuthClient(config)))
   }, [client, config])
   return <AuthContext.Provider value={client}>{children}</AuthContext.Provider>
 }
@@ -38,7 +30,7 @@ const holders = new WeakMap<AuthClient, number>()
  * A microtask later, not at once: StrictMode and Fast Refresh run the cleanup and then the effect
  * again in one go, and the client must live on through that.
  */
-function hold(client: AuthClient): () => void {
+function hold(client: AuthClient, replace: () => void): () => void {
   holders.set(client, (holders.get(client) ?? 0) + 1)
   return () => {
     holders.set(client, holders.get(client)! - 1)
@@ -46,6 +38,7 @@ function hold(client: AuthClient): () => void {
       if (holders.get(client) !== 0) return
       holders.delete(client) // a second release's microtask finds nothing to dispose
       client.dispose()
+      replace()
     })
   }
 }

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from 'react'
 import type { AuthClient, AuthError, AuthState, AuthStatus, LoginOptions, LoginResult, LogoutOptions, LogoutResult, User } from '../core'
 import { browserClock, type Clock } from '../core/adapters'
-import { internalsOf } from '../core/internals'
+import { clockOf as registeredClock } from '../core/internals'
 import { useAuthClient } from './context'
 
 /** The client's snapshot: React keeps no copy of its own. */
@@ -81,7 +81,7 @@ export function useToken(): UseTokenResult {
 
 /** The client's own clock, so that expiry is timed as the client times it; the browser's for a client made elsewhere (the mock). */
 function clockOf(client: AuthClient): Clock {
-  return internalsOf(client)?.clock ?? browserClock
+  return registeredClock(client) ?? browserClock
 }
 
 /** A stable `() => Promise<string>` for event handlers and fetchers. */

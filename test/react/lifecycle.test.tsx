@@ -6,8 +6,7 @@ import * as React from 'react'
 import { StrictMode, type ReactNode } from 'react'
 import { act, cleanup, render, screen } from '@testing-library/react'
 import { afterEach, describe, expect, it } from 'vitest'
-import { AuthProvider, createAuthClient, inTabLock, memoryStore, useAuth, useToken, type AuthConfig, type Clock, type SessionRecord, type SessionStore } from '../../src'
-import { internalsOf } from '../../src/core/internals'
+import { AuthProvider, createAuthClient, inTabLock, memoryStore, useAuth, useToken, type AuthConfig, type AuthError, type Clock, type SessionRecord, type SessionStore } from '../../src'
 import { APP, CLIENT_ID, ISSUER, channelHub, fakeClock, fakeLifecycle, fakeNavigation, fakeServer, memoryKeyValue } from '../unit/fakes'
 
 afterEach(cleanup)
@@ -152,7 +151,7 @@ describe('AuthProvider with a client prop', () => {
     await screen.findByText('signedOut no token')
     unmount()
     await settle()
-    expect(internalsOf(client)?.disposed()).toBe(false)
+    expect(await client.getAccessToken().catch((error: AuthError) => error.code)).toBe('LOGIN_REQUIRED') // signed out, not DISPOSED
     expect(live).toMatchObject({ channel: 1, store: 1, wake: 1 })
     await signedInElsewhere()
     await settle()

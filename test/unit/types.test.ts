@@ -54,19 +54,21 @@ import type { UserinfoReader } from 'tabauth/userinfo'
 
 // The entries' values, by type only (see the top of the file).
 declare const tabauth: typeof import('tabauth')
-declare const query: typeof import('tabauth/query')
+type Query = typeof import('tabauth/query')
 declare const dpopEntry: typeof import('tabauth/dpop')
-declare const guard: typeof import('tabauth/guard')
+type Guard = typeof import('tabauth/guard')
 declare const memoryOnly: typeof import('tabauth/memory-only')
 declare const popupEntry: typeof import('tabauth/popup')
 declare const userinfoEntry: typeof import('tabauth/userinfo')
 declare const serverTextsEntry: typeof import('tabauth/server-texts')
-declare const testing: typeof import('tabauth/testing')
+type Testing = typeof import('tabauth/testing')
 declare const hintEntry: typeof import('tabauth/hint')
 declare const reloginEntry: typeof import('tabauth/relogin')
 
 /** Never called: its body is for tsc, with the calls that must compile and (`@ts-expect-error`) those that must not. */
-function compileOnly(_body: () => void) {}
+function compileOnly(body: () => void) {
+  void body
+}
 
 /** A union's members by their tag (`status` of AuthState, `type` of AuthEvent), each without its tag. */
 type ByTag<U, K extends keyof U> = { [T in Tags<U, K>]: U extends unknown ? (T extends U[K] ? Omit<U, K> : never) : never }
@@ -92,14 +94,14 @@ describe('the value exports of every entry', () => {
       | 'LoginButton'
       | 'LogoutButton'
     >()
-    expectTypeOf<keyof typeof query>().toEqualTypeOf<'AuthQueryClientProvider' | 'useFetchJson' | 'connectQueryClient' | 'fetchJson' | 'HttpError' | 'authRetry'>()
+    expectTypeOf<keyof Query>().toEqualTypeOf<'AuthQueryClientProvider' | 'useFetchJson' | 'connectQueryClient' | 'fetchJson' | 'HttpError' | 'authRetry'>()
     expectTypeOf<keyof typeof dpopEntry>().toEqualTypeOf<'dpop' | 'memoryDPoPStore'>()
-    expectTypeOf<keyof typeof guard>().toEqualTypeOf<'RequireAuth' | 'useRequireAuth'>()
+    expectTypeOf<keyof Guard>().toEqualTypeOf<'RequireAuth' | 'useRequireAuth'>()
     expectTypeOf<keyof typeof memoryOnly>().toEqualTypeOf<'memoryOnlyStore'>()
     expectTypeOf<keyof typeof popupEntry>().toEqualTypeOf<'popup'>()
     expectTypeOf<keyof typeof userinfoEntry>().toEqualTypeOf<'userinfo'>()
     expectTypeOf<keyof typeof serverTextsEntry>().toEqualTypeOf<'serverTexts'>()
-    expectTypeOf<keyof typeof testing>().toEqualTypeOf<'createMockAuthClient'>()
+    expectTypeOf<keyof Testing>().toEqualTypeOf<'createMockAuthClient'>()
     expectTypeOf<keyof typeof hintEntry>().toEqualTypeOf<'firstRenderHint'>()
     expectTypeOf<keyof typeof reloginEntry>().toEqualTypeOf<'relogin'>()
   })
@@ -410,14 +412,14 @@ describe('tabauth: React', () => {
 
 describe('tabauth/query', () => {
   it('fetchJson, useFetchJson, HttpError, authRetry, connectQueryClient, AuthQueryClientProvider', () => {
-    expectTypeOf<typeof query.fetchJson>().toEqualTypeOf<<T = unknown>(client: AuthClient, input: RequestInfo | URL, init?: RequestInit) => Promise<T>>()
-    expectTypeOf<typeof query.useFetchJson>().toEqualTypeOf<() => <T = unknown>(input: RequestInfo | URL, init?: RequestInit) => Promise<T>>()
-    expectTypeOf<typeof query.HttpError>().constructorParameters.toEqualTypeOf<[response: Response]>()
-    expectTypeOf<InstanceType<typeof query.HttpError>>().toExtend<Error>()
-    expectTypeOf<Omit<InstanceType<typeof query.HttpError>, keyof Error>>().toEqualTypeOf<{ readonly status: number; readonly response: Response }>()
-    expectTypeOf<typeof query.authRetry>().toEqualTypeOf<(failureCount: number, error: unknown) => boolean>()
-    expectTypeOf<typeof query.connectQueryClient>().toEqualTypeOf<(queryClient: QueryClient, client: AuthClient) => () => void>()
-    expectTypeOf<typeof query.AuthQueryClientProvider>().toEqualTypeOf<(props: { client: QueryClient; children?: ReactNode }) => JSX.Element>()
+    expectTypeOf<Query['fetchJson']>().toEqualTypeOf<<T = unknown>(client: AuthClient, input: RequestInfo | URL, init?: RequestInit) => Promise<T>>()
+    expectTypeOf<Query['useFetchJson']>().toEqualTypeOf<() => <T = unknown>(input: RequestInfo | URL, init?: RequestInit) => Promise<T>>()
+    expectTypeOf<Query['HttpError']>().constructorParameters.toEqualTypeOf<[response: Response]>()
+    expectTypeOf<InstanceType<Query['HttpError']>>().toExtend<Error>()
+    expectTypeOf<Omit<InstanceType<Query['HttpError']>, keyof Error>>().toEqualTypeOf<{ readonly status: number; readonly response: Response }>()
+    expectTypeOf<Query['authRetry']>().toEqualTypeOf<(failureCount: number, error: unknown) => boolean>()
+    expectTypeOf<Query['connectQueryClient']>().toEqualTypeOf<(queryClient: QueryClient, client: AuthClient) => () => void>()
+    expectTypeOf<Query['AuthQueryClientProvider']>().toEqualTypeOf<(props: { client: QueryClient; children?: ReactNode }) => JSX.Element>()
   })
 })
 
@@ -440,7 +442,7 @@ describe('the option entries', () => {
   })
 
   it('tabauth/guard: RequireAuth and useRequireAuth', () => {
-    expectTypeOf<typeof guard.RequireAuth>().toEqualTypeOf<(props: RequireAuthProps) => JSX.Element>()
+    expectTypeOf<Guard['RequireAuth']>().toEqualTypeOf<(props: RequireAuthProps) => JSX.Element>()
     expectTypeOf<RequireAuthProps>().toEqualTypeOf<{
       children?: ReactNode
       fallback?: ReactNode
@@ -448,8 +450,8 @@ describe('the option entries', () => {
       returnTo?: string
       signedOut?: ReactNode
     }>()
-    expectTypeOf<typeof guard.useRequireAuth>().parameters.toEqualTypeOf<[options?: { returnTo?: string }]>()
-    expectTypeOf<typeof guard.useRequireAuth>().returns.branded.toEqualTypeOf<UseAuthResult & { signedOutHere: boolean }>()
+    expectTypeOf<Guard['useRequireAuth']>().parameters.toEqualTypeOf<[options?: { returnTo?: string }]>()
+    expectTypeOf<Guard['useRequireAuth']>().returns.branded.toEqualTypeOf<UseAuthResult & { signedOutHere: boolean }>()
   })
 
   it('tabauth/memory-only, tabauth/popup, tabauth/userinfo, tabauth/server-texts', () => {
@@ -483,7 +485,7 @@ describe('the option entries', () => {
 
 describe('tabauth/testing', () => {
   it('createMockAuthClient: an AuthClient with calls and the moves a test makes', () => {
-    expectTypeOf<typeof testing.createMockAuthClient>().toEqualTypeOf<(options?: MockAuthClientOptions) => MockAuthClient>()
+    expectTypeOf<Testing['createMockAuthClient']>().toEqualTypeOf<(options?: MockAuthClientOptions) => MockAuthClient>()
     expectTypeOf<MockAuthClient>().toExtend<AuthClient>()
     expectTypeOf<Omit<MockAuthClient, keyof AuthClient>>().toEqualTypeOf<{
       readonly calls: MockCalls
