@@ -5,6 +5,7 @@ const LABELS: Record<AuthStatus, string> = {
   signedOut: 'Signed out',
   redirecting: 'On the way to the sign-in page…',
   signedIn: 'Signed in',
+  outage: 'Signed in; the sign-in server is not answering, retrying…',
   reloginRequired: 'Your session ended: sign in again',
   error: 'Sign-in is not available right now',
 }

@@ -4,6 +4,7 @@ import { popup } from 'tabauth/popup'
 import { firstRenderHint } from 'tabauth/hint'
 import { relogin as reloginPolicy } from 'tabauth/relogin'
 import { fetchJson } from 'tabauth/query'
+import { serverClock } from 'tabauth/server-clock'
 import { serverTexts } from 'tabauth/server-texts'
 
 /**
@@ -40,6 +41,8 @@ export const client = createAuthClient({
   resourceServers: [`${issuer.replace(/\/$/, '')}/notes`, `${issuer.replace(/\/$/, '')}/me`],
   // A new tab renders signedIn in its first frame (the user's display claims in localStorage, never a token).
   hint: firstRenderHint(),
+  // The server's time from each token response: a device clock hours off still signs in.
+  serverClock: serverClock(),
   // "Sign in again" in a popup (SessionPanel's <LoginButton popup />): the page keeps its state.
   popup: popup(),
   // The server's own words (Entra ID, Keycloak, Auth0, ...) narrow the reason of an invalid_grant.

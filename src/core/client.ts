@@ -65,7 +65,7 @@ export function createAuthClient(config: AuthConfig): AuthClient {
   /** The tab's one timer, computed from the model after every message (timing.ts). */
   function arm() {
     const { state, record, backoff, listening } = model
-    const keepsSession = state.status === 'signedIn' || state.status === 'error'
+    const keepsSession = state.status === 'signedIn' || state.status === 'outage'
     const at = nextWakeAt({
       listening,
       tokens: keepsSession ? record.session?.tokens : undefined,
@@ -161,7 +161,7 @@ export function createAuthClient(config: AuthConfig): AuthClient {
         void flows.sync().then(() => {
           const { state, record } = model
           if (state.status === 'reloginRequired') relogin?.required()
-          else if (record.session && (state.status === 'error' || !isFresh(record.session.tokens, ctx.skewMs, clock.now()))) refreshIfVisible()
+          else if (record.session && (state.status === 'outage' || !isFresh(record.session.tokens, ctx.skewMs, clock.now()))) refreshIfVisible()
         })
       }),
     )

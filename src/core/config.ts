@@ -42,6 +42,7 @@ export function resolveConfig(config: AuthConfig) {
     timeoutMs: config.requestTimeoutMs ?? 10_000,
     clock,
     dpop,
+    serverClock: config.serverClock,
   })
   // The first-render hint (`tabauth/hint`), when the app asked for it.
   const hint = config.hint?.bind(key)

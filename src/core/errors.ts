@@ -115,7 +115,13 @@ export class LoginRequiredError extends AuthError {
   }
 }
 
-/** Network errors, timeouts and 5xx/408/429 answers: worth retrying later, never a reason to drop the session. */
+/** The failures a refresh is retried after, on the schedule every tab shares (the stored record keeps which). */
+export const RETRIED_CODES = ['NETWORK', 'TIMEOUT', 'SERVER_ERROR'] as const
+
+/**
+ * Network errors, timeouts and 5xx/408/429 answers, and a wait for another tab's refresh: worth trying
+ * later, never a reason to drop the session.
+ */
 export function isTransient(error: unknown): boolean {
-  return error instanceof AuthError && (error.code === 'NETWORK' || error.code === 'TIMEOUT' || error.code === 'SERVER_ERROR' || error.code === 'REFRESH_PENDING')
+  return error instanceof AuthError && ([...RETRIED_CODES, 'REFRESH_PENDING'] as string[]).includes(error.code)
 }

@@ -55,7 +55,7 @@ export function sessionFlows(tab: Tab) {
     try {
       current = new URL(setup.navigation.currentUrl())
     } catch {
-      return send({ type: 'noPage' }) // server-side rendering
+      return send({ type: 'loaded', record: emptyRecord }) // no page (server-side rendering): signed out
     }
     if (isCallback(current, new URL(setup.redirectUri()))) return send({ type: 'callback', outcome: await finishSignIn(setup, current) })
     const raw = await ctx.store.get(ctx.key).catch(() => undefined)
@@ -84,7 +84,7 @@ export function sessionFlows(tab: Tab) {
   async function settle(): Promise<void> {
     let record: SessionRecord
     try {
-      record = await whilePending(readSettledRecord(ctx), false)
+      record = await whilePending(readSettledRecord(ctx))
     } catch (error) {
       // The lock holder is still busy (frozen, or a slow server): go on waiting, showing REFRESH_PENDING.
       if (isCode(error, 'REFRESH_PENDING') && model().record.session) return settle()
@@ -98,12 +98,12 @@ export function sessionFlows(tab: Tab) {
    * snapshot says so (REFRESH_PENDING), never signedIn without a usable token. Unless the lock
    * wait timed out (the caller waits again), the state the work leaves is the record's.
    */
-  function whilePending<T>(work: Promise<T>, own: boolean): Promise<T> {
+  function whilePending<T>(work: Promise<T>): Promise<T> {
     const tokens = model().record.session?.tokens
     const at = Math.max(tokens?.expiresAt ?? Infinity, clock.now() + PENDING_SHOWN_AFTER_MS)
     if (!tokens || !Number.isFinite(at)) return work // no session, or a token that never expires
     const by = ++waits
-    const cancel = tab.after(at - clock.now(), () => send({ type: 'pending', by, tokens, own }))
+    const cancel = tab.after(at - clock.now(), () => send({ type: 'pending', by, tokens }))
     const done = (lockTimedOut: boolean) => {
       cancel()
       send({ type: 'pendingEnded', by, lockTimedOut })
@@ -129,7 +129,7 @@ export function sessionFlows(tab: Tab) {
       if (unexpired(session.tokens, now, rejected)) return session.tokens.accessToken
       // Expired during the backoff: the caller waits for the next shared attempt below.
     }
-    refreshing ??= whilePending(refreshWithRetry(rejected), true).finally(() => (refreshing = undefined))
+    refreshing ??= whilePending(refreshWithRetry(rejected)).finally(() => (refreshing = undefined))
     return refreshing
   }
 

@@ -46,7 +46,7 @@ export type Message =
   /** A caller asked for a token during the backoff. */
   | { type: 'askedInBackoff' }
   /** A refresh (or the wait for another tab's) ran past the token's expiry. */
-  | { type: 'pending'; by: number; tokens: TokenSet; own: boolean }
+  | { type: 'pending'; by: number; tokens: TokenSet }
   | { type: 'pendingEnded'; by: number; lockTimedOut: boolean }
   /** Visible again, back online, resumed: one try may go out inside the backoff; back from the server's page via bfcache. */
   | { type: 'woke' }
@@ -63,8 +63,6 @@ export type Message =
   /** logout() at the server is done. */
   | { type: 'loggedOut'; result: LogoutResult; endSessionUrl?: string }
   | { type: 'listening'; listening: boolean }
-  /** No page to read (server-side rendering). */
-  | { type: 'noPage' }
   /** A message on the channel that is not tabauth's. */
   | { type: 'ignored' }
 
@@ -134,7 +132,7 @@ function step(m: Model, effects: Effect[], message: Message, now: number): void 
       if (message.sent) effects.push(broadcast, emit({ type: 'refreshFailed', error, retryInMs: retryAt - now }))
       // The caller is left without a usable token: the snapshot says so at once. The session is kept.
       const session = record.session
-      if (session && !unexpired(session.tokens, now, rejected)) m.state = { status: 'error', error }
+      if (session && !unexpired(session.tokens, now, rejected)) m.state = { status: 'outage', user: session.user, error }
       return
     }
     case 'refreshStarted':
@@ -144,7 +142,7 @@ function step(m: Model, effects: Effect[], message: Message, now: number): void 
       return outage(m, now)
     case 'pending':
       if (state.status !== 'signedIn' || record.session?.tokens !== message.tokens) return
-      m.state = { status: 'error', error: new AuthError('REFRESH_PENDING', `The access token expired; a refresh is under way (${message.own ? "this tab's, or another tab's that holds the lock" : "another tab's, that holds the lock"}).`) }
+      m.state = { status: 'outage', user: state.user, error: new AuthError('REFRESH_PENDING', "The access token expired; a refresh is under way (this tab's, or another tab's that holds the lock).") }
       m.pendingBy = message.by
       return
     case 'pendingEnded':
@@ -161,8 +159,7 @@ function step(m: Model, effects: Effect[], message: Message, now: number): void 
     case 'callback':
       return callback(m, effects, message.outcome)
     case 'redirecting':
-    case 'noPage':
-      m.state = { status: message.type === 'noPage' ? 'signedOut' : 'redirecting' }
+      m.state = { status: 'redirecting' }
       return
     case 'failed':
     case 'loginLoop':
@@ -217,7 +214,7 @@ function endEvent({ state, record }: Model): AuthEvent {
 function outage(m: Model, now: number): void {
   const { state, record, backoff } = m
   const session = record.session
-  if ((state.status === 'signedIn' || isPending(state)) && session && backoff.error && !unexpired(session.tokens, now)) m.state = { status: 'error', error: backoff.error }
+  if ((state.status === 'signedIn' || isPending(state)) && session && backoff.error && !unexpired(session.tokens, now)) m.state = { status: 'outage', user: session.user, error: backoff.error }
 }
 
 function callback(m: Model, effects: Effect[], outcome: CallbackOutcome): void {

@@ -7,7 +7,6 @@ import type { Clock } from './adapters'
 import { deadline as startDeadline, type Deadline } from './deadline'
 import { discoveryFetch } from './discovery'
 import { AuthError } from './errors'
-import { serverOffsetMs } from './serverClock'
 import type { TokenSet, User } from './store'
 import { isLoopback } from './url'
 
@@ -31,7 +30,15 @@ export interface OAuthOptions {
   clock: Clock
   /** DPoP (RFC 9449): proofs with the shared key pair and nonces. Off when undefined. */
   dpop?: DPoPBinding
+  /** The server's time from each token response (`tabauth/server-clock`). Off when undefined: the local clock is trusted. */
+  serverClock?: ServerClock
 }
+
+/**
+ * `serverClock()` from 'tabauth/server-clock': the server's time minus the local time (`local`, when the
+ * response arrived), in ms, from a token response; undefined when the response does not tell.
+ */
+export type ServerClock = (response: Response, local: number) => Promise<number | undefined>
 
 /**
  * What `dpop()` of `tabauth/dpop` gives createAuthClient. Only its type is here: the main entry
@@ -79,7 +86,7 @@ export function randomSecrets() {
 export type OAuth = ReturnType<typeof createOAuth>
 
 export function createOAuth(options: OAuthOptions) {
-  const { issuer, clock, dpop } = options
+  const { issuer, clock, dpop, serverClock } = options
   const client: oauth.Client = { client_id: options.clientId }
   const clientAuth = oauth.None()
   const oidc = options.algorithm === 'oidc'
@@ -131,9 +138,9 @@ export function createOAuth(options: OAuthOptions) {
     deadline?.answered(response)
     await dpop?.keepNonce(url, response)
     // Only token responses carry an ID token to judge (and its `iat` to learn the time from).
-    if (init.body instanceof URLSearchParams && init.body.has('grant_type')) {
+    if (serverClock && init.body instanceof URLSearchParams && init.body.has('grant_type')) {
       // Seconds to add to the local clock (oauth4webapi's clockSkew); the last known offset when this answer tells none.
-      const offset = await serverOffsetMs(response, clock.now())
+      const offset = await serverClock(response, clock.now())
       if (offset !== undefined) client[oauth.clockSkew] = Math.round(offset / 1000)
     }
     return response

@@ -51,5 +51,5 @@ export function isMisconfigured(record: SessionRecord): boolean {
 
 /** REFRESH_PENDING on screen: the token expired while a refresh (this tab's or another's) is under way. */
 export function isPending(state: AuthState): boolean {
-  return state.status === 'error' && state.error.code === 'REFRESH_PENDING'
+  return state.status === 'outage' && state.error.code === 'REFRESH_PENDING'
 }

@@ -7,7 +7,7 @@
  * token presented to a rotating server revokes the whole grant. IndexedDB
  * transactions are consistent across tabs.
  */
-import type { InvalidGrantReason } from './errors'
+import { RETRIED_CODES, type InvalidGrantReason } from './errors'
 
 export interface TokenSet {
   accessToken: string
@@ -72,7 +72,7 @@ export interface RetrySchedule {
   /** No refresh before this time (ms), the server's Retry-After included. */
   notBefore: number
   /** The last failure, for the tabs that did not see it themselves. */
-  error: { code: 'NETWORK' | 'TIMEOUT' | 'SERVER_ERROR'; message: string; status?: number }
+  error: { code: (typeof RETRIED_CODES)[number]; message: string; status?: number }
 }
 
 export interface SessionStore {
@@ -111,7 +111,7 @@ export function parseRecord(raw: unknown): SessionRecord | undefined {
 function isRetrySchedule(value: unknown): value is RetrySchedule {
   if (!isObject(value) || !Number.isSafeInteger(value.failures) || typeof value.at !== 'number' || typeof value.notBefore !== 'number' || !isObject(value.error)) return false
   const { code, message, status } = value.error
-  return (code === 'NETWORK' || code === 'TIMEOUT' || code === 'SERVER_ERROR') && typeof message === 'string' && optional(status, 'number')
+  return (RETRIED_CODES as readonly unknown[]).includes(code) && typeof message === 'string' && optional(status, 'number')
 }
 
 export function isObject(value: unknown): value is Record<string, unknown> {

@@ -4,7 +4,7 @@ import type { ServerTexts } from './explain'
 import type { FirstRenderHint } from './hint'
 import type { PopupSignIn } from './login'
 import type { Relogin } from './relogin'
-import type { DPoP, ServerMetadata, UserinfoReader } from './oauth'
+import type { DPoP, ServerClock, ServerMetadata, UserinfoReader } from './oauth'
 import type { RetryOptions } from './backoff'
 import type { SessionStore, User } from './store'
 
@@ -67,6 +67,13 @@ export interface AuthConfig {
    */
   dpop?: DPoP
   /**
+   * The authorization server's time, learned from each token response (its `Date` header when CORS exposes
+   * it, else the ID token's `iat`), so that a client clock minutes or hours off still signs in and DPoP
+   * proofs carry the server's time: `import { serverClock } from 'tabauth/server-clock'`, then
+   * `serverClock: serverClock()`. Default none: the local clock is trusted within 30 s.
+   */
+  serverClock?: ServerClock
+  /**
    * Where `client.fetch` (and `fetchJson`) may send the access token: origins, or an origin and a path
    * prefix (`https://api.example.com/v2`). Any other URL is refused with a `CONFIG` error and nothing is
    * sent; plain http only on loopback. Default: the app's own origin.
@@ -96,7 +103,7 @@ export interface AuthConfig {
   lifecycle?: PageLifecycle
 }
 
-export type AuthStatus = 'loading' | 'signedOut' | 'redirecting' | 'signedIn' | 'reloginRequired' | 'error'
+export type AuthStatus = 'loading' | 'signedOut' | 'redirecting' | 'signedIn' | 'outage' | 'reloginRequired' | 'error'
 
 export type AuthState =
   | { status: 'loading' }
@@ -107,7 +114,14 @@ export type AuthState =
    * (which holds no token) until the store is read; `getAccessToken()` always waits for it.
    */
   | { status: 'signedIn'; user?: User; accessToken?: string; expiresAt?: number; generation: number }
+  /**
+   * The access token expired and no new one is here yet; the session is kept and the status returns to
+   * signedIn by itself. `error` says why: a transient failure (NETWORK, TIMEOUT, SERVER_ERROR) retried on
+   * the shared schedule, or REFRESH_PENDING while a refresh (in a tab that holds the lock) runs past expiry.
+   */
+  | { status: 'outage'; user?: User; error: AuthError }
   | { status: 'reloginRequired'; user?: User; error: AuthError }
+  /** Something a developer must fix or the user must retry, with no session kept: a failed sign-in, a rejected client (CONFIG). */
   | { status: 'error'; error: AuthError }
 
 export type AuthEvent =

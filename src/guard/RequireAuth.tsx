@@ -51,7 +51,8 @@ export interface RequireAuthProps {
 /** Renders its children only when signed in; otherwise signs the user in, at most once per window, never in a loop. */
 export function RequireAuth({ children, fallback = null, returnTo, renderError = (error) => <SignInPrompt error={error} returnTo={returnTo} />, signedOut = <LoginButton returnTo={returnTo} /> }: RequireAuthProps) {
   const { status, error, signedOutHere } = useRequireAuth({ returnTo })
-  return <>{status === 'signedIn' ? children : error ? renderError(error) : status === 'signedOut' && signedOutHere ? signedOut : fallback}</>
+  // An outage keeps the session: the page stays, its requests wait for the next token or report the failure.
+  return <>{status === 'signedIn' || status === 'outage' ? children : error ? renderError(error) : status === 'signedOut' && signedOutHere ? signedOut : fallback}</>
 }
 
 function SignInPrompt({ error, returnTo }: { error: AuthError; returnTo?: string }) {

@@ -45,8 +45,8 @@ async function sendWhenSignedIn(client: AuthClient, user: string | undefined, in
 }
 
 /**
- * Resolves once the client is signed in (or in `error`, which keeps the session and
- * reports the failure on use); rejects on sign-out, on another user's session, or on abort.
+ * Resolves once the client is signed in (or in an `outage`, which keeps the session and reports the
+ * failure on use, or in `error`, which reports it); rejects on sign-out, on another user's session, or on abort.
  */
 export function untilSignedIn(client: AuthClient, user: string | undefined, signal?: AbortSignal | null): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -54,7 +54,7 @@ export function untilSignedIn(client: AuthClient, user: string | undefined, sign
       const state = client.getSnapshot()
       if (state.status === 'signedIn' && user !== undefined && state.user?.sub !== user) {
         done(() => reject(new LoginRequiredError('Another user signed in: a request made for the previous user was not sent.')))
-      } else if (state.status === 'signedIn' || state.status === 'error') done(resolve)
+      } else if (state.status === 'signedIn' || state.status === 'outage' || state.status === 'error') done(resolve)
       else if (state.status === 'signedOut') done(() => reject(new LoginRequiredError()))
     }
     const onAbort = () => done(() => reject(signal!.reason))

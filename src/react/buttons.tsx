@@ -1,5 +1,4 @@
 import type { ButtonHTMLAttributes, ReactNode } from 'react'
-import { isTransient } from '../core'
 import { useAuth } from './hooks'
 
 type ButtonProps = Omit<ButtonHTMLAttributes<HTMLButtonElement>, 'onClick' | 'disabled'> & { children?: ReactNode }
@@ -11,7 +10,7 @@ type ButtonProps = Omit<ButtonHTMLAttributes<HTMLButtonElement>, 'onClick' | 'di
  */
 export function LoginButton({ children, returnTo, popup, ...props }: ButtonProps & { returnTo?: string; popup?: boolean }) {
   const { status, login } = useAuth()
-  if (status === 'signedIn') return null
+  if (status === 'signedIn' || status === 'outage') return null
   const busy = status === 'loading' || status === 'redirecting'
   const label = status === 'redirecting' ? 'Signing in…' : status === 'reloginRequired' ? 'Sign in again' : 'Sign in'
   return (
@@ -23,11 +22,11 @@ export function LoginButton({ children, returnTo, popup, ...props }: ButtonProps
 
 /**
  * Ends the session in every tab and at the server. Renders nothing when there is no session: signed
- * out, and an `error` that has none (a failed sign-in, a rejected client); an outage keeps it.
+ * out, and `error` (a failed sign-in, a rejected client); an `outage` keeps the session, and the button.
  */
 export function LogoutButton({ children, localOnly, ...props }: ButtonProps & { localOnly?: boolean }) {
-  const { status, error, logout } = useAuth()
-  if (status === 'signedOut' || (status === 'error' && !isTransient(error))) return null
+  const { status, logout } = useAuth()
+  if (status === 'signedOut' || status === 'error') return null
   const busy = status === 'loading' || status === 'redirecting'
   return (
     <button type="button" {...props} disabled={busy} aria-busy={busy || undefined} onClick={() => logout({ localOnly }).catch(() => {})}>

@@ -1,5 +1,5 @@
 // From the package itself, so that an app's `AuthError` and the mock's are one class (instanceof works).
-import { AuthError, invalidGrantHints, LoginRequiredError, type AuthClient, type AuthEvent, type AuthState, type AuthStatus, type InvalidGrantReason, type LogoutResult, type User } from 'tabauth'
+import { AuthError, invalidGrantHints, isTransient, LoginRequiredError, type AuthClient, type AuthEvent, type AuthState, type AuthStatus, type InvalidGrantReason, type LogoutResult, type User } from 'tabauth'
 // A pure function, bundled into this entry (the classes above come from the package, for instanceof).
 import { isResourceServer } from '../core/url'
 
@@ -33,7 +33,10 @@ export interface MockAuthClient extends AuthClient {
   expire(): void
   /** The session ended at the server: `reloginRequired` with an explained `invalid_grant` (`reloginRequired` event). */
   endSession(reason?: InvalidGrantReason): void
-  /** A failure a developer or the user must act on: `error`, and `getAccessToken()` rejects with it. */
+  /**
+   * The refresh or a sign-in fails: a transient error (`isTransient`) while signed in is an `outage` (the
+   * session kept), anything else `error`; `getAccessToken()` rejects with it.
+   */
   fail(error: AuthError): void
   /** Any snapshot at all, as the real client would publish it. */
   setState(state: AuthState): void
@@ -72,7 +75,7 @@ export function createMockAuthClient(options: MockAuthClientOptions = {}): MockA
   if (state.status === 'signedIn') state = session(user)
 
   async function getAccessToken(): Promise<string> {
-    if (state.status === 'error' || state.status === 'reloginRequired') throw state.error
+    if (state.status === 'error' || state.status === 'outage' || state.status === 'reloginRequired') throw state.error
     if (state.status !== 'signedIn') throw new LoginRequiredError()
     if (stale) {
       setState(session(state.user))
@@ -164,7 +167,9 @@ export function createMockAuthClient(options: MockAuthClientOptions = {}): MockA
       emit({ type: 'reloginRequired', generation: ++generation, error })
     },
     fail(error: AuthError) {
-      setState({ status: 'error', error })
+      // A transient failure with a session is an outage (the session kept); anything else is an error.
+      const user = state.status === 'signedIn' || state.status === 'outage' ? state.user : undefined
+      setState(isTransient(error) && user ? { status: 'outage', user, error } : { status: 'error', error })
     },
   })
 }
@@ -181,8 +186,10 @@ function initialState(status: AuthStatus, user: User, error?: AuthError): AuthSt
       return { status, user, accessToken: '', generation: 0 } // replaced by a full session right away
     case 'reloginRequired':
       return { status, user, error: error ?? explained('refresh_token_revoked_or_expired') }
+    case 'outage':
+      return { status, user, error: error ?? new AuthError('NETWORK', 'The authorization server could not be reached.') }
     case 'error':
-      return { status, error: error ?? new AuthError('NETWORK', 'The authorization server could not be reached.') }
+      return { status, error: error ?? new AuthError('DISCOVERY_FAILED', "The issuer's metadata could not be loaded to start the sign-in.") }
     case 'signedOut':
       return error ? { status, error } : { status }
     default:

@@ -12,6 +12,7 @@ const states: Record<AuthState['status'], AuthState> = {
   signedOut: { status: 'signedOut' },
   redirecting: { status: 'redirecting' },
   signedIn: { status: 'signedIn', user, accessToken: 'at-1', expiresAt: 2_000_000_000_000, generation: 1 },
+  outage: { status: 'outage', user, error: new AuthError('NETWORK', 'offline') },
   reloginRequired: { status: 'reloginRequired', user, error: new LoginRequiredError() },
   error: { status: 'error', error: new AuthError('DISCOVERY_FAILED', 'Could not load metadata') },
 }
@@ -134,6 +135,7 @@ describe('LoginButton', () => {
     ['signedOut', 'Sign in', false],
     ['redirecting', 'Signing in…', true],
     ['signedIn', null, false],
+    ['outage', null, false], // the session is kept
     ['reloginRequired', 'Sign in again', false],
     ['error', 'Sign in', false],
   ]
@@ -169,6 +171,7 @@ describe('LogoutButton', () => {
     ['signedOut', null, false],
     ['redirecting', 'Signing out…', true],
     ['signedIn', 'Sign out', false],
+    ['outage', 'Sign out', false], // the session is kept
     ['reloginRequired', 'Sign out', false],
     ['error', null, false], // a failed sign-in (DISCOVERY_FAILED): no session to end
   ]
@@ -179,8 +182,8 @@ describe('LogoutButton', () => {
     expect((screen.getByRole('button', { name: label }) as HTMLButtonElement).disabled).toBe(disabled)
   })
 
-  it('error during an outage (the session kept): Sign out', () => {
-    const client = mockClient({ status: 'error', error: new AuthError('NETWORK', 'offline') })
+  it('an outage keeps the session: Sign out', () => {
+    const client = mockClient(states.outage)
     render(<LogoutButton />, { wrapper: wrap(client) })
     expect(screen.getByRole('button', { name: 'Sign out' })).toBeTruthy()
   })

@@ -36,7 +36,8 @@ describe('createMockAuthClient', () => {
     ['redirecting', undefined],
     ['signedIn', undefined],
     ['reloginRequired', 'LOGIN_REQUIRED'],
-    ['error', 'NETWORK'],
+    ['outage', 'NETWORK'],
+    ['error', 'DISCOVERY_FAILED'],
   ])('renders %s through <AuthProvider> with the real snapshot shape', (status, code) => {
     const client = createMockAuthClient({ status })
     render(<AuthProvider client={client}><Page /></AuthProvider>)
@@ -82,12 +83,16 @@ describe('createMockAuthClient', () => {
     expect(seen).toEqual([{ type: 'reloginRequired', generation: 2, error }])
   })
 
-  it('fail(error): error status, and getAccessToken() rejects with it', async () => {
+  it('fail(error): a transient error while signed in is an outage (the user kept), any other an error; getAccessToken() rejects with it', async () => {
     const client = createMockAuthClient({ status: 'signedIn' })
     const failure = new AuthError('SERVER_ERROR', 'The server answered 503.', { status: 503 })
     client.fail(failure)
-    expect(client.getSnapshot()).toEqual({ status: 'error', error: failure })
+    expect(client.getSnapshot()).toMatchObject({ status: 'outage', user: { sub: 'alice' }, error: failure })
     await expect(client.getAccessToken()).rejects.toBe(failure)
+    const rejected = new AuthError('CONFIG', 'The token endpoint rejected this client.')
+    client.fail(rejected)
+    expect(client.getSnapshot()).toEqual({ status: 'error', error: rejected })
+    await expect(client.getAccessToken()).rejects.toBe(rejected)
   })
 
   it('records login and logout with their options, and moves like the real client', async () => {

@@ -68,7 +68,7 @@ describe('transient failures', () => {
     const delays = events.flatMap((e) => (e.type === 'refreshFailed' ? [e.retryInMs] : []))
     expect(delays).toHaveLength(4)
     delays.forEach((d, i) => expect(d).toBeGreaterThanOrEqual(500 * 2 ** i)) // exponential, with jitter on top of half
-    expect(tab.client.getSnapshot()).toMatchObject({ status: 'error', error: { code: 'SERVER_ERROR' } })
+    expect(tab.client.getSnapshot()).toMatchObject({ status: 'outage', user: { sub: 'alice' }, error: { code: 'SERVER_ERROR' } })
     // The server comes back: the next retry restores the session by itself.
     env.server.failNext.length = 0
     await runFor(env, 20_000, 1000)

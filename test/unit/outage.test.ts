@@ -146,7 +146,7 @@ describe('a truthful snapshot during an outage', { timeout: 20_000 }, () => {
     for (let i = 0; i < 6; i++) env.server.failNext.push(() => Promise.reject(new TypeError('Failed to fetch')))
     env.clock.advance(265_000)
     await runFor(env, 37_000, 500) // the visible tab refreshes ahead of expiry and fails; the tokens expire
-    for (const tab of all) expect(tab.client.getSnapshot()).toMatchObject({ status: 'error', error: { code: 'NETWORK' } })
+    for (const tab of all) expect(tab.client.getSnapshot()).toMatchObject({ status: 'outage', error: { code: 'NETWORK' } })
     const failed = env.server.requests.refresh_token
     expect(failed).toBeGreaterThanOrEqual(2)
     env.server.failNext.length = 0 // the server is back
@@ -166,7 +166,7 @@ describe('a truthful snapshot during an outage', { timeout: 20_000 }, () => {
     all[0].lifecycle.visible = true
     void all[0].client.getAccessToken().catch(() => {}) // fails, then waits for the next shared attempt
     await settle()
-    for (const tab of all) expect(tab.client.getSnapshot()).toMatchObject({ status: 'error', error: { code: 'NETWORK' } })
+    for (const tab of all) expect(tab.client.getSnapshot()).toMatchObject({ status: 'outage', error: { code: 'NETWORK' } })
     expect(env.server.requests.refresh_token).toBe(1) // the hidden tabs sent nothing
   })
 

@@ -168,7 +168,7 @@ function truth(all: Array<ReturnType<ReturnType<typeof tabs>['open']>>, record: 
       if (state.generation !== record.generation) broken.push(`${where}: an old generation ${state.generation}`)
       // A visible tab says within a second that its token expired (hidden tabs look only when woken: see timer.ts).
       if (tab.lifecycle.visible && now >= (state.expiresAt ?? Infinity) + 1_000) broken.push(`${where}: its token expired ${now - state.expiresAt!} ms ago`)
-    } else if (state.status !== 'error') {
+    } else if (state.status !== 'outage') {
       broken.push(`${where}, but the record holds a session`)
     }
   }

@@ -291,8 +291,7 @@ describe('waiting tabs tell the truth', () => {
     expect(env.server.requests.refresh_token).toBe(1)
     env.clock.advance(16_000) // expired, and past the moment any wait shows itself
     await settle()
-    expect(all[0].client.getSnapshot()).toMatchObject({ status: 'error', error: { code: 'REFRESH_PENDING', message: expect.stringContaining('this tab') } })
-    for (const tab of all.slice(1)) expect(tab.client.getSnapshot()).toMatchObject({ status: 'error', error: { code: 'REFRESH_PENDING', message: expect.stringContaining('another tab') } })
+    for (const tab of all) expect(tab.client.getSnapshot()).toMatchObject({ status: 'outage', user: { sub: 'alice' }, error: { code: 'REFRESH_PENDING', message: expect.stringContaining('a refresh is under way') } })
     answer()
     env.server.gate = undefined
     await settle()

@@ -46,6 +46,7 @@ import type {
 import type { DPoP, DPoPOptions, DPoPStore, MemoryDPoPOptions } from 'tabauth/dpop'
 import type { FirstRenderHint, FirstRenderHintOptions } from 'tabauth/hint'
 import type { Relogin, ReloginHandler, ReloginOptions } from 'tabauth/relogin'
+import type { ServerClock } from 'tabauth/server-clock'
 import type { RequireAuthProps } from 'tabauth/guard'
 import type { MemoryOnlyOptions } from 'tabauth/memory-only'
 import type { PopupContext, PopupOptions, PopupSignIn as PopupEntrySignIn, PopupWindow as PopupEntryWindow } from 'tabauth/popup'
@@ -64,6 +65,7 @@ declare const serverTextsEntry: typeof import('tabauth/server-texts')
 type Testing = typeof import('tabauth/testing')
 declare const hintEntry: typeof import('tabauth/hint')
 declare const reloginEntry: typeof import('tabauth/relogin')
+declare const serverClockEntry: typeof import('tabauth/server-clock')
 
 /** Never called: its body is for tsc, with the calls that must compile and (`@ts-expect-error`) those that must not. */
 function compileOnly(body: () => void) {
@@ -104,18 +106,21 @@ describe('the value exports of every entry', () => {
     expectTypeOf<keyof Testing>().toEqualTypeOf<'createMockAuthClient'>()
     expectTypeOf<keyof typeof hintEntry>().toEqualTypeOf<'firstRenderHint'>()
     expectTypeOf<keyof typeof reloginEntry>().toEqualTypeOf<'relogin'>()
+    expectTypeOf<keyof typeof serverClockEntry>().toEqualTypeOf<'serverClock'>()
   })
 })
 
 describe('tabauth: state and events', () => {
   it('AuthState: what each status carries', () => {
-    // The one place the statuses are written out: a new, renamed or split status (`error` may be split
-    // in two) fails this assertion, and only this one.
+    // The one place the statuses are written out: a new, renamed or split status fails this assertion,
+    // and only this one. `outage` (the session kept while the refresh fails or is pending) was split
+    // from `error` in this release.
     expectTypeOf<ByTag<AuthState, 'status'>>().toEqualTypeOf<{
       loading: Nothing
       signedOut: { error?: AuthError }
       redirecting: Nothing
       signedIn: { user?: User; accessToken?: string; expiresAt?: number; generation: number }
+      outage: { user?: User; error: AuthError }
       reloginRequired: { user?: User; error: AuthError }
       error: { error: AuthError }
     }>()
@@ -190,6 +195,7 @@ describe('tabauth: the client', () => {
       codeLifetimeSeconds?: number
       debug?: boolean
       dpop?: DPoP
+      serverClock?: ServerClock
       resourceServers?: string[]
       popup?: PopupSignIn
       onRedirectCallback?: (returnTo: string) => void
@@ -223,6 +229,7 @@ describe('tabauth: the client', () => {
         relogin: reloginEntry.relogin({ redirect: true, waitMs: 30_000 }),
         serverTexts: serverTextsEntry.serverTexts,
         dpop: dpopEntry.dpop({ store: dpopEntry.memoryDPoPStore() }),
+        serverClock: serverClockEntry.serverClock(),
         resourceServers: ['https://api.example.com/v2'],
         popup: popupEntry.popup(),
         onRedirectCallback: (returnTo) => void returnTo,
@@ -480,6 +487,11 @@ describe('the option entries', () => {
     expectTypeOf<ReloginOptions>().toEqualTypeOf<{ redirect?: boolean; waitMs?: number }>()
     expectTypeOf<keyof Relogin>().toEqualTypeOf<'bind'>()
     expectTypeOf<ReloginHandler>().toEqualTypeOf<{ required(): void; wait(error: AuthError): Promise<string> }>()
+  })
+
+  it('tabauth/server-clock', () => {
+    expectTypeOf<typeof serverClockEntry.serverClock>().toEqualTypeOf<() => ServerClock>()
+    expectTypeOf<ServerClock>().toEqualTypeOf<(response: Response, local: number) => Promise<number | undefined>>()
   })
 })
 

@@ -1,14 +1,25 @@
 /**
- * The authorization server's time, as seen from this tab: a client clock hours
- * off must not make a fresh ID token look expired (or a DPoP proof look stale).
+ * `tabauth/server-clock`: the authorization server's time, as seen from this tab, so that a client
+ * clock minutes or hours off does not make a fresh ID token look expired or issued in the future,
+ * a `max_age` look exceeded, or (with DPoP) a proof look stale: `createAuthClient({ serverClock: serverClock() })`.
+ * Without it the local clock is trusted, within oauth4webapi's 30 s tolerance. An entry of its own:
+ * an app whose users' clocks are right ships none of it.
  *
  * The offset comes from each token response: its `Date` header when CORS lets
  * the page read it (`Access-Control-Expose-Headers: Date`), else the ID token's
  * `iat`. Expiry needs no offset: `expiresAt` counts from the local send time and
  * is compared with the same local clock, so a constant skew cancels out.
  */
+import type { ServerClock } from '../core/oauth'
+
+export type { ServerClock } from '../core/oauth'
+
+export function serverClock(): ServerClock {
+  return serverOffsetMs
+}
+
 /** Server time minus local time (`local`, when the response arrived), in ms; undefined when the response does not tell. */
-export async function serverOffsetMs(response: Response, local: number): Promise<number | undefined> {
+async function serverOffsetMs(response: Response, local: number): Promise<number | undefined> {
   const date = Date.parse(response.headers.get('date') ?? '')
   if (Number.isFinite(date)) return date - local
   const iat = await idTokenIssuedAt(response)
