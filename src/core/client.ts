@@ -9,7 +9,7 @@ import { parseMessage, sessionMessage } from './channel'
 import { resolveConfig, type Setup } from './config'
 import { AuthError } from './errors'
 import { fetchWithToken } from './fetchWithToken'
-import { sessionFlows } from './flows'
+import { sessionFlows, type Tab } from './flows'
 import { register } from './internals'
 import { loginFlows } from './login'
 import { initialModel, transition, type Effect, type Message } from './machine'
@@ -54,7 +54,7 @@ export function createAuthClient(config: AuthConfig): AuthClient {
       case 'navigate':
         return navigation.assign(effect.url)
       case 'relogin':
-        return relogin?.required()
+        return tab.relogin?.required()
       case 'close':
         return navigation.close?.() // the opener and every tab take the session from the store
       case 'returnTo':
@@ -105,22 +105,10 @@ export function createAuthClient(config: AuthConfig): AuthClient {
   }
 
   const disposedError = () => new AuthError('DISPOSED', 'This client was disposed (dispose(), or its AuthProvider unmounted): create a new one.')
+  const tab: Tab = { setup, model: () => model, send, after, onEvent, wire, disposed: disposedError }
   // What `tabauth/relogin` does, when the app asked for it (its login() runs only once the client is made).
-  const relogin =
-    config.relogin === 'prompt'
-      ? undefined
-      : config.relogin?.bind({
-          session: ctx,
-          breaker: setup.breaker,
-          isVisible: () => lifecycle.isVisible(),
-          login: () => login(),
-          onLoop: (error) => send({ type: 'reloginLoop', error }),
-          onEvent,
-          token: () => model.record.session?.tokens.accessToken,
-          after,
-          disposed: disposedError,
-        })
-  const flows = sessionFlows({ setup, model: () => model, send, after, relogin, wire, disposed: disposedError })
+  if (config.relogin !== 'prompt') tab.relogin = config.relogin?.bind({ ...tab, login: () => login() })
+  const flows = sessionFlows(tab)
   // Timers of the sign-in flows (the popup's) end with the client too.
   const timers = { now: () => clock.now(), setTimeout: (fn: () => void, ms: number) => after(ms, fn) }
   const { login, autoLogin } = loginFlows({
@@ -145,7 +133,8 @@ export function createAuthClient(config: AuthConfig): AuthClient {
       channel.subscribe((raw) => {
         const message = parseMessage(raw, key)
         const { record } = model
-        if (message === undefined) send({ type: 'ignored' })
+        // An event only, the tab's session unchanged; without the message: it may carry what the app shares on the channel, tokens included.
+        if (message === undefined) emit({ type: 'channelMessageIgnored' })
         else if (message === 'foreign') return
         else if (message.generation > record.generation) void flows.sync()
         // The same generation again: another tab's refresh failed and it wrote the shared schedule.
@@ -160,7 +149,7 @@ export function createAuthClient(config: AuthConfig): AuthClient {
         send({ type: 'woke' })
         void flows.sync().then(() => {
           const { state, record } = model
-          if (state.status === 'reloginRequired') relogin?.required()
+          if (state.status === 'reloginRequired') tab.relogin?.required()
           else if (record.session && (state.status === 'outage' || !isFresh(record.session.tokens, ctx.skewMs, clock.now()))) refreshIfVisible()
         })
       }),
@@ -172,7 +161,7 @@ export function createAuthClient(config: AuthConfig): AuthClient {
     <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
     (...args: A): Promise<R> =>
       disposed ? Promise.reject(disposedError()) : fn(...args)
-  const getAccessToken = live((options: { rejected?: string } = {}) => flows.getAccessToken(options.rejected))
+  const getAccessToken = live(flows.getAccessToken)
 
   const client: AuthClient = {
     subscribe(listener) {

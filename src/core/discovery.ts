@@ -1,12 +1,13 @@
 /**
- * Discovery that says what happened. Wraps the fetch used for the metadata
- * request: a redirect is followed only within the issuer's origin (the issuer
- * check stays exact, oauth.ts), and a 404, an HTML page or a redirect elsewhere
- * become a DISCOVERY_FAILED that names it and the fix.
+ * Discovery's redirects. Wraps the fetch used for the metadata request: a redirect is followed only
+ * within the issuer's origin (the issuer check stays exact, oauth.ts); a redirect elsewhere is a
+ * DISCOVERY_FAILED that names it and the fix. A 404 or an HTML page oauth4webapi refuses itself,
+ * and oauth.ts names it.
  */
 import { AuthError } from './errors'
 
-const FIX = 'set issuer to its metadata\'s exact "issuer", or pass the `metadata` option'
+/** For messages only (development builds). */
+export const DISCOVERY_FIX = 'set issuer to its metadata\'s exact "issuer", or pass the `metadata` option'
 
 export function discoveryFetch(fetchImpl: typeof fetch, issuer: URL): typeof fetch {
   return async (input, init) => {
@@ -22,15 +23,10 @@ export function discoveryFetch(fetchImpl: typeof fetch, issuer: URL): typeof fet
       const landed = response.url || (target ? new URL(target, url).href : '')
       if (!landed || new URL(landed).origin !== issuer.origin) throw redirected(url, landed || target || 'another origin')
     }
-    if (response.status === 404) throw new AuthError('DISCOVERY_FAILED', `${url} answered HTTP 404; ${FIX}.`, { status: 404 })
-    const type = response.headers.get('content-type') ?? ''
-    if (response.ok && !/json/i.test(type)) {
-      throw new AuthError('DISCOVERY_FAILED', `${url} answered ${type.split(';')[0] || 'no content type'} instead of JSON; ${FIX}.`, { status: response.status })
-    }
     return response
   }
 }
 
 function redirected(url: string, target: string, cause?: unknown): AuthError {
-  return new AuthError('DISCOVERY_FAILED', `${url} redirects to ${target}, another origin: refused; ${FIX}.`, { cause })
+  return new AuthError('DISCOVERY_FAILED', `${url} redirects to ${target}, another origin: refused; ${DISCOVERY_FIX}.`, { cause })
 }

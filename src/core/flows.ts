@@ -16,7 +16,7 @@ import { isMisconfigured } from './state'
 import { emptyRecord, parseRecord, type SessionRecord } from './store'
 import { isFresh, unexpired } from './timing'
 import type { ReloginHandler } from './relogin'
-import type { LogoutOptions, LogoutResult } from './types'
+import type { AuthEvent, LogoutOptions, LogoutResult } from './types'
 import { isCallback } from './url'
 
 /**
@@ -32,6 +32,7 @@ export interface Tab {
   send(message: Message): void
   /** A timer on the client's clock that dispose() cancels; `onDispose` runs then instead of `fn`. */
   after(ms: number, fn: () => void, onDispose?: () => void): () => void
+  onEvent(listener: (event: AuthEvent) => void): () => void
   /** What `tabauth/relogin` does, when the app asked for it. */
   relogin?: ReloginHandler
   /** Subscribes the tab to its inputs (channel, store, wake-ups): once, at start. */
@@ -115,7 +116,8 @@ export function sessionFlows(tab: Tab) {
     return work
   }
 
-  async function getAccessToken(rejected?: string): Promise<string> {
+  /** `rejected`: an access token a resource server refused (401 invalid_token), see fetchWithToken.ts. */
+  async function getAccessToken({ rejected }: { rejected?: string } = {}): Promise<string> {
     await start()
     const { record, backoff } = model()
     const session = record.session

@@ -63,8 +63,6 @@ export type Message =
   /** logout() at the server is done. */
   | { type: 'loggedOut'; result: LogoutResult; endSessionUrl?: string }
   | { type: 'listening'; listening: boolean }
-  /** A message on the channel that is not tabauth's. */
-  | { type: 'ignored' }
 
 export type Effect =
   /** Tell the other tabs that the record (its generation, or its retry schedule) was written. */
@@ -181,9 +179,6 @@ function step(m: Model, effects: Effect[], message: Message, now: number): void 
     case 'listening':
       m.listening = message.listening
       return
-    case 'ignored':
-      // Without the message: it may carry what the app shares on the channel, tokens included.
-      return void effects.push(emit({ type: 'channelMessageIgnored' }))
   }
 }
 

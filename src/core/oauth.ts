@@ -5,7 +5,7 @@
 import * as oauth from 'oauth4webapi'
 import type { Clock } from './adapters'
 import { deadline as startDeadline, type Deadline } from './deadline'
-import { discoveryFetch } from './discovery'
+import { DISCOVERY_FIX, discoveryFetch } from './discovery'
 import { AuthError } from './errors'
 import type { TokenSet, User } from './store'
 import { isLoopback } from './url'
@@ -418,6 +418,11 @@ function discoveryError(issuer: URL, algorithm: 'oidc' | 'oauth2', cause: unknow
   // Unreachable or overloaded is transient (NETWORK, TIMEOUT, SERVER_ERROR): retried, never a reason to drop a session.
   if (transport) return new AuthError(transport.code, `Could not load ${metadataUrl(issuer, algorithm)}: ${transport.message}`, { cause, status: transport.status, retryAfterMs: transport.retryAfterMs })
   const detail = (cause as { cause?: { attribute?: unknown; body?: { issuer?: unknown } } })?.cause
+  // oauth4webapi refused the answer itself (a 404, a login page): it says so with the answer as the cause.
+  if (detail instanceof Response) {
+    const type = detail.headers.get('content-type')?.split(';')[0] || 'no content type'
+    return new AuthError('DISCOVERY_FAILED', `${metadataUrl(issuer, algorithm)} answered ${detail.ok ? `${type} instead of JSON` : `HTTP ${detail.status}`}; ${DISCOVERY_FIX}.`, { status: detail.status, cause })
+  }
   if (detail?.attribute === 'issuer') {
     return new AuthError('DISCOVERY_FAILED', `${metadataUrl(issuer, algorithm)} names the issuer "${String(detail.body?.issuer)}", not "${issuer.href}": set issuer to exactly the metadata's "issuer" value (RFC 8414 section 3.3).`, { cause })
   }

@@ -1,7 +1,6 @@
 import type { KeyValueStorage } from './adapters'
 import { AuthError } from './errors'
-import type { SessionContext } from './refresh'
-import type { AuthEvent } from './types'
+import type { Tab } from './flows'
 
 /**
  * The loop breaker for redirects nobody clicked (the route guard's autoLogin, the automatic
@@ -40,19 +39,7 @@ export interface ReloginHandler {
   wait(error: AuthError): Promise<string>
 }
 
-export interface ReloginContext {
-  /** The shared store and lock: exactly one tab per window takes the re-login on. */
-  session: SessionContext
-  breaker: ReloginBreaker
-  isVisible(): boolean
+/** The tab's client as the flows see it (flows.ts), and its login(). */
+export interface ReloginContext extends Tab {
   login(): Promise<unknown>
-  /** This tab already redirected by itself within the window: the app should show the prompt with this error. */
-  onLoop(error: AuthError): void
-  onEvent(listener: (event: AuthEvent) => void): () => void
-  /** The session's access token, once there is one again. */
-  token(): string | undefined
-  /** A timer that the client's dispose() cancels, calling `onDispose` instead. */
-  after(ms: number, fn: () => void, onDispose: () => void): () => void
-  /** The error a disposed client's callers get. */
-  disposed(): AuthError
 }

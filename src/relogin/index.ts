@@ -31,11 +31,12 @@ export function relogin(options: ReloginOptions = {}): Relogin {
 }
 
 async function redirect(ctx: ReloginContext): Promise<void> {
-  if (!ctx.isVisible()) return
+  const { lifecycle, breaker, session } = ctx.setup
+  if (!lifecycle.isVisible()) return
   try {
-    if (!ctx.breaker.allowed(ctx.session.now())) return ctx.onLoop(ctx.breaker.loopError())
-    if (!(await claim(ctx.session, ctx.breaker.windowMs))) return // another tab took it on; this one adopts the result
-    ctx.breaker.record(ctx.session.now())
+    if (!breaker.allowed(session.now())) return ctx.send({ type: 'reloginLoop', error: breaker.loopError() })
+    if (!(await claim(session, breaker.windowMs))) return // another tab took it on; this one adopts the result
+    breaker.record(session.now())
     await ctx.login()
   } catch {
     // Could not claim or reach the server: the prompt stays, nothing loops.
@@ -63,7 +64,7 @@ function waitForSession(ctx: ReloginContext, error: AuthError, waitMs: number): 
   if (waitMs <= 0) return Promise.reject(error)
   return new Promise((resolve, reject) => {
     const stop = ctx.onEvent((event) => {
-      const token = ctx.token()
+      const token = ctx.model().record.session?.tokens.accessToken
       if ((event.type === 'adopted' || event.type === 'signedIn') && token) settle(() => resolve(token))
     })
     const cancel = ctx.after(
