@@ -197,12 +197,11 @@ export function createAuthClient(config: AuthConfig): AuthClient {
 
 /** Loading, or signed in at once from the first-render hint unless this page is the sign-in callback. */
 function firstState({ hint, navigation, redirectUri, clock }: Setup): AuthState {
-  const loading: AuthState = { status: 'loading' }
-  if (!hint) return loading
   try {
-    if (isCallback(new URL(navigation.currentUrl()), new URL(redirectUri()))) return loading
+    const signedIn = hint && !isCallback(new URL(navigation.currentUrl()), new URL(redirectUri())) && hint.read(clock.now())
+    if (signedIn) return signedIn
   } catch {
-    return loading
+    // no page to read (server-side rendering)
   }
-  return hint.read(clock.now()) ?? loading
+  return { status: 'loading' }
 }

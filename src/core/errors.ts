@@ -105,8 +105,6 @@ function redact(cause: unknown): unknown {
   return safe
 }
 
-declare const process: { env: { NODE_ENV?: string } }
-
 /** Thrown by `getAccessToken()` when there is no session to take a token from. */
 export class LoginRequiredError extends AuthError {
   constructor(message?: string, options: AuthErrorOptions = {}) {

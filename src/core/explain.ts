@@ -5,8 +5,6 @@
  */
 import { AuthError, type InvalidGrantReason } from './errors'
 
-declare const process: { env: { NODE_ENV?: string } }
-
 /** Development builds only (see scripts/lib/dev-messages.js): production errors keep `reason` and `reasons`, not the prose. */
 export const HINTS: Partial<Record<InvalidGrantReason, string>> = process.env.NODE_ENV !== 'production' ? {
   code_reused: 'the authorization code was already exchanged: the callback URL was replayed, or another tab, a duplicated tab or a link prefetcher used it first',

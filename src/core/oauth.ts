@@ -378,8 +378,6 @@ function oauthError(error: string, description: string | undefined, status: numb
   return new AuthError('OAUTH_ERROR', `The ${endpoint} endpoint answered ${error}${description ? `: ${description}` : ''} (HTTP ${status}).`, options)
 }
 
-declare const process: { env: { NODE_ENV?: string } }
-
 /** @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1 — the errors only a configuration change can fix (hints: development builds only). */
 const SIGN_IN_CONFIG = ['invalid_scope', 'unauthorized_client', 'unsupported_response_type', 'invalid_request', 'invalid_client']
 const SIGN_IN_HINTS: Record<string, string> = process.env.NODE_ENV !== 'production' ? {
