@@ -349,12 +349,12 @@ test('HTTP 500 from the token endpoint: the session survives, retries are few an
   const expiresAt = first.expiresAt!
   const before = await counts()
 
-  // The visible tab refreshes at 3 s and keeps its valid token; once it has expired, the 4th failure in a row shows `error`.
+  // The visible tab refreshes at 3 s and keeps its valid token; once it has expired, the 4th failure in a row shows `outage`.
   const failing = await waitFor(() => counts(), (c) => errorsSince(before, c).length >= 4, { timeout: 20_000, message: '4 failed refresh attempts' })
-  await waitFor(() => snapshot(page), (s) => s.status === 'error', { timeout: 2000, message: 'status error after the 4th failure' })
+  await waitFor(() => snapshot(page), (s) => s.status === 'outage', { timeout: 2000, message: 'status outage after the 4th failure' })
   // The fix: the next retry (in 4-8 s) must succeed with no user action.
   await settings({ tokenFailure: null })
-  expect(await snapshot(page)).toMatchObject({ status: 'error', code: 'SERVER_ERROR' })
+  expect(await snapshot(page)).toMatchObject({ status: 'outage', code: 'SERVER_ERROR' })
   const attempts = errorsSince(before, failing).map((e) => Date.parse(e.at))
   expect(errorsSince(before, failing).every((e) => e.grant_type === 'refresh_token' && e.error === 'server_error')).toBe(true)
 
@@ -380,10 +380,10 @@ test('HTTP 500 from the token endpoint: the session survives, retries are few an
   expect(times.at(-1)! - times[0]!, `gaps ${JSON.stringify(gaps)}`).toBeLessThanOrEqual(16_000)
   expect(attempts.filter((t) => t - attempts[0]! <= 10_000).length).toBeLessThanOrEqual(6)
 
-  // What the tab showed: signedIn while the token was valid, then only `error` SERVER_ERROR, then signedIn again.
+  // What the tab showed: signedIn while the token was valid, then only `outage` SERVER_ERROR, then signedIn again.
   const statuses = log.filter((e) => e.type === 'status' && e.at > attempts[0]! - 50)
   expect(statuses.map((e) => [e.status, e.code])).toEqual([
-    ['error', 'SERVER_ERROR'],
+    ['outage', 'SERVER_ERROR'],
     ['signedIn', undefined],
   ])
   expect(statuses[0]!.at).toBeGreaterThanOrEqual(expiresAt)
@@ -443,9 +443,9 @@ test('offline around expiry: a transient NETWORK error in both tabs, no request 
   const offlineSnapshots = await Promise.all(tabs.map((tab) => snapshot(tab)))
   const offlineEvents = await Promise.all(tabs.map((tab) => events(tab)))
   const evidence = JSON.stringify({ offlineCalls, offlineSnapshots, offlineEvents })
-  // Offline is transient in every tab: the caller gets NETWORK and the tab shows `error` NETWORK (the session is kept).
+  // Offline is transient in every tab: the caller gets NETWORK and the tab shows `outage` NETWORK (the session is kept).
   for (const call of offlineCalls) expect.soft(call, evidence).toMatchObject({ ok: false, code: 'NETWORK' })
-  for (const s of offlineSnapshots) expect.soft(s, evidence).toMatchObject({ status: 'error', code: 'NETWORK' })
+  for (const s of offlineSnapshots) expect.soft(s, evidence).toMatchObject({ status: 'outage', code: 'NETWORK' })
   const whileOffline = await counts()
   expect(tokenRequests(whileOffline)).toBe(tokenRequests(before))
 

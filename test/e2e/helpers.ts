@@ -8,7 +8,7 @@ export const issuer = inject('issuer')
 export const appUrl = inject('appUrl')
 export const clientId = 'tabauth-example'
 
-export type Status = 'loading' | 'signedOut' | 'redirecting' | 'signedIn' | 'reloginRequired' | 'error'
+export type Status = 'loading' | 'signedOut' | 'redirecting' | 'signedIn' | 'outage' | 'reloginRequired' | 'error'
 
 export interface Counts {
   token: {

@@ -100,7 +100,7 @@ test('the provider unreachable past expiry, then back: no tab shows signedIn wit
     await new Promise((resolve) => setTimeout(resolve, 100))
   }
   expect(lies).toEqual([])
-  for (const tab of tabs) expect((await snapshot(tab)).status).toBe('error')
+  for (const tab of tabs) expect((await snapshot(tab)).status).toBe('outage')
 
   // The server is back: the next scheduled attempt (one for all tabs) succeeds.
   const notBefore = await tabs[1]!.evaluate(async () => {

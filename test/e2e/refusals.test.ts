@@ -4,7 +4,7 @@
 // token's expiry and the 10 s request timeout. The answer that arrived must be read and stored: every
 // tab ends with the same new token after exactly one refresh request, with no invalid_grant. Meanwhile
 // the other tabs keep asking for tokens: none of them sends anything, and none shows `signedIn` with an
-// expired token (they show `error` REFRESH_PENDING until the new session arrives).
+// expired token (they show `outage` REFRESH_PENDING until the new session arrives).
 // Counts come from the provider; what each tab showed is sampled in the tab itself (init script).
 import type { BrowserContext, CDPSession, Page, Request, Route } from 'playwright-core'
 import { expect, test } from 'vitest'
@@ -223,8 +223,8 @@ test.each([
   expect(sentWhileFrozen).toEqual([])
   expect(Math.max(...gaps), 'the other tabs kept running during the freeze (largest gap between their samples)').toBeLessThan(2_000)
   for (const [i, bad] of expiredSignedIn.entries()) expect(bad, `tab ${i} showed signedIn with an expired token`).toEqual([])
-  // What they showed instead: `error` REFRESH_PENDING (the contract), until the new session came.
-  for (const [i, shown] of shownWhileExpired.entries()) if (tabs[i] !== holder) expect.soft(shown, `tab ${i}: what it showed while the token was expired and the holder frozen`).toEqual(['error REFRESH_PENDING'])
+  // What they showed instead: `outage` REFRESH_PENDING (the contract), until the new session came.
+  for (const [i, shown] of shownWhileExpired.entries()) if (tabs[i] !== holder) expect.soft(shown, `tab ${i}: what it showed while the token was expired and the holder frozen`).toEqual(['outage REFRESH_PENDING'])
   expect(allSignedInMsAfterResume).toBeLessThan(10_000)
   // The holder's own view after the resume: the token it stored, not a timeout.
   expect(await snapshot(holder!)).toMatchObject({ status: 'signedIn', token: ending[0]!.token })

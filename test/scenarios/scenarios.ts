@@ -406,7 +406,7 @@ async function refusal(ctx: Ctx, relogin: 'prompt' | 'redirect') {
   for (const [i, r] of rigs.entries()) {
     const after = r!.shown.filter((s) => s.at >= answeredAt)
     const first = after.findIndex((s) => s.status === expected.status)
-    const pendingBefore = after.slice(0, first).every((s) => s.status === 'error' && s.error?.includes('REFRESH_PENDING'))
+    const pendingBefore = after.slice(0, first).every((s) => s.status === 'outage' && s.error?.includes('REFRESH_PENDING'))
     assert.ok(pendingBefore && after.slice(first).every((s) => s.status === expected.status), `tab ${i} showed ${JSON.stringify(after)} after the answer`)
   }
   const endings = await Promise.all(tabs.map(snapshot))
