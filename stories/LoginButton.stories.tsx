@@ -58,8 +58,16 @@ export const ReloginRequired: Story = {
   },
 }
 
+export const Outage: Story = {
+  name: 'Outage (the session kept)',
+  parameters: { auth: { status: 'outage' } },
+  play: async ({ canvas }) => {
+    await expect(canvas.queryByRole('button')).toBeNull() // still signed in: the status returns to signedIn by itself
+  },
+}
+
 export const ErrorStatus: Story = {
-  name: 'Error',
+  name: 'Error (no session: DISCOVERY_FAILED)',
   parameters: { auth: { status: 'error' } },
   play: async ({ canvas }) => {
     await expect(canvas.getByRole('button', { name: 'Sign in' })).toBeEnabled()

@@ -48,6 +48,16 @@ export const SignedIn: Story = {
   },
 }
 
+export const Outage: Story = {
+  name: 'Outage: the page stays',
+  parameters: { auth: { status: 'outage', error: new AuthError('NETWORK', 'The authorization server could not be reached.') } },
+  play: async ({ canvas, loaded }) => {
+    await expect(canvas.getByText('Your orders')).toBeVisible()
+    await expect(canvas.queryByRole('alert')).toBeNull()
+    await expect((loaded as AuthLoaded).client.calls.autoLogin).toHaveLength(0)
+  },
+}
+
 export const ReloginRequired: Story = {
   name: 'Re-login required: shown, not redirected',
   parameters: { auth: { status: 'reloginRequired' } },

@@ -55,11 +55,39 @@ export const ReloginRequired: Story = {
   },
 }
 
-export const ErrorStatus: Story = {
-  name: 'Error',
-  parameters: { auth: { status: 'error', error: new AuthError('SERVER_ERROR', 'The token endpoint answered 503 four times: try again later.', { status: 503 }) } },
+export const Outage: Story = {
+  name: 'Outage (the refresh keeps failing, the session kept)',
+  parameters: { auth: { status: 'outage', error: new AuthError('SERVER_ERROR', 'The token endpoint answered 503 four times: try again later.', { status: 503 }) } },
   play: async ({ canvas }) => {
+    await expect(canvas.getByText('Signed in; the sign-in server is not answering, retrying…')).toBeVisible()
     await expect(canvas.getByRole('alert')).toHaveTextContent('SERVER_ERROR The token endpoint answered 503 four times')
+    await expect(canvas.getByRole('button', { name: 'Sign out' })).toBeEnabled()
+    await expect(canvas.queryByRole('button', { name: 'Sign in' })).toBeNull()
+  },
+}
+
+export const OutageThenBack: Story = {
+  name: 'Outage, then signed in again by itself',
+  parameters: { auth: { status: 'signedIn', user: { sub: 'alice', name: 'Alice Example' } } },
+  play: async ({ canvas, loaded }) => {
+    const { client } = loaded as AuthLoaded
+    client.fail(new AuthError('NETWORK', 'The authorization server could not be reached.')) // transient, while signed in: an outage
+    await expect(await canvas.findByText('Signed in; the sign-in server is not answering, retrying…')).toBeVisible()
+    await expect(client.getSnapshot()).toMatchObject({ status: 'outage', user: { name: 'Alice Example' } })
+    client.signIn() // the next try of the shared schedule succeeded
+    await expect(await canvas.findByText('as Alice Example', { exact: false })).toBeVisible()
+    await expect(canvas.queryByRole('alert')).toBeNull()
+  },
+}
+
+export const ErrorStatus: Story = {
+  name: 'Error (no session: DISCOVERY_FAILED)',
+  parameters: { auth: { status: 'error' } },
+  play: async ({ canvas }) => {
+    await expect(canvas.getByText('Sign-in is not available right now')).toBeVisible()
+    await expect(canvas.getByRole('alert')).toHaveTextContent('DISCOVERY_FAILED')
+    await expect(canvas.getByRole('button', { name: 'Sign in' })).toBeEnabled()
+    await expect(canvas.queryByRole('button', { name: 'Sign out' })).toBeNull()
   },
 }
 
