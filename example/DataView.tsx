@@ -13,7 +13,7 @@ export function DataView() {
   })
   return (
     <section>
-      <h2>Notes {isFetching && <small>{status === 'reloginRequired' ? '(waiting for the new session…)' : '(loading…)'}</small>}</h2>
+      <h2>Notes {isFetching && <small>{status === 'reloginRequired' ? '(waiting for the new session…)' : status === 'outage' ? '(waiting for a new access token…)' : '(loading…)'}</small>}</h2>
       {data ? (
         <ul data-testid="notes" data-owner={data.owner}>
           {data.notes.map((note, index) => (

@@ -9,8 +9,8 @@ export function DemoActions({ onDone }: { onDone: () => void }) {
   const queryClient = useQueryClient()
   const [said, setSaid] = useState('')
   const signedIn = state.status === 'signedIn'
-  // Without OpenID Connect there is no user (no `sub`) whose grants to revoke.
-  const sub = signedIn ? state.user?.sub : undefined
+  // Without OpenID Connect there is no user (no `sub`) whose grants to revoke. An outage keeps the session: its grant can be revoked too.
+  const sub = signedIn || state.status === 'outage' ? state.user?.sub : undefined
 
   async function run(action: () => Promise<string>) {
     try {

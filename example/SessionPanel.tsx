@@ -3,7 +3,7 @@ import { LoginButton, LogoutButton, useAuth, useGetToken, useToken } from 'tabau
 import { client, issuer } from './auth'
 import { markSignOutHere, thisTab } from './timeline'
 
-/** This tab's session: status, user, token generation and expiry (live), and what the user can do next (or `children` instead). */
+/** This tab's session: status, user, token generation and expiry (live; none during an outage), and what the user can do next (or `children` instead). */
 export function SessionPanel({ children }: { children?: ReactNode }) {
   const { status, error } = useAuth()
   return (
@@ -17,7 +17,8 @@ export function SessionPanel({ children }: { children?: ReactNode }) {
           <code>{error.code}</code> {error.reason && <code data-testid="reason">{error.reason}</code>} {error.message}
         </p>
       )}
-      {children ?? (status === 'signedIn' ? <Session /> : status !== 'loading' && status !== 'redirecting' && <LoginButton popup className="primary" />)}
+      {/* An outage keeps the session (and "Sign out"): it returns to signedIn by itself. */}
+      {children ?? (status === 'signedIn' || status === 'outage' ? <Session /> : status !== 'loading' && status !== 'redirecting' && <LoginButton popup className="primary" />)}
     </section>
   )
 }
