@@ -2,7 +2,8 @@
  * Sign-out at the server, and what it did: revoke the tokens (RFC 7009) and end
  * the login session (RP-initiated logout), each reported as done or why not.
  */
-import { AuthError, isTransient } from './errors'
+import { toAuthError } from './callback'
+import { isTransient, type AuthError } from './errors'
 import type { OAuth } from './oauth'
 import type { TokenSet } from './store'
 import type { LogoutResult } from './types'
@@ -14,7 +15,8 @@ export async function logoutAtServer(
 ): Promise<{ result: LogoutResult; endSessionUrl?: string }> {
   let error: AuthError | undefined
   const fail = (cause: unknown) => {
-    error = cause instanceof AuthError ? cause : new AuthError('NETWORK', `Sign-out at the server failed: ${String(cause)}`, { cause })
+    // Every request's failure is already an AuthError (oauth.ts); anything else is not the network's.
+    error = toAuthError(cause)
     return 'failed' as const
   }
   // The server answered and said no (a 4xx: e.g. a public client may not revoke): nothing was revoked, and retrying won't change that.

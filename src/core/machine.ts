@@ -52,8 +52,8 @@ export type Message =
   | { type: 'woke' }
   | { type: 'callback'; outcome: CallbackOutcome }
   | { type: 'redirecting' }
-  /** A sign-in did not go out (nothing to restore): `signedOut` when the user may simply try again. */
-  | { type: 'failed'; error: AuthError; signedOut?: boolean }
+  /** The start or a sign-in failed before anything was stored. */
+  | { type: 'failed'; error: AuthError }
   /** A popup sign-in ended without a session: back to what the page showed. */
   | { type: 'restore'; state: AuthState }
   /** The loop breaker refused an automatic redirect: the route guard's login, or the re-login. */
@@ -161,7 +161,7 @@ function step(m: Model, effects: Effect[], message: Message, now: number): void 
       return
     case 'failed':
     case 'loginLoop':
-      m.state = { status: message.type === 'failed' && !message.signedOut ? 'error' : 'signedOut', error: message.error }
+      m.state = { status: message.type === 'failed' ? 'error' : 'signedOut', error: message.error }
       return
     case 'restore':
       if (state.status === 'redirecting') m.state = message.state
