@@ -5,6 +5,7 @@
  * tab's inputs (channel, store, wake-ups, timer) to the flows (flows.ts, login.ts), and cleans all
  * of it up in dispose().
  */
+import type { PageLifecycle } from './adapters'
 import { parseMessage, sessionMessage } from './channel'
 import { resolveConfig, type Setup } from './config'
 import { AuthError } from './errors'
@@ -12,16 +13,17 @@ import { fetchWithToken } from './fetchWithToken'
 import { sessionFlows, type Tab } from './flows'
 import { register } from './internals'
 import { loginFlows } from './login'
-import { initialModel, transition, type Effect, type Message } from './machine'
+import { initialModel, transition, type Effect, type Message, type Model } from './machine'
 import { sameState } from './state'
 import { emptyRecord } from './store'
 import { isFresh, nextWakeAt } from './timing'
+import type { ReloginHandler } from './relogin'
 import type { AuthClient, AuthConfig, AuthEvent, AuthState } from './types'
 import { isCallback } from './url'
 
 export function createAuthClient(config: AuthConfig): AuthClient {
   const setup = resolveConfig(config)
-  const { clock, lifecycle, channel, session: ctx, key, navigation } = setup
+  const { clock, lifecycle, channel, session: ctx, key } = setup
   let model = initialModel(firstState(setup), emptyRecord)
   let disposed = false
   const listeners = new Set<() => void>()
@@ -39,42 +41,12 @@ export function createAuthClient(config: AuthConfig): AuthClient {
     model = sameState(before, next.state) ? { ...next, state: before } : next
     arm()
     if (model.state !== before) for (const listener of listeners) listener()
-    for (const effect of effects) run(effect)
-  }
-
-  function run(effect: Effect) {
-    switch (effect.type) {
-      case 'broadcast':
-        return channel.post(sessionMessage(key, model.record.generation))
-      case 'emit':
-        return emit(effect.event)
-      case 'warn':
-        if (setup.debug) console.warn(`[tabauth] ${effect.error.code}: ${effect.error.message}`)
-        return
-      case 'navigate':
-        return navigation.assign(effect.url)
-      case 'relogin':
-        return tab.relogin?.required()
-      case 'close':
-        return navigation.close?.() // the opener and every tab take the session from the store
-      case 'returnTo':
-        return config.onRedirectCallback?.(effect.path)
-    }
+    for (const effect of effects) run(effect, setup, model.record.generation, emit, tab.relogin)
   }
 
   /** The tab's one timer, computed from the model after every message (timing.ts). */
   function arm() {
-    const { state, record, backoff, listening } = model
-    const keepsSession = state.status === 'signedIn' || state.status === 'outage'
-    const at = nextWakeAt({
-      listening,
-      tokens: keepsSession ? record.session?.tokens : undefined,
-      retryAt: backoff.retryAt,
-      online: lifecycle.isOnline(),
-      visible: lifecycle.isVisible(),
-      skewMs: ctx.skewMs,
-      now: clock.now(),
-    })
+    const at = wakeAt(model, lifecycle, ctx.skewMs, clock.now())
     disarm?.()
     disarm = Number.isFinite(at) ? clock.setTimeout(() => (lifecycle.isVisible() ? refreshIfVisible() : model.record.session && void flows.settle()), Math.min(Math.max(at - clock.now(), 0), 2 ** 31 - 1)) : undefined
   }
@@ -95,9 +67,7 @@ export function createAuthClient(config: AuthConfig): AuthClient {
     }
   }
 
-  function emit(event: AuthEvent) {
-    for (const listener of eventListeners) listener(event)
-  }
+  const emit = (event: AuthEvent) => eventListeners.forEach((listener) => listener(event))
 
   function onEvent(listener: (event: AuthEvent) => void) {
     eventListeners.add(listener)
@@ -164,8 +134,8 @@ export function createAuthClient(config: AuthConfig): AuthClient {
   const getAccessToken = live(flows.getAccessToken)
 
   const client: AuthClient = {
+    // After dispose() a listener is kept but never called: send() does nothing any more.
     subscribe(listener) {
-      if (disposed) return () => {}
       listeners.add(listener)
       if (listeners.size === 1) send({ type: 'listening', listening: true })
       return () => {
@@ -193,6 +163,34 @@ export function createAuthClient(config: AuthConfig): AuthClient {
     },
   }
   return register(client, clock)
+}
+
+/** Runs one of the machine's effects (machine.ts), after the model is committed and the listeners told. */
+function run(effect: Effect, { channel, key, debug, navigation, config }: Setup, generation: number, emit: (event: AuthEvent) => void, relogin?: ReloginHandler) {
+  switch (effect.type) {
+    case 'broadcast':
+      return channel.post(sessionMessage(key, generation))
+    case 'emit':
+      return emit(effect.event)
+    case 'warn':
+      if (debug) console.warn(`[tabauth] ${effect.error.code}: ${effect.error.message}`)
+      return
+    case 'navigate':
+      return navigation.assign(effect.url)
+    case 'relogin':
+      return relogin?.required()
+    case 'close':
+      return navigation.close?.() // the opener and every tab take the session from the store
+    case 'returnTo':
+      return config.onRedirectCallback?.(effect.path)
+  }
+}
+
+/** When the tab wakes by itself next (timing.ts), from its model and the page's state. */
+function wakeAt({ state, record, backoff, listening }: Model, lifecycle: PageLifecycle, skewMs: number, now: number): number {
+  // Only a session the tab still shows (signedIn, or kept through an outage) is refreshed or looked at.
+  const kept = state.status === 'signedIn' || state.status === 'outage'
+  return nextWakeAt({ listening, tokens: kept ? record.session?.tokens : undefined, retryAt: backoff.retryAt, online: lifecycle.isOnline(), visible: lifecycle.isVisible(), skewMs, now })
 }
 
 /** Loading, or signed in at once from the first-render hint unless this page is the sign-in callback. */

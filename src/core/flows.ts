@@ -85,35 +85,13 @@ export function sessionFlows(tab: Tab) {
   async function settle(): Promise<void> {
     let record: SessionRecord
     try {
-      record = await whilePending(readSettledRecord(ctx))
+      record = await whilePending(tab, readSettledRecord(ctx), ++waits)
     } catch (error) {
       // The lock holder is still busy (frozen, or a slow server): go on waiting, showing REFRESH_PENDING.
       if (isCode(error, 'REFRESH_PENDING') && model().record.session) return settle()
       record = model().record
     }
     send({ type: 'settled', record })
-  }
-
-  /**
-   * While `work` (a refresh, or the wait for another tab's) runs past the token's expiry, the
-   * snapshot says so (REFRESH_PENDING), never signedIn without a usable token. Unless the lock
-   * wait timed out (the caller waits again), the state the work leaves is the record's.
-   */
-  function whilePending<T>(work: Promise<T>): Promise<T> {
-    const tokens = model().record.session?.tokens
-    const at = Math.max(tokens?.expiresAt ?? Infinity, clock.now() + PENDING_SHOWN_AFTER_MS)
-    if (!tokens || !Number.isFinite(at)) return work // no session, or a token that never expires
-    const by = ++waits
-    const cancel = tab.after(at - clock.now(), () => send({ type: 'pending', by, tokens }))
-    const done = (lockTimedOut: boolean) => {
-      cancel()
-      send({ type: 'pendingEnded', by, lockTimedOut })
-    }
-    work.then(
-      () => done(false),
-      (error) => done(isCode(error, 'REFRESH_PENDING')),
-    )
-    return work
   }
 
   /** `rejected`: an access token a resource server refused (401 invalid_token), see fetchWithToken.ts. */
@@ -131,20 +109,13 @@ export function sessionFlows(tab: Tab) {
       if (unexpired(session.tokens, now, rejected)) return session.tokens.accessToken
       // Expired during the backoff: the caller waits for the next shared attempt below.
     }
-    refreshing ??= whilePending(refreshWithRetry(rejected)).finally(() => (refreshing = undefined))
+    refreshing ??= whilePending(tab, refreshWithRetry(rejected), ++waits).finally(() => (refreshing = undefined))
     return refreshing
-  }
-
-  /** Why there is no token: the ended session's error (a re-login, or the server's rejection of the client), else sign-in required. */
-  function noSessionError(): AuthError {
-    const { state, record } = model()
-    if (state.status === 'reloginRequired' || (state.status === 'error' && isMisconfigured(record))) return state.error
-    return new LoginRequiredError()
   }
 
   /** No session: reject at once, or (`tabauth/relogin`'s waitMs) wait for another tab's re-login to bring one. */
   function waitForSession(): Promise<string> {
-    const error = noSessionError()
+    const error = noSessionError(model())
     return tab.relogin && model().state.status === 'reloginRequired' ? tab.relogin.wait(error) : Promise.reject(error)
   }
 
@@ -191,7 +162,7 @@ export function sessionFlows(tab: Tab) {
       throw error
     }
     send({ type: outcome.kind, record })
-    if (!record.session) throw noSessionError()
+    if (!record.session) throw noSessionError(model())
     return record.session.tokens.accessToken
   }
 
@@ -208,6 +179,34 @@ export function sessionFlows(tab: Tab) {
   }
 
   return { start, sync, settle, getAccessToken, logout }
+}
+
+/**
+ * While `work` (a refresh, or the wait for another tab's) runs past the token's expiry, the snapshot
+ * says so (REFRESH_PENDING), never signedIn without a usable token. Unless the lock wait timed out (the
+ * caller waits again), the state the work leaves is the record's. `by` tells this wait from the others.
+ */
+function whilePending<T>({ model, send, after, setup }: Tab, work: Promise<T>, by: number): Promise<T> {
+  const tokens = model().record.session?.tokens
+  const now = setup.clock.now()
+  const at = Math.max(tokens?.expiresAt ?? Infinity, now + PENDING_SHOWN_AFTER_MS)
+  if (!tokens || !Number.isFinite(at)) return work // no session, or a token that never expires
+  const cancel = after(at - now, () => send({ type: 'pending', by, tokens }))
+  const done = (lockTimedOut: boolean) => {
+    cancel()
+    send({ type: 'pendingEnded', by, lockTimedOut })
+  }
+  work.then(
+    () => done(false),
+    (error) => done(isCode(error, 'REFRESH_PENDING')),
+  )
+  return work
+}
+
+/** Why there is no token: the ended session's error (a re-login, or the server's rejection of the client), else sign-in required. */
+function noSessionError({ state, record }: Model): AuthError {
+  if (state.status === 'reloginRequired' || (state.status === 'error' && isMisconfigured(record))) return state.error
+  return new LoginRequiredError()
 }
 
 function isCode(error: unknown, code: AuthError['code']): boolean {

@@ -96,9 +96,9 @@ export function createOAuth(options: OAuthOptions) {
   /** @see https://openid.net/specs/openid-connect-discovery-1_0.html — fetched once, retried after a failure. */
   function discover(): Promise<ServerMetadata> {
     metadata ??= (async () => {
-      const deadline = startDeadline(clock, options.timeoutMs)
+      const limit = deadline()
       try {
-        const request = requestOptions(deadline)
+        const request = requestOptions(limit)
         request[oauth.customFetch] = discoveryFetch(request[oauth.customFetch] as typeof fetch, issuer)
         const response = await oauth.discoveryRequest(issuer, { algorithm: options.algorithm, ...request })
         assertNotTransient(response, 'discovery')
@@ -107,25 +107,16 @@ export function createOAuth(options: OAuthOptions) {
         metadata = undefined
         throw discoveryError(issuer, options.algorithm, cause)
       } finally {
-        deadline.stop()
+        limit.stop()
       }
     })()
     return metadata
   }
 
-  /** Also for `tabauth/userinfo`. */
-  function deadline(): Deadline {
-    return startDeadline(clock, options.timeoutMs)
-  }
-
+  /** A bound on one request (also for `tabauth/userinfo`). */
+  const deadline = (): Deadline => startDeadline(clock, options.timeoutMs)
   /** `send` tells the request's deadline when the answer's headers are in. */
-  function requestOptions(deadline: Deadline) {
-    return {
-      [oauth.customFetch]: (url: string, init: RequestInit) => send(url, init, deadline),
-      [oauth.allowInsecureRequests]: isLoopback(issuer),
-      signal: deadline.signal,
-    }
-  }
+  const requestOptions = (limit: Deadline) => ({ [oauth.customFetch]: (url: string, init: RequestInit) => send(url, init, limit), [oauth.allowInsecureRequests]: isLoopback(issuer), signal: limit.signal })
 
   /**
    * Every request to the authorization server (also `tabauth/userinfo`'s): no cookies, no referrer (a code
@@ -147,7 +138,7 @@ export function createOAuth(options: OAuthOptions) {
   }
 
   /** `bound`: see DPoPBinding.withProof. */
-  async function tokenRequest(as: ServerMetadata, request: (options: RequestOptions) => Promise<oauth.TokenEndpointResponse>, bound?: string | null): Promise<{ tokens: TokenSet; claims?: User }> {
+  async function tokenRequest(as: ServerMetadata, bound: string | null | undefined, request: (options: RequestOptions) => Promise<oauth.TokenEndpointResponse>): Promise<{ tokens: TokenSet; claims?: User }> {
     const sentAt = clock.now()
     let result: oauth.TokenEndpointResponse
     let jkt: string | undefined
@@ -165,22 +156,7 @@ export function createOAuth(options: OAuthOptions) {
     } finally {
       last?.stop()
     }
-    const claims = oauth.getValidatedIdTokenClaims(result) as User | undefined
-    return {
-      tokens: {
-        accessToken: result.access_token,
-        tokenType: result.token_type,
-        refreshToken: result.refresh_token,
-        idToken: result.id_token,
-        // Counted from when the request was sent, so a slow answer can't make a token look fresher than it is.
-        expiresAt: sentAt + (result.expires_in as number) * 1000,
-        refreshExpiresAt: typeof result.refresh_token_expires_in === 'number' ? sentAt + result.refresh_token_expires_in * 1000 : undefined,
-        issuedAt: sentAt,
-        scope: result.scope,
-        jkt,
-      },
-      claims,
-    }
+    return { tokens: tokenSet(result, sentAt, jkt), claims: oauth.getValidatedIdTokenClaims(result) as User | undefined }
   }
 
   return {
@@ -189,66 +165,38 @@ export function createOAuth(options: OAuthOptions) {
     discover,
     deadline,
     send,
-
     /** @see https://www.rfc-editor.org/rfc/rfc7636 — PKCE with S256 only. */
     async authorizationUrl(request: AuthorizationRequest): Promise<string> {
       const as = await discover()
       if (!as.authorization_endpoint) throw new AuthError('CONFIG', 'The issuer has no authorization_endpoint.')
-      const url = new URL(as.authorization_endpoint)
+      const challenge = { code_challenge: await oauth.calculatePKCECodeChallenge(request.codeVerifier), code_challenge_method: 'S256' }
       // The app's extra parameters first: the protocol's own always win.
-      const params = {
-        ...request.params,
-        client_id: options.clientId,
-        response_type: 'code',
-        redirect_uri: request.redirectUri,
-        scope: request.scope,
-        state: request.state,
-        ...(oidc ? { nonce: request.nonce } : {}),
-        code_challenge: await oauth.calculatePKCECodeChallenge(request.codeVerifier),
-        code_challenge_method: 'S256',
-      }
-      for (const [name, value] of Object.entries(params)) url.searchParams.set(name, value)
-      return url.href
+      const { redirectUri: redirect_uri, scope, state, nonce } = request
+      return withParams(as.authorization_endpoint, { ...request.params, client_id: options.clientId, response_type: 'code', redirect_uri, scope, state, ...(oidc ? { nonce } : {}), ...challenge })
     },
-
     /**
      * Validates the callback (state, RFC 9207 `iss`, `error`) and exchanges the code.
      * @see https://www.rfc-editor.org/rfc/rfc9207
      */
     async exchangeCode(callback: URL, expected: { state: string; nonce: string; codeVerifier: string; redirectUri: string; maxAge?: string }) {
       const as = await discover()
-      let params: URLSearchParams
-      try {
-        params = oauth.validateAuthResponse(as, client, callback.searchParams, expected.state)
-      } catch (cause) {
-        throw callbackError(as, expected.state, cause)
-      }
-      return tokenRequest(
-        as,
-        async (options) => {
-          const response = await oauth.authorizationCodeGrantRequest(as, client, clientAuth, params, expected.redirectUri, expected.codeVerifier, options)
-          assertNotTransient(response, 'token')
-          // Plain OAuth 2.0 (no openid scope): no ID token to require, no nonce to check.
-          return oauth.processAuthorizationCodeResponse(as, client, response, oidc ? { expectedNonce: expected.nonce, requireIdToken: true, maxAge: expected.maxAge ? +expected.maxAge : undefined } : {})
-        },
-        null,
-      )
+      const params = validatedCallback(as, client, callback, expected.state)
+      return tokenRequest(as, null, async (options) => {
+        const response = await oauth.authorizationCodeGrantRequest(as, client, clientAuth, params, expected.redirectUri, expected.codeVerifier, options)
+        assertNotTransient(response, 'token')
+        // Plain OAuth 2.0 (no openid scope): no ID token to require, no nonce to check.
+        return oauth.processAuthorizationCodeResponse(as, client, response, oidc ? { expectedNonce: expected.nonce, requireIdToken: true, maxAge: expected.maxAge ? +expected.maxAge : undefined } : {})
+      })
     },
-
     /** @see https://www.rfc-editor.org/rfc/rfc6749#section-6 — no `scope`: the grant's scope stays as consented. */
     async refresh({ refreshToken, jkt }: TokenSet) {
       const as = await discover()
-      return tokenRequest(
-        as,
-        async (options) => {
-          const response = await oauth.refreshTokenGrantRequest(as, client, clientAuth, refreshToken!, options)
-          assertNotTransient(response, 'token')
-          return oauth.processRefreshTokenResponse(as, client, response)
-        },
-        jkt,
-      )
+      return tokenRequest(as, jkt, async (options) => {
+        const response = await oauth.refreshTokenGrantRequest(as, client, clientAuth, refreshToken!, options)
+        assertNotTransient(response, 'token')
+        return oauth.processRefreshTokenResponse(as, client, response)
+      })
     },
-
     /** @see https://www.rfc-editor.org/rfc/rfc7009 — 'no_endpoint' when neither metadata nor configuration names one; throws on failure. */
     async revoke(token: string, hint: 'refresh_token' | 'access_token'): Promise<'revoked' | 'no_endpoint'> {
       const as = await discover()
@@ -265,28 +213,54 @@ export function createOAuth(options: OAuthOptions) {
         limit.stop()
       }
     },
-
     /** @see https://openid.net/specs/openid-connect-rpinitiated-1_0.html — undefined when the server has no end_session_endpoint. */
     async endSessionUrl(idToken: string | undefined, postLogoutRedirectUri: string): Promise<string | undefined> {
       const as = await discover()
       if (!as.end_session_endpoint) return undefined
-      const url = new URL(as.end_session_endpoint)
-      if (idToken) url.searchParams.set('id_token_hint', idToken)
-      url.searchParams.set('client_id', options.clientId)
-      url.searchParams.set('post_logout_redirect_uri', postLogoutRedirectUri)
-      return url.href
+      return withParams(as.end_session_endpoint, { ...(idToken ? { id_token_hint: idToken } : {}), client_id: options.clientId, post_logout_redirect_uri: postLogoutRedirectUri })
     },
-
     /**
      * `fetch` to a resource server with the access token: a Bearer header, or a DPoP proof.
      * The app's Request (method, body, redirect, credentials) is sent as it is.
      */
-    async resourceRequest(request: Request, accessToken: string): Promise<Response> {
-      if (dpop) return dpop.resourceRequest(client, request, accessToken, options.fetch)
-      const headers = new Headers(request.headers)
-      headers.set('authorization', `Bearer ${accessToken}`)
-      return options.fetch(new Request(request, { headers }))
-    },
+    resourceRequest: (request: Request, accessToken: string): Promise<Response> => (dpop ? dpop.resourceRequest(client, request, accessToken, options.fetch) : bearerRequest(options.fetch, request, accessToken)),
+  }
+}
+
+function bearerRequest(fetch: typeof globalThis.fetch, request: Request, accessToken: string): Promise<Response> {
+  const headers = new Headers(request.headers)
+  headers.set('authorization', `Bearer ${accessToken}`)
+  return fetch(new Request(request, { headers }))
+}
+
+/** The callback's parameters once its state, RFC 9207 `iss` and `error` are checked. */
+function validatedCallback(as: ServerMetadata, client: oauth.Client, callback: URL, state: string): URLSearchParams {
+  try {
+    return oauth.validateAuthResponse(as, client, callback.searchParams, state)
+  } catch (cause) {
+    throw callbackError(as, state, cause)
+  }
+}
+
+/** `endpoint` with `params` set in its query (each replacing one of the same name). */
+function withParams(endpoint: string, params: Record<string, string>): string {
+  const url = new URL(endpoint)
+  for (const [name, value] of Object.entries(params)) url.searchParams.set(name, value)
+  return url.href
+}
+
+/** What is stored of a checked token response; times count from when the request was sent, so a slow answer can't make a token look fresher than it is. */
+function tokenSet(result: oauth.TokenEndpointResponse, sentAt: number, jkt: string | undefined): TokenSet {
+  return {
+    accessToken: result.access_token,
+    tokenType: result.token_type,
+    refreshToken: result.refresh_token,
+    idToken: result.id_token,
+    expiresAt: sentAt + (result.expires_in as number) * 1000,
+    refreshExpiresAt: typeof result.refresh_token_expires_in === 'number' ? sentAt + result.refresh_token_expires_in * 1000 : undefined,
+    issuedAt: sentAt,
+    scope: result.scope,
+    jkt,
   }
 }
 
