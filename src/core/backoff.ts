@@ -8,7 +8,7 @@ import { AuthError } from './errors'
 import type { RetrySchedule } from './store'
 
 export interface RetryOptions {
-  /** Attempts for a caller that has no valid token left, before reporting `error`. Default 4. */
+  /** Attempts for a caller that has no valid token left, before it gets the failure (the tab shows `outage` meanwhile, and the retries go on). Default 4. */
   attempts?: number
   /** First delay; doubles per failure. Default 1000 ms. */
   baseMs?: number

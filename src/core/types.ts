@@ -205,8 +205,10 @@ export interface AuthClient {
   fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response>
   onEvent(listener: (event: AuthEvent) => void): () => void
   /**
-   * Stops timers and channel listeners. `<AuthProvider>` calls it for a client it made from config
-   * props when it unmounts for good; never for one passed as `client`, which is the app's to dispose.
+   * Ends everything the client runs: its timer, every wait (a retry's backoff, a wait for a re-login, a
+   * popup's watch), its channel, store and page subscriptions and its event listeners; a caller that
+   * waited gets `DISPOSED`, and so does every later call. `<AuthProvider>` calls it for a client it made
+   * from config props when it unmounts for good; never for one passed as `client`, the app's to dispose.
    */
   dispose(): void
 }

@@ -8,7 +8,10 @@ export interface MockAuthClientOptions {
   status?: AuthStatus
   /** Default `{ sub: 'alice', name: 'Alice Example', email: 'alice@example.com' }`. */
   user?: User
-  /** For `error`, `reloginRequired` and `signedOut`. Default for `error`: a `NETWORK` error; for `reloginRequired`: an explained `invalid_grant`. */
+  /**
+   * For `outage`, `error`, `reloginRequired` and `signedOut`. Defaults: for `outage` a `NETWORK` error, for `error`
+   * a `DISCOVERY_FAILED` error, for `reloginRequired` an explained `invalid_grant`.
+   */
   error?: AuthError
   /** Default `mock-access-token-<generation>`. */
   accessToken?: string
@@ -168,8 +171,8 @@ export function createMockAuthClient(options: MockAuthClientOptions = {}): MockA
     },
     fail(error: AuthError) {
       // A transient failure with a session is an outage (the session kept); anything else is an error.
-      const user = state.status === 'signedIn' || state.status === 'outage' ? state.user : undefined
-      setState(isTransient(error) && user ? { status: 'outage', user, error } : { status: 'error', error })
+      const kept = state.status === 'signedIn' || state.status === 'outage'
+      setState(isTransient(error) && kept ? { status: 'outage', user: state.user, error } : { status: 'error', error })
     },
   })
 }
