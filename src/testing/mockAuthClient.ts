@@ -172,7 +172,7 @@ export function createMockAuthClient(options: MockAuthClientOptions = {}): MockA
     fail(error: AuthError) {
       // A transient failure with a session is an outage (the session kept); anything else is an error.
       const kept = state.status === 'signedIn' || state.status === 'outage'
-      setState(isTransient(error) && kept ? { status: 'outage', user: state.user, error } : { status: 'error', error })
+      setState(isTransient(error) && kept ? { status: 'outage', user: 'user' in state ? state.user : undefined, error } : { status: 'error', error })
     },
   })
 }
