@@ -8,7 +8,18 @@ import tseslint from 'typescript-eslint'
 
 export default defineConfig([
   // What .prettierignore skips too: build output, run artefacts and generated fixtures (node_modules is ESLint's default).
-  globalIgnores(['**/dist/', 'storybook-static/', 'coverage/', '.test-results/', 'bench-results/', '**/__screenshots__/', '.vitest-attachments/', '**/fixtures/generated/', '**/*.generated.*', 'test/unit/fixtures/release-*/']),
+  globalIgnores([
+    '**/dist/',
+    'storybook-static/',
+    'coverage/',
+    '.test-results/',
+    'bench-results/',
+    '**/__screenshots__/',
+    '.vitest-attachments/',
+    '**/fixtures/generated/',
+    '**/*.generated.*',
+    'test/unit/fixtures/release-*/',
+  ]),
   js.configs.recommended,
   tseslint.configs.recommended,
   {

@@ -17,8 +17,8 @@ export function App() {
       <header>
         <h1>tabauth demo</h1>
         <p>
-          One session for every tab: when the access token runs out, one tab refreshes it and the others take the new token from it, so the
-          provider sees one token request per expiry. A dead grant ends in one calm &ldquo;Sign in again&rdquo;.
+          One session for every tab: when the access token runs out, one tab refreshes it and the others take the new token from it, so the provider sees one token request per expiry. A dead grant
+          ends in one calm &ldquo;Sign in again&rdquo;.
         </p>
       </header>
       {/* Placed by grid areas (styles.css): two columns on a wide screen, this order on a phone. */}

@@ -9,8 +9,7 @@ export function NoteForm() {
   const queryClient = useQueryClient()
   const [text, setText] = useState('')
   const save = useMutation({
-    mutationFn: (note: string) =>
-      fetchJson(notesUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: note }) }),
+    mutationFn: (note: string) => fetchJson(notesUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: note }) }),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: ['notes'] }),
   })
   return (

@@ -10,7 +10,10 @@ export function SessionPanel({ children }: { children?: ReactNode }) {
     <section className="panel session" aria-labelledby="session-title" data-status={status}>
       <h2 id="session-title">This tab ({thisTab})</h2>
       <p>
-        Status: <strong className="status" data-testid="status">{status}</strong>
+        Status:{' '}
+        <strong className="status" data-testid="status">
+          {status}
+        </strong>
       </p>
       {error && (
         <p className="error" role="alert" data-testid="error">
@@ -39,9 +42,7 @@ function Session() {
         <dt>Token generation</dt>
         <dd data-testid="generation">{state.status === 'signedIn' ? state.generation : '—'}</dd>
         <dt>Expires</dt>
-        <dd data-testid="token-expiry">
-          {expiresAt === undefined ? '—' : `in ${Math.max(0, Math.round((expiresAt - now) / 1000))} s (${new Date(expiresAt).toLocaleTimeString()})`}
-        </dd>
+        <dd data-testid="token-expiry">{expiresAt === undefined ? '—' : `in ${Math.max(0, Math.round((expiresAt - now) / 1000))} s (${new Date(expiresAt).toLocaleTimeString()})`}</dd>
         <dt>Token ends with</dt>
         <dd>
           <code data-testid="token-fingerprint">{accessToken ? accessToken.slice(-6) : '—'}</code>

@@ -45,7 +45,9 @@ export function TokenRequests({ refreshKey }: { refreshKey: string }) {
           </div>
         </dl>
       )}
-      <p className="hint">Counted by the provider itself (<code>/__test/counts</code>), for every tab and browser; a sign-in is a code exchange.</p>
+      <p className="hint">
+        Counted by the provider itself (<code>/__test/counts</code>), for every tab and browser; a sign-in is a code exchange.
+      </p>
     </section>
   )
 }

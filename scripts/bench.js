@@ -192,7 +192,9 @@ async function main() {
     console.log(formatFirstRender(render))
     console.log()
     for (const { label, minified, gzip, addsGzip } of size) {
-      console.log(`size: ${label.padEnd(24)} ${(minified / 1024).toFixed(1)} kB min, ${(gzip / 1024).toFixed(1)} kB gzip${addsGzip === undefined ? '' : `, +${(addsGzip / 1024).toFixed(1)} kB gzip beside tabauth`}`)
+      console.log(
+        `size: ${label.padEnd(24)} ${(minified / 1024).toFixed(1)} kB min, ${(gzip / 1024).toFixed(1)} kB gzip${addsGzip === undefined ? '' : `, +${(addsGzip / 1024).toFixed(1)} kB gzip beside tabauth`}`,
+      )
     }
     const errors = results.reduce((sum, r) => sum + r.errors, 0)
     if (errors) console.log(`\n${errors} token endpoint error(s) during the bench: see bench-results/bench.json`)

@@ -51,23 +51,30 @@ function guideFiles(readme) {
 function writeApp(dir, files, tarballs) {
   mkdirSync(join(dir, 'src'), { recursive: true })
   const devVersion = (name) => pkg.devDependencies[name]
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({
-    name: 'guide-app',
-    private: true,
-    type: 'module',
-    dependencies: {
-      tabauth: `file:${tarballs.tabauth}`,
-      react: devVersion('react'),
-      'react-dom': devVersion('react-dom'),
-      '@tanstack/react-query': devVersion('@tanstack/react-query'),
-    },
-    devDependencies: {
-      'tabauth-dev-provider': `file:${tarballs.devProvider}`,
-      vite: devVersion('vite'),
-      '@vitejs/plugin-react': devVersion('@vitejs/plugin-react'),
-    },
-    allowScripts: { esbuild: false },
-  }, null, 2))
+  writeFileSync(
+    join(dir, 'package.json'),
+    JSON.stringify(
+      {
+        name: 'guide-app',
+        private: true,
+        type: 'module',
+        dependencies: {
+          tabauth: `file:${tarballs.tabauth}`,
+          react: devVersion('react'),
+          'react-dom': devVersion('react-dom'),
+          '@tanstack/react-query': devVersion('@tanstack/react-query'),
+        },
+        devDependencies: {
+          'tabauth-dev-provider': `file:${tarballs.devProvider}`,
+          vite: devVersion('vite'),
+          '@vitejs/plugin-react': devVersion('@vitejs/plugin-react'),
+        },
+        allowScripts: { esbuild: false },
+      },
+      null,
+      2,
+    ),
+  )
   writeFileSync(join(dir, 'vite.config.js'), `import react from '@vitejs/plugin-react'\nexport default { plugins: [react()] }\n`)
   writeFileSync(join(dir, 'index.html'), `<!doctype html><html><head><title>guide app</title></head><body><div id="root"></div><script type="module" src="/src/main.tsx"></script></body></html>\n`)
   for (const [path, text] of Object.entries(files)) {
@@ -79,7 +86,9 @@ function writeApp(dir, files, tarballs) {
 /** The section's command for this app's origin, on a free port; resolves when the issuer is printed. */
 async function startDevProvider(dir, appOrigins) {
   const port = await freePort()
-  const args = COMMAND.split(' ').slice(1).filter((a) => !a.startsWith('--app-origin') && a !== 'http://localhost:3000')
+  const args = COMMAND.split(' ')
+    .slice(1)
+    .filter((a) => !a.startsWith('--app-origin') && a !== 'http://localhost:3000')
   const child = spawn('npx', [...args, ...appOrigins.flatMap((o) => ['--app-origin', o]), '--port', String(port)], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
   let out = ''
   let err = ''
@@ -102,11 +111,12 @@ async function startDevProvider(dir, appOrigins) {
     output: () => out,
     errors: () => err,
     counts: async () => (await fetch(`${issuer}/__test/counts`)).json(),
-    stop: () => new Promise((resolve) => {
-      child.removeAllListeners('exit')
-      child.once('exit', resolve)
-      process.kill(-child.pid, 'SIGTERM') // npx and the node process it started (its own process group)
-    }),
+    stop: () =>
+      new Promise((resolve) => {
+        child.removeAllListeners('exit')
+        child.once('exit', resolve)
+        process.kill(-child.pid, 'SIGTERM') // npx and the node process it started (its own process group)
+      }),
   }
 }
 
@@ -116,7 +126,10 @@ function build(dir, outDir, env) {
 }
 
 async function waitForStatus(page, status, timeout = 20_000) {
-  await page.getByTestId('status').filter({ hasText: new RegExp(`^${status}$`) }).waitFor({ timeout })
+  await page
+    .getByTestId('status')
+    .filter({ hasText: new RegExp(`^${status}$`) })
+    .waitFor({ timeout })
 }
 
 async function waitUntil(what, read, ok, timeout = 10_000) {
@@ -138,7 +151,11 @@ try {
   run('npm', ['run', 'build'], root)
   run('npm', ['pack', '--pack-destination', work], root)
   run('npm', ['pack', '--pack-destination', work], join(root, 'dev-provider'))
-  const tarball = (prefix) => join(work, readdirSync(work).find((name) => name.startsWith(prefix) && name.endsWith('.tgz')))
+  const tarball = (prefix) =>
+    join(
+      work,
+      readdirSync(work).find((name) => name.startsWith(prefix) && name.endsWith('.tgz')),
+    )
   const tarballs = { tabauth: tarball('tabauth-0'), devProvider: tarball('tabauth-dev-provider-') }
   const dir = join(work, 'app')
   writeApp(dir, files, tarballs)
@@ -161,7 +178,7 @@ try {
   // The app of the section, built with only the issuer of this run in place of http://127.0.0.1:9000.
   build(dir, 'dist', { VITE_ISSUER: provider.issuer })
 
-  await check('the guide\'s app: /notes signs in by itself, shows the notes, a second tab needs no request, sign-out reaches every tab', async () => {
+  await check("the guide's app: /notes signs in by itself, shows the notes, a second tab needs no request, sign-out reaches every tab", async () => {
     const context = await browser.newContext()
     try {
       const page = await context.newPage()
@@ -180,13 +197,20 @@ try {
       await waitForStatus(second, 'signedIn')
       await second.getByText('Alice Example').waitFor()
       c = await provider.counts()
-      assert(c.authorizations === 1 && c.token.authorization_code.success === 1, `the second tab made requests: ${c.authorizations} authorizations, ${JSON.stringify(c.token.authorization_code)} code exchanges`)
+      assert(
+        c.authorizations === 1 && c.token.authorization_code.success === 1,
+        `the second tab made requests: ${c.authorizations} authorizations, ${JSON.stringify(c.token.authorization_code)} code exchanges`,
+      )
       await page.getByRole('button', { name: 'Sign out' }).click()
       await waitForStatus(second, 'signedOut')
       await page.waitForURL(`${app.url}/`, { timeout: 20_000 })
       await waitForStatus(page, 'signedOut')
       await page.getByRole('button', { name: 'Sign in', exact: true }).waitFor()
-      c = await waitUntil('two revocations (refresh and access token) and one end-session request', () => provider.counts(), (n) => n.logouts >= 1)
+      c = await waitUntil(
+        'two revocations (refresh and access token) and one end-session request',
+        () => provider.counts(),
+        (n) => n.logouts >= 1,
+      )
       assert(c.revocations === 2 && c.logouts === 1, `revocations ${c.revocations}, logouts ${c.logouts}`)
       assert((await page.getByRole('alert').count()) === 0, 'an alert after sign-out')
     } finally {
@@ -194,7 +218,7 @@ try {
     }
   })
 
-  await check('troubleshooting: an app origin not registered leaves the user on the server\'s error page invalid_redirect_uri', async () => {
+  await check("troubleshooting: an app origin not registered leaves the user on the server's error page invalid_redirect_uri", async () => {
     const other = await serveStatic(join(dir, 'dist')) // the same app on an origin the provider was not told about
     const context = await browser.newContext()
     try {
@@ -212,7 +236,7 @@ try {
     }
   })
 
-  await check('troubleshooting: a wrong client id leaves the user on the server\'s error page invalid_client', async () => {
+  await check("troubleshooting: a wrong client id leaves the user on the server's error page invalid_client", async () => {
     build(dir, 'dist-wrong-client', { VITE_ISSUER: provider.issuer, VITE_CLIENT_ID: 'not-registered' })
     const wrong = await serveStatic(join(dir, 'dist-wrong-client'))
     const context = await browser.newContext()

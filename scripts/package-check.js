@@ -59,8 +59,15 @@ function writeApp(dir, tarball, react) {
   writeFileSync(join(dir, 'package.json'), JSON.stringify(app, null, 2))
   writeFileSync(join(dir, 'vite.config.js'), `import react from '@vitejs/plugin-react'\nexport default { plugins: [react()] }\n`)
   writeFileSync(join(dir, 'index.html'), `<!doctype html><html><body><div id="root"></div><script type="module" src="/src/main.jsx"></script></body></html>\n`)
-  const otherEntries = entries.filter((e) => e.subpath !== '.').map((e, i) => `import * as entry${i} from '${e.name}'\n`).join('')
-  const entryCount = entries.filter((e) => e.subpath !== '.').map((_, i) => `Object.keys(entry${i}).length`).join(' + ') || '0'
+  const otherEntries = entries
+    .filter((e) => e.subpath !== '.')
+    .map((e, i) => `import * as entry${i} from '${e.name}'\n`)
+    .join('')
+  const entryCount =
+    entries
+      .filter((e) => e.subpath !== '.')
+      .map((_, i) => `Object.keys(entry${i}).length`)
+      .join(' + ') || '0'
   writeFileSync(
     join(dir, 'src/main.jsx'),
     `import { StrictMode, version } from 'react'
@@ -127,7 +134,10 @@ let browser
 try {
   run('npm', ['run', 'build'], root)
   run('npm', ['pack', '--pack-destination', work], root)
-  const tarball = join(work, readdirSync(work).find((name) => name.endsWith('.tgz')))
+  const tarball = join(
+    work,
+    readdirSync(work).find((name) => name.endsWith('.tgz')),
+  )
   await check(`publint and attw --profile esm-only are clean for ${entries.map((e) => e.name).join(', ')}`, () => lint(tarball))
 
   browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs })

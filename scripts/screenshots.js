@@ -32,7 +32,10 @@ async function open(context, url) {
 }
 
 const status = (page) => page.getByTestId('status')
-const waitForStatus = (page, value) => status(page).filter({ hasText: new RegExp(`^${value}$`) }).waitFor()
+const waitForStatus = (page, value) =>
+  status(page)
+    .filter({ hasText: new RegExp(`^${value}$`) })
+    .waitFor()
 const text = (page, testId) => page.getByTestId(testId).textContent()
 
 async function signIn(page) {
@@ -69,7 +72,6 @@ async function main() {
   await vite.listen()
   const browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs })
   try {
-
     const context = await browser.newContext({ viewport: TAB })
     context.setDefaultTimeout(15_000)
     const first = await open(context, app.url)

@@ -51,7 +51,12 @@ async function measure({ name, source }, mainGzip) {
   if (name === pkg.name) return { name, minified: code.length, gzip, modules }
   // What the entry costs an app that has the main entry already: the code they share counts once.
   const main = entries.find((entry) => entry.name === pkg.name)
-  const both = (await bundle([main.source, source], other.filter((n) => n !== pkg.name))).code
+  const both = (
+    await bundle(
+      [main.source, source],
+      other.filter((n) => n !== pkg.name),
+    )
+  ).code
   return { name, minified: code.length, gzip, modules, addsGzip: gzipSync(both, { level: 9 }).length - mainGzip }
 }
 

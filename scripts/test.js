@@ -56,7 +56,7 @@ function findChromium() {
 function installChromium() {
   const isRoot = process.getuid?.() === 0
   if (!isRoot || !which('apt-get')) return false
-  console.log('Chromium not found: installing Debian\'s chromium package (apt-get install -y chromium)...')
+  console.log("Chromium not found: installing Debian's chromium package (apt-get install -y chromium)...")
   const result = spawnSync('sh', ['-c', 'apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium'], {
     stdio: 'inherit',
   })
@@ -172,7 +172,11 @@ async function runVitestProjects() {
 }
 
 function firstLine(message) {
-  return String(message ?? 'failed outside its tests').split('\n').find((line) => line.trim()) ?? ''
+  return (
+    String(message ?? 'failed outside its tests')
+      .split('\n')
+      .find((line) => line.trim()) ?? ''
+  )
 }
 
 /** Runs one extra suite and reads its result file; `quiet` buffers its output and prints it when it ends. */

@@ -82,7 +82,10 @@ export const ErrorStatus: Story = {
 export const Refused: Story = {
   name: 'Sign-in refused (access_denied): shown, not redirected',
   parameters: {
-    auth: { status: 'signedOut', error: new AuthError('AUTHORIZATION_ERROR', 'The authorization server answered access_denied: the user or the server refused the sign-in.', { error: 'access_denied' }) },
+    auth: {
+      status: 'signedOut',
+      error: new AuthError('AUTHORIZATION_ERROR', 'The authorization server answered access_denied: the user or the server refused the sign-in.', { error: 'access_denied' }),
+    },
   },
   play: async ({ canvas, loaded }) => {
     await expect(canvas.getByRole('alert')).toHaveTextContent('access_denied')

@@ -43,7 +43,7 @@
 // PROFILES also names a provider option where the behaviour is oidc-provider's own: refreshTokenTtl (s), an
 // absolute lifetime (a rotated refresh token never outlives its predecessor, see scripts/provider.js).
 
-const METADATA = '/.well-known/openid-configuration';
+const METADATA = '/.well-known/openid-configuration'
 
 /**
  * oauth2 profile: oidc-provider grants no OIDC scope without `openid`, so plain OAuth 2.0 clients ask
@@ -54,7 +54,7 @@ export const OAUTH2_RESOURCE = {
   defaultResource: () => 'urn:tabauth:api',
   useGrantedResource: () => true,
   getResourceServerInfo: () => ({ scope: 'api', accessTokenFormat: 'opaque' }),
-};
+}
 
 export const PROFILES = {
   'rotation, reuse revokes the family': {},
@@ -76,7 +76,7 @@ export const PROFILES = {
   'refusal: refresh 200 without expires_in': { refreshWithoutExpiresIn: true },
   'refusal: revocation refused, 401': { revocationRefused: true },
   'Entra ID texts': { invalidGrantText: 'AADSTS50173: The provided grant has expired due to it being revoked, a fresh auth token is needed. The user might have changed or reset their password.' },
-};
+}
 
 /**
  * Kinder than a real server, for apps that need it while they are being written; not in the scenario matrix
@@ -88,116 +88,121 @@ export const LENIENT_PROFILES = {
   'end-session revokes every grant': { endSessionRevokes: true },
   'offline_access needs prompt=consent': { offlineAccess: 'prompt-consent' },
   lenient: { refreshTokens: 'always', endSessionRevokes: true },
-};
+}
 
 /** The flags of the profile called `name` (in PROFILES or LENIENT_PROFILES), or an error that lists the names. */
 export function profileNamed(name) {
-  const found = PROFILES[name] ?? LENIENT_PROFILES[name];
-  if (!found) throw new Error(`no profile "${name}". Profiles:\n  ${[...Object.keys(PROFILES), ...Object.keys(LENIENT_PROFILES)].join('\n  ')}`);
-  return found;
+  const found = PROFILES[name] ?? LENIENT_PROFILES[name]
+  if (!found) throw new Error(`no profile "${name}". Profiles:\n  ${[...Object.keys(PROFILES), ...Object.keys(LENIENT_PROFILES)].join('\n  ')}`)
+  return found
 }
 
 /** The koa middleware that makes the provider behave as `profile` says (flags above). */
 export function profileMiddleware(profile, { provider, store, issuer, appOrigins, settings }) {
   const cors = (ctx) => {
-    const origin = ctx.get('Origin');
+    const origin = ctx.get('Origin')
     if (origin && appOrigins.includes(origin)) {
-      ctx.set('Access-Control-Allow-Origin', origin);
-      ctx.vary('Origin');
+      ctx.set('Access-Control-Allow-Origin', origin)
+      ctx.vary('Origin')
     }
-  };
+  }
 
-  const touchesTokens = ['reuse', 'revokePreviousAccess', 'idTokenOnRefresh', 'announceRefreshLifetime', 'invalidGrantText', 'deadRefresh', 'clientChanged', 'refreshWithoutExpiresIn'].some((flag) => flag in profile);
+  const touchesTokens = ['reuse', 'revokePreviousAccess', 'idTokenOnRefresh', 'announceRefreshLifetime', 'invalidGrantText', 'deadRefresh', 'clientChanged', 'refreshWithoutExpiresIn'].some(
+    (flag) => flag in profile,
+  )
 
   return async function profileBehaviour(ctx, next) {
     if (ctx.method === 'GET' && (ctx.path === METADATA || ctx.path === `${METADATA}/` || ctx.path === '/.well-known/oauth-authorization-server')) {
-      return metadata(ctx, next);
+      return metadata(ctx, next)
     }
-    if (ctx.method === 'POST' && ctx.path === '/token' && touchesTokens) return token(ctx, next);
+    if (ctx.method === 'POST' && ctx.path === '/token' && touchesTokens) return token(ctx, next)
     if (ctx.method === 'POST' && ctx.path === '/token/revocation' && profile.revocationRefused) {
-      await readRaw(ctx.req); // the token to revoke is read and ignored: nothing is revoked
-      return refuse(ctx, 401, 'empty', 'revocation refused (profile revocationRefused)');
+      await readRaw(ctx.req) // the token to revoke is read and ignored: nothing is revoked
+      return refuse(ctx, 401, 'empty', 'revocation refused (profile revocationRefused)')
     }
-    await next();
-    if (profile.iss === false) stripIss(ctx);
-  };
+    await next()
+    if (profile.iss === false) stripIss(ctx)
+  }
 
   async function metadata(ctx, next) {
     if (ctx.path === METADATA && profile.discovery === 'trailing-slash') {
-      cors(ctx); // the browser checks CORS on the redirect itself
-      ctx.status = 301;
-      ctx.redirect(`${issuer}${METADATA}/`);
-      return;
+      cors(ctx) // the browser checks CORS on the redirect itself
+      ctx.status = 301
+      ctx.redirect(`${issuer}${METADATA}/`)
+      return
     }
-    if (ctx.path === '/.well-known/oauth-authorization-server' && !profile.oauth2) return next();
-    ctx.path = METADATA;
-    await next();
-    if (!ctx.body || typeof ctx.body !== 'object') return;
+    if (ctx.path === '/.well-known/oauth-authorization-server' && !profile.oauth2) return next()
+    ctx.path = METADATA
+    await next()
+    if (!ctx.body || typeof ctx.body !== 'object') return
     if (profile.advertise === false) {
-      delete ctx.body.revocation_endpoint;
-      delete ctx.body.end_session_endpoint;
+      delete ctx.body.revocation_endpoint
+      delete ctx.body.end_session_endpoint
     }
-    if (profile.iss === false) delete ctx.body.authorization_response_iss_parameter_supported;
+    if (profile.iss === false) delete ctx.body.authorization_response_iss_parameter_supported
   }
 
   /** The authorization response's redirect without `iss` (RFC 9207 is optional for servers). */
   function stripIss(ctx) {
-    const location = ctx.response.get('Location');
-    if (!location) return;
-    const url = new URL(location, issuer);
-    if (!appOrigins.includes(url.origin) || !url.searchParams.has('iss')) return;
-    url.searchParams.delete('iss');
-    ctx.set('Location', url.href);
+    const location = ctx.response.get('Location')
+    if (!location) return
+    const url = new URL(location, issuer)
+    if (!appOrigins.includes(url.origin) || !url.searchParams.has('iss')) return
+    url.searchParams.delete('iss')
+    ctx.set('Location', url.href)
   }
 
   async function token(ctx, next) {
-    const raw = ctx.req.body ?? (await readRaw(ctx.req));
-    ctx.req.body = raw; // oidc-provider's parser takes an already-read body from req.body
-    const params = new URLSearchParams(raw);
-    const grantType = params.get('grant_type');
-    ctx.state.grantType ??= grantType;
+    const raw = ctx.req.body ?? (await readRaw(ctx.req))
+    ctx.req.body = raw // oidc-provider's parser takes an already-read body from req.body
+    const params = new URLSearchParams(raw)
+    const grantType = params.get('grant_type')
+    ctx.state.grantType ??= grantType
     if (grantType === 'refresh_token' && profile.reuse === 'reject') {
-      const presented = await provider.RefreshToken.find(params.get('refresh_token') ?? '');
-      if (presented?.consumed) return answer(ctx, 400, { error: 'invalid_grant', error_description: 'refresh token already used' });
+      const presented = await provider.RefreshToken.find(params.get('refresh_token') ?? '')
+      if (presented?.consumed) return answer(ctx, 400, { error: 'invalid_grant', error_description: 'refresh token already used' })
     }
     if (grantType === 'refresh_token' && profile.clientChanged && settings().clientChanged) {
       return profile.clientChanged === 'invalid_client'
-        ? refuse(ctx, 401, { error: 'invalid_client', error_description: 'client authentication failed' }, 'client changed by an administrator', { 'WWW-Authenticate': 'Basic realm="token"', 'Access-Control-Expose-Headers': 'WWW-Authenticate' })
-        : refuse(ctx, 400, { error: 'unauthorized_client', error_description: 'the client is not allowed to use this grant type' }, 'client changed by an administrator');
+        ? refuse(ctx, 401, { error: 'invalid_client', error_description: 'client authentication failed' }, 'client changed by an administrator', {
+            'WWW-Authenticate': 'Basic realm="token"',
+            'Access-Control-Expose-Headers': 'WWW-Authenticate',
+          })
+        : refuse(ctx, 400, { error: 'unauthorized_client', error_description: 'the client is not allowed to use this grant type' }, 'client changed by an administrator')
     }
-    await next();
-    const body = ctx.body;
-    if (!body || typeof body !== 'object') return;
+    await next()
+    const body = ctx.body
+    if (!body || typeof body !== 'object') return
     if (grantType === 'refresh_token' && ctx.status === 400 && body.error === 'invalid_grant' && profile.deadRefresh) {
-      const why = `was invalid_grant: ${ctx.state.tokenError?.error_detail ?? body.error_description ?? ''}`;
-      if (profile.deadRefresh === 'empty') return refuse(ctx, 400, 'empty', why);
-      if (profile.deadRefresh === 'html') return refuse(ctx, 400, 'html', why);
-      return refuse(ctx, 400, { error: 'invalid_request', error_description: 'The refresh token is expired or invalid.' }, why);
+      const why = `was invalid_grant: ${ctx.state.tokenError?.error_detail ?? body.error_description ?? ''}`
+      if (profile.deadRefresh === 'empty') return refuse(ctx, 400, 'empty', why)
+      if (profile.deadRefresh === 'html') return refuse(ctx, 400, 'html', why)
+      return refuse(ctx, 400, { error: 'invalid_request', error_description: 'The refresh token is expired or invalid.' }, why)
     }
-    if (ctx.status === 400 && body.error === 'invalid_grant' && profile.invalidGrantText) body.error_description = profile.invalidGrantText;
-    if (ctx.status !== 200) return;
-    if (grantType === 'refresh_token' && profile.idTokenOnRefresh === false) delete body.id_token;
-    if (grantType === 'refresh_token' && profile.refreshWithoutExpiresIn) delete body.expires_in;
-    if (grantType === 'refresh_token' && profile.revokePreviousAccess) await revokeOtherAccessTokens(body.access_token);
+    if (ctx.status === 400 && body.error === 'invalid_grant' && profile.invalidGrantText) body.error_description = profile.invalidGrantText
+    if (ctx.status !== 200) return
+    if (grantType === 'refresh_token' && profile.idTokenOnRefresh === false) delete body.id_token
+    if (grantType === 'refresh_token' && profile.refreshWithoutExpiresIn) delete body.expires_in
+    if (grantType === 'refresh_token' && profile.revokePreviousAccess) await revokeOtherAccessTokens(body.access_token)
     if (profile.announceRefreshLifetime && body.refresh_token) {
-      const issued = await provider.RefreshToken.find(body.refresh_token);
-      if (issued) body.refresh_token_expires_in = issued.remainingTTL;
+      const issued = await provider.RefreshToken.find(body.refresh_token)
+      if (issued) body.refresh_token_expires_in = issued.remainingTTL
     }
   }
 
   async function revokeOtherAccessTokens(current) {
-    const token = await provider.AccessToken.find(current);
-    if (!token) return;
+    const token = await provider.AccessToken.find(current)
+    if (!token) return
     for (const { id, payload } of store.all('AccessToken')) {
-      if (payload.grantId === token.grantId && id !== current) await (await provider.AccessToken.find(id))?.destroy();
+      if (payload.grantId === token.grantId && id !== current) await (await provider.AccessToken.find(id))?.destroy()
     }
   }
 
   function answer(ctx, status, body) {
-    cors(ctx);
-    ctx.status = status;
-    ctx.set('Cache-Control', 'no-store');
-    ctx.body = body;
+    cors(ctx)
+    ctx.status = status
+    ctx.set('Cache-Control', 'no-store')
+    ctx.body = body
   }
 
   /**
@@ -206,29 +211,33 @@ export function profileMiddleware(profile, { provider, store, issuer, appOrigins
    * /__test/counts, whose `error` is what the client was sent (`http_400_empty`, `http_400_html`, or the code).
    */
   function refuse(ctx, status, body, why, headers = {}) {
-    const error = typeof body === 'object' ? body.error : `http_${status}_${body}`;
-    ctx.state.tokenError = { error, error_detail: why };
-    ctx.remove('Content-Type');
-    for (const [name, value] of Object.entries(headers)) ctx.set(name, value);
+    const error = typeof body === 'object' ? body.error : `http_${status}_${body}`
+    ctx.state.tokenError = { error, error_detail: why }
+    ctx.remove('Content-Type')
+    for (const [name, value] of Object.entries(headers)) ctx.set(name, value)
     if (body === 'empty') {
-      ctx.body = null; // Koa 3: an explicit null body is sent as an empty body without Content-Type
-      cors(ctx);
-      ctx.status = status;
-      ctx.set('Cache-Control', 'no-store');
-      return;
+      ctx.body = null // Koa 3: an explicit null body is sent as an empty body without Content-Type
+      cors(ctx)
+      ctx.status = status
+      ctx.set('Cache-Control', 'no-store')
+      return
     }
     if (body === 'html') {
-      answer(ctx, status, `<html>\r\n<head><title>${status} Bad Request</title></head>\r\n<body>\r\n<center><h1>${status} Bad Request</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n`);
-      ctx.type = 'text/html';
-      return;
+      answer(
+        ctx,
+        status,
+        `<html>\r\n<head><title>${status} Bad Request</title></head>\r\n<body>\r\n<center><h1>${status} Bad Request</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n`,
+      )
+      ctx.type = 'text/html'
+      return
     }
-    answer(ctx, status, body);
-    ctx.type = 'application/json';
+    answer(ctx, status, body)
+    ctx.type = 'application/json'
   }
 }
 
 async function readRaw(req) {
-  const chunks = [];
-  for await (const chunk of req) chunks.push(chunk);
-  return Buffer.concat(chunks).toString('utf8');
+  const chunks = []
+  for await (const chunk of req) chunks.push(chunk)
+  return Buffer.concat(chunks).toString('utf8')
 }

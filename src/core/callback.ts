@@ -58,16 +58,20 @@ export async function finishSignIn(ctx: CallbackContext, callback: URL): Promise
   } catch (error) {
     let authError = toAuthError(error)
     if (authError.code === 'INVALID_GRANT') {
-      authError = explainInvalidGrant(authError, {
-        grant: 'authorization_code',
-        transactionAgeMs: ctx.clock.now() - tx.createdAt,
-        codeLifetimeMs: ctx.codeLifetimeMs,
-        redirectUriSent: tx.redirectUri,
-        redirectUriAuthorized: tx.redirectUri,
-        codeVerifier: tx.codeVerifier,
-        clientIdSent: ctx.clientId,
-        clientIdAuthorized: ctx.clientId, // transactions are stored per client
-      }, ctx.session.serverTexts)
+      authError = explainInvalidGrant(
+        authError,
+        {
+          grant: 'authorization_code',
+          transactionAgeMs: ctx.clock.now() - tx.createdAt,
+          codeLifetimeMs: ctx.codeLifetimeMs,
+          redirectUriSent: tx.redirectUri,
+          redirectUriAuthorized: tx.redirectUri,
+          codeVerifier: tx.codeVerifier,
+          clientIdSent: ctx.clientId,
+          clientIdAuthorized: ctx.clientId, // transactions are stored per client
+        },
+        ctx.session.serverTexts,
+      )
     }
     // The user said no, or the server could not sign them in: signed out, with the reason. Nothing retries.
     const status = authError.code === 'AUTHORIZATION_ERROR' ? 'signedOut' : 'error'

@@ -48,7 +48,9 @@ export function createAuthClient(config: AuthConfig): AuthClient {
   function arm() {
     const at = wakeAt(model, lifecycle, ctx.skewMs, clock.now())
     disarm?.()
-    disarm = Number.isFinite(at) ? clock.setTimeout(() => (lifecycle.isVisible() ? refreshIfVisible() : model.record.session && void flows.settle()), Math.min(Math.max(at - clock.now(), 0), 2 ** 31 - 1)) : undefined
+    disarm = Number.isFinite(at)
+      ? clock.setTimeout(() => (lifecycle.isVisible() ? refreshIfVisible() : model.record.session && void flows.settle()), Math.min(Math.max(at - clock.now(), 0), 2 ** 31 - 1))
+      : undefined
   }
 
   function after(ms: number, fn: () => void, onDispose?: () => void): () => void {
@@ -149,7 +151,11 @@ export function createAuthClient(config: AuthConfig): AuthClient {
     autoLogin: live(autoLogin),
     logout: live(flows.logout),
     getAccessToken: () => getAccessToken(),
-    fetch: fetchWithToken((request, token) => setup.oauth.resourceRequest(request, token), getAccessToken, () => config.resourceServers ?? [setup.origin()]),
+    fetch: fetchWithToken(
+      (request, token) => setup.oauth.resourceRequest(request, token),
+      getAccessToken,
+      () => config.resourceServers ?? [setup.origin()],
+    ),
     onEvent,
     dispose() {
       if (disposed) return

@@ -19,8 +19,17 @@ export function resolveConfig(config: AuthConfig) {
   // Options of earlier releases that moved to entries of their own (`dpop: true`, `userinfo: true`,
   // `relogin: 'redirect'`, `reloginWaitMs`, `hintStorage`): never "off" in silence.
   const moved = config as { hintStorage?: unknown; reloginWaitMs?: unknown }
-  if ((config.dpop && typeof config.dpop.bind !== 'function') || (config.userinfo && typeof config.userinfo !== 'function') || (config.relogin && config.relogin !== 'prompt' && typeof config.relogin.bind !== 'function') || moved.hintStorage || moved.reloginWaitMs) {
-    throw new AuthError('CONFIG', "dpop takes dpop() from 'tabauth/dpop', userinfo userinfo() from 'tabauth/userinfo', relogin 'prompt' or relogin({ redirect, waitMs }) from 'tabauth/relogin' (also for reloginWaitMs); hintStorage is hint: firstRenderHint({ storage }) from 'tabauth/hint'.")
+  if (
+    (config.dpop && typeof config.dpop.bind !== 'function') ||
+    (config.userinfo && typeof config.userinfo !== 'function') ||
+    (config.relogin && config.relogin !== 'prompt' && typeof config.relogin.bind !== 'function') ||
+    moved.hintStorage ||
+    moved.reloginWaitMs
+  ) {
+    throw new AuthError(
+      'CONFIG',
+      "dpop takes dpop() from 'tabauth/dpop', userinfo userinfo() from 'tabauth/userinfo', relogin 'prompt' or relogin({ redirect, waitMs }) from 'tabauth/relogin' (also for reloginWaitMs); hintStorage is hint: firstRenderHint({ storage }) from 'tabauth/hint'.",
+    )
   }
   for (const server of config.resourceServers ?? []) if (!URL.canParse(server)) throw new AuthError('CONFIG', `resourceServers: "${server}" is not an absolute URL.`)
 

@@ -74,7 +74,9 @@ export class AuthError extends Error {
    */
   constructor(code: AuthErrorCode, message: string, options: AuthErrorOptions = {}) {
     const { reasons, error, status, url } = options
-    super(message || `${code}${reasons ? ` (${reasons.join(', ')})` : ''}${error ? ` ${error}` : ''}${status ? ` HTTP ${status}` : ''}${url ? ` at ${new URL(url).host}` : ''}: see ${ERRORS_DOC}`, { cause: redact(options.cause) })
+    super(message || `${code}${reasons ? ` (${reasons.join(', ')})` : ''}${error ? ` ${error}` : ''}${status ? ` HTTP ${status}` : ''}${url ? ` at ${new URL(url).host}` : ''}: see ${ERRORS_DOC}`, {
+      cause: redact(options.cause),
+    })
     this.name = 'AuthError'
     this.code = code
     this.error = options.error

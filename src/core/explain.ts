@@ -6,17 +6,20 @@
 import { AuthError, type InvalidGrantReason } from './errors'
 
 /** Development builds only (see scripts/lib/dev-messages.js): production errors keep `reason` and `reasons`, not the prose. */
-export const HINTS: Partial<Record<InvalidGrantReason, string>> = process.env.NODE_ENV !== 'production' ? {
-  code_reused: 'the authorization code was already exchanged: the callback URL was replayed, or another tab, a duplicated tab or a link prefetcher used it first',
-  code_expired: "the code was exchanged after the server's code lifetime (often 60 s): the callback was slow or replayed late",
-  redirect_uri_mismatch: 'the redirect_uri sent to the token endpoint differs from the one used at authorization',
-  pkce_mismatch: 'the PKCE code_verifier is missing or does not match the code_challenge sent at authorization',
-  client_mismatch: 'the code was issued to another client_id than the one exchanging it',
-  refresh_token_revoked_or_expired: 'the refresh token was revoked (sign-out elsewhere, an administrator, a password change) or has expired: the user must sign in again',
-  refresh_token_reused: 'an already rotated refresh token was presented (two tabs refreshed at once without Web Locks), and the server revoked the grant',
-  refresh_token_lifetime_exceeded: 'the refresh token reached its fixed lifetime (Entra ID: 24 h for SPAs), which no refresh extends: sign in again',
-  session_ended: 'the session at the server ended (signed out there, timed out, password changed): sign in again',
-} : {}
+export const HINTS: Partial<Record<InvalidGrantReason, string>> =
+  process.env.NODE_ENV !== 'production'
+    ? {
+        code_reused: 'the authorization code was already exchanged: the callback URL was replayed, or another tab, a duplicated tab or a link prefetcher used it first',
+        code_expired: "the code was exchanged after the server's code lifetime (often 60 s): the callback was slow or replayed late",
+        redirect_uri_mismatch: 'the redirect_uri sent to the token endpoint differs from the one used at authorization',
+        pkce_mismatch: 'the PKCE code_verifier is missing or does not match the code_challenge sent at authorization',
+        client_mismatch: 'the code was issued to another client_id than the one exchanging it',
+        refresh_token_revoked_or_expired: 'the refresh token was revoked (sign-out elsewhere, an administrator, a password change) or has expired: the user must sign in again',
+        refresh_token_reused: 'an already rotated refresh token was presented (two tabs refreshed at once without Web Locks), and the server revoked the grant',
+        refresh_token_lifetime_exceeded: 'the refresh token reached its fixed lifetime (Entra ID: 24 h for SPAs), which no refresh extends: sign in again',
+        session_ended: 'the session at the server ended (signed out there, timed out, password changed): sign in again',
+      }
+    : {}
 
 export interface CodeExchangeFacts {
   grant: 'authorization_code'

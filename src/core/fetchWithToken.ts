@@ -20,7 +20,10 @@ export function fetchWithToken(
     const request = new Request(input, init)
     const servers = resourceServers()
     if (!isResourceServer(new URL(request.url), servers)) {
-      throw new AuthError('CONFIG', `${request.url} is not on a resource server of this app (resourceServers: ${servers.join(', ')}): nothing was sent. Add its origin (or origin and path) to resourceServers.`)
+      throw new AuthError(
+        'CONFIG',
+        `${request.url} is not on a resource server of this app (resourceServers: ${servers.join(', ')}): nothing was sent. Add its origin (or origin and path) to resourceServers.`,
+      )
     }
     const token = await getAccessToken()
     const response = await send(request.clone(), token)

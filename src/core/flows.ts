@@ -157,7 +157,9 @@ export function sessionFlows(tab: Tab) {
       const cause = outcome.error
       // Every tab reports a dead session as LOGIN_REQUIRED; this tab also knows the server's answer and its likely
       // reason. A rejected client: the callers here get the server's own answer (CONFIG).
-      const error = isMisconfigured(record) ? cause : new LoginRequiredError(cause.message, { cause, error: cause.error, status: cause.status, contentType: cause.contentType, reasons: record.reasons })
+      const error = isMisconfigured(record)
+        ? cause
+        : new LoginRequiredError(cause.message, { cause, error: cause.error, status: cause.status, contentType: cause.contentType, reasons: record.reasons })
       send({ type: 'ended', record, error, cause })
       throw error
     }

@@ -32,7 +32,10 @@ export interface PopupContext {
 
 /** `popup()` from 'tabauth/popup': `createAuthClient({ popup: popup() })`. */
 export interface PopupSignIn {
-  bind(key: string, clock: Clock): {
+  bind(
+    key: string,
+    clock: Clock,
+  ): {
     /** Popup sign-ins' transactions, in storage the popup window shares with its opener. */
     transactions: TransactionStore
     signIn(ctx: PopupContext): Promise<LoginResult>
@@ -74,7 +77,11 @@ export function loginFlows(ctx: LoginContext) {
     // unreachable issuer here is most often a wrong issuer (a typo, a port), so it says where it looked.
     if (isTransient(authError)) {
       const url = ctx.oauth.issuer
-      authError = new AuthError('DISCOVERY_FAILED', `Could not reach the issuer ${url} to start the sign-in (${authError.message}): check issuer; or the server is down.`, { status: authError.status, cause: authError, url })
+      authError = new AuthError('DISCOVERY_FAILED', `Could not reach the issuer ${url} to start the sign-in (${authError.message}): check issuer; or the server is down.`, {
+        status: authError.status,
+        cause: authError,
+        url,
+      })
     }
     ctx.send({ type: 'failed', error: authError })
     return authError

@@ -26,7 +26,10 @@ export async function logoutAtServer(
   const revoked: LogoutResult['revoked'] = []
   const revokeBoth = async ({ refreshToken, accessToken }: TokenSet) => {
     let done: 'revoked' | 'no_endpoint' = 'revoked'
-    for (const [token, hint] of [[refreshToken, 'refresh_token'], [accessToken, 'access_token']] as const) {
+    for (const [token, hint] of [
+      [refreshToken, 'refresh_token'],
+      [accessToken, 'access_token'],
+    ] as const) {
       if (token && (done = await oauth.revoke(token, hint)) === 'revoked') revoked.push(hint)
     }
     return done

@@ -116,7 +116,11 @@ export function createOAuth(options: OAuthOptions) {
   /** A bound on one request (also for `tabauth/userinfo`). */
   const deadline = (): Deadline => startDeadline(clock, options.timeoutMs)
   /** `send` tells the request's deadline when the answer's headers are in. */
-  const requestOptions = (limit: Deadline) => ({ [oauth.customFetch]: (url: string, init: RequestInit) => send(url, init, limit), [oauth.allowInsecureRequests]: isLoopback(issuer), signal: limit.signal })
+  const requestOptions = (limit: Deadline) => ({
+    [oauth.customFetch]: (url: string, init: RequestInit) => send(url, init, limit),
+    [oauth.allowInsecureRequests]: isLoopback(issuer),
+    signal: limit.signal,
+  })
 
   /**
    * Every request to the authorization server (also `tabauth/userinfo`'s): no cookies, no referrer (a code
@@ -138,7 +142,11 @@ export function createOAuth(options: OAuthOptions) {
   }
 
   /** `bound`: see DPoPBinding.withProof. */
-  async function tokenRequest(as: ServerMetadata, bound: string | null | undefined, request: (options: RequestOptions) => Promise<oauth.TokenEndpointResponse>): Promise<{ tokens: TokenSet; claims?: User }> {
+  async function tokenRequest(
+    as: ServerMetadata,
+    bound: string | null | undefined,
+    request: (options: RequestOptions) => Promise<oauth.TokenEndpointResponse>,
+  ): Promise<{ tokens: TokenSet; claims?: User }> {
     const sentAt = clock.now()
     let result: oauth.TokenEndpointResponse
     let jkt: string | undefined
@@ -223,7 +231,8 @@ export function createOAuth(options: OAuthOptions) {
      * `fetch` to a resource server with the access token: a Bearer header, or a DPoP proof.
      * The app's Request (method, body, redirect, credentials) is sent as it is.
      */
-    resourceRequest: (request: Request, accessToken: string): Promise<Response> => (dpop ? dpop.resourceRequest(client, request, accessToken, options.fetch) : bearerRequest(options.fetch, request, accessToken)),
+    resourceRequest: (request: Request, accessToken: string): Promise<Response> =>
+      dpop ? dpop.resourceRequest(client, request, accessToken, options.fetch) : bearerRequest(options.fetch, request, accessToken),
   }
 }
 
@@ -274,7 +283,8 @@ function checkTokenResponse(result: oauth.TokenEndpointResponse, expected: 'bear
   const answered = { status: 200 }
   if (typeof result.access_token !== 'string' || !result.access_token) throw new AuthError('INVALID_RESPONSE', 'The token response has no access_token.', answered)
   // oauth4webapi lower-cases token_type. With DPoP on, a Bearer answer means the server did not bind the tokens to our key.
-  if (result.token_type !== expected) throw new AuthError('INVALID_RESPONSE', `The token response's token_type is "${result.token_type}", expected "${expected === 'dpop' ? 'DPoP' : 'Bearer'}".`, answered)
+  if (result.token_type !== expected)
+    throw new AuthError('INVALID_RESPONSE', `The token response's token_type is "${result.token_type}", expected "${expected === 'dpop' ? 'DPoP' : 'Bearer'}".`, answered)
   const expiresIn = result.expires_in
   if (typeof expiresIn !== 'number' || !Number.isFinite(expiresIn) || expiresIn <= 0) {
     throw new AuthError('INVALID_RESPONSE', 'The token response has no positive expires_in: tabauth cannot tell when the access token expires.', answered)
@@ -336,11 +346,18 @@ function tokenError(cause: unknown, endpoint: 'token' | 'revocation', answer: An
     return oauthError(said?.error ?? 'invalid_client', said?.error_description, cause.status, endpoint, cause)
   }
   if (answer && answer.status >= 200 && answer.status < 300) {
-    return new AuthError('INVALID_RESPONSE', `The ${endpoint} endpoint answered HTTP ${answer.status}, but the answer could not be used: ${(cause as Error)?.message ?? cause}`, { status: answer.status, cause })
+    return new AuthError('INVALID_RESPONSE', `The ${endpoint} endpoint answered HTTP ${answer.status}, but the answer could not be used: ${(cause as Error)?.message ?? cause}`, {
+      status: answer.status,
+      cause,
+    })
   }
   if (answer) {
     const contentType = answer.contentType ?? undefined
-    return new AuthError('REFUSED', `The ${endpoint} endpoint refused the request with HTTP ${answer.status} and no OAuth error (content type: ${contentType ?? 'none'}).`, { status: answer.status, contentType, cause })
+    return new AuthError('REFUSED', `The ${endpoint} endpoint refused the request with HTTP ${answer.status} and no OAuth error (content type: ${contentType ?? 'none'}).`, {
+      status: answer.status,
+      contentType,
+      cause,
+    })
   }
   return transportError(cause) ?? new AuthError('INVALID_RESPONSE', `The ${endpoint} request failed before an answer: ${(cause as Error)?.message ?? cause}`, { cause })
 }
@@ -348,19 +365,27 @@ function tokenError(cause: unknown, endpoint: 'token' | 'revocation', answer: An
 function oauthError(error: string, description: string | undefined, status: number, endpoint: 'token' | 'revocation', cause: unknown): AuthError {
   const options = { error, errorDescription: description, status, cause }
   if (error === 'invalid_grant') return new AuthError('INVALID_GRANT', `The grant is no longer valid (${error}${description ? `: ${description}` : ''}).`, options)
-  if (CONFIG_ERRORS.has(error)) return new AuthError('CONFIG', `The ${endpoint} endpoint rejected this client (${error}${description ? `: ${description}` : ''}, HTTP ${status}); check clientId and the client's registration at the server.`, options)
+  if (CONFIG_ERRORS.has(error))
+    return new AuthError(
+      'CONFIG',
+      `The ${endpoint} endpoint rejected this client (${error}${description ? `: ${description}` : ''}, HTTP ${status}); check clientId and the client's registration at the server.`,
+      options,
+    )
   return new AuthError('OAUTH_ERROR', `The ${endpoint} endpoint answered ${error}${description ? `: ${description}` : ''} (HTTP ${status}).`, options)
 }
 
 /** @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1 — the errors only a configuration change can fix (hints: development builds only). */
 const SIGN_IN_CONFIG = ['invalid_scope', 'unauthorized_client', 'unsupported_response_type', 'invalid_request', 'invalid_client']
-const SIGN_IN_HINTS: Record<string, string> = process.env.NODE_ENV !== 'production' ? {
-  invalid_scope: 'remove the scope from `scope` (the default has profile and offline_access) or allow it at the server',
-  unauthorized_client: 'allow the authorization code flow for this client at the server',
-  unsupported_response_type: 'allow response_type=code for this client at the server',
-  invalid_request: 'check that redirectUri is registered and PKCE (S256) allowed for this client',
-  invalid_client: 'check clientId',
-} : {}
+const SIGN_IN_HINTS: Record<string, string> =
+  process.env.NODE_ENV !== 'production'
+    ? {
+        invalid_scope: 'remove the scope from `scope` (the default has profile and offline_access) or allow it at the server',
+        unauthorized_client: 'allow the authorization code flow for this client at the server',
+        unsupported_response_type: 'allow response_type=code for this client at the server',
+        invalid_request: 'check that redirectUri is registered and PKCE (S256) allowed for this client',
+        invalid_client: 'check clientId',
+      }
+    : {}
 
 /** For messages only (development builds). */
 function answeredText({ error, error_description }: oauth.AuthorizationResponseError): string {
@@ -388,15 +413,23 @@ function discoveryError(issuer: URL, algorithm: 'oidc' | 'oauth2', cause: unknow
   if (cause instanceof AuthError && cause.code === 'DISCOVERY_FAILED') return cause
   const transport = transportError(cause)
   // Unreachable or overloaded is transient (NETWORK, TIMEOUT, SERVER_ERROR): retried, never a reason to drop a session.
-  if (transport) return new AuthError(transport.code, `Could not load ${metadataUrl(issuer, algorithm)}: ${transport.message}`, { cause, status: transport.status, retryAfterMs: transport.retryAfterMs })
+  if (transport)
+    return new AuthError(transport.code, `Could not load ${metadataUrl(issuer, algorithm)}: ${transport.message}`, { cause, status: transport.status, retryAfterMs: transport.retryAfterMs })
   const detail = (cause as { cause?: { attribute?: unknown; body?: { issuer?: unknown } } })?.cause
   // oauth4webapi refused the answer itself (a 404, a login page): it says so with the answer as the cause.
   if (detail instanceof Response) {
     const type = detail.headers.get('content-type')?.split(';')[0] || 'no content type'
-    return new AuthError('DISCOVERY_FAILED', `${metadataUrl(issuer, algorithm)} answered ${detail.ok ? `${type} instead of JSON` : `HTTP ${detail.status}`}; ${DISCOVERY_FIX}.`, { status: detail.status, cause })
+    return new AuthError('DISCOVERY_FAILED', `${metadataUrl(issuer, algorithm)} answered ${detail.ok ? `${type} instead of JSON` : `HTTP ${detail.status}`}; ${DISCOVERY_FIX}.`, {
+      status: detail.status,
+      cause,
+    })
   }
   if (detail?.attribute === 'issuer') {
-    return new AuthError('DISCOVERY_FAILED', `${metadataUrl(issuer, algorithm)} names the issuer "${String(detail.body?.issuer)}", not "${issuer.href}": set issuer to exactly the metadata's "issuer" value (RFC 8414 section 3.3).`, { cause })
+    return new AuthError(
+      'DISCOVERY_FAILED',
+      `${metadataUrl(issuer, algorithm)} names the issuer "${String(detail.body?.issuer)}", not "${issuer.href}": set issuer to exactly the metadata's "issuer" value (RFC 8414 section 3.3).`,
+      { cause },
+    )
   }
   return new AuthError('DISCOVERY_FAILED', `${metadataUrl(issuer, algorithm)} is not valid server metadata: ${(cause as Error)?.message ?? cause}`, { cause })
 }

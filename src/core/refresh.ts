@@ -89,12 +89,18 @@ export async function refreshSession(ctx: SessionContext, { rejected, wokeAt }: 
     const retry = record.retry
     if (retry && ctx.now() < retry.notBefore && !(wokeAt !== undefined && retry.at < wokeAt)) return { kind: 'transient', record: { ...record, retry }, error: scheduledError(retry), sent: false }
     if (!session.tokens.refreshToken) {
-      const error = new AuthError('LOGIN_REQUIRED', 'The access token expired and there is no refresh token (request the offline_access scope, or enable refresh tokens for this client at the server).', { reasons: ['no_refresh_token'] })
+      const error = new AuthError(
+        'LOGIN_REQUIRED',
+        'The access token expired and there is no refresh token (request the offline_access scope, or enable refresh tokens for this client at the server).',
+        { reasons: ['no_refresh_token'] },
+      )
       return { kind: 'ended', record: await endSession(ctx, record, 'reloginRequired', error.reasons), error }
     }
     if (pastLifetime(session.tokens, ctx.now())) {
       // The server told us when this refresh token dies: don't send a request we know it rejects.
-      const error = new AuthError('LOGIN_REQUIRED', `${HINTS.refresh_token_lifetime_exceeded ?? 'The refresh token reached its fixed lifetime: sign in again'}.`, { reasons: ['refresh_token_lifetime_exceeded'] })
+      const error = new AuthError('LOGIN_REQUIRED', `${HINTS.refresh_token_lifetime_exceeded ?? 'The refresh token reached its fixed lifetime: sign in again'}.`, {
+        reasons: ['refresh_token_lifetime_exceeded'],
+      })
       return { kind: 'ended', record: await endSession(ctx, record, 'reloginRequired', error.reasons), error }
     }
     let discovered = false
@@ -129,7 +135,10 @@ export async function refreshSession(ctx: SessionContext, { rejected, wokeAt }: 
       const latest = await readRecord(ctx)
       if (latest.generation > record.generation && latest.session) return { kind: 'adopted', record: latest }
       const failure = error instanceof AuthError ? error : new AuthError('INVALID_RESPONSE', `The refresh's answer could not be stored: ${String(error)}`, { cause: error })
-      const explained = failure.code === 'INVALID_GRANT' ? explainInvalidGrant(failure, { grant: 'refresh_token', crossTabLock: ctx.lock.crossTab, lifetimeExceeded: pastLifetime(session.tokens, ctx.now()) }, ctx.serverTexts) : failure
+      const explained =
+        failure.code === 'INVALID_GRANT'
+          ? explainInvalidGrant(failure, { grant: 'refresh_token', crossTabLock: ctx.lock.crossTab, lifetimeExceeded: pastLifetime(session.tokens, ctx.now()) }, ctx.serverTexts)
+          : failure
       // Ended so that no tab ever sends this refresh token again; the reason goes with the record, so every tab shows why.
       return { kind: 'ended', record: await endSession(ctx, record, 'reloginRequired', explained.reasons ?? [ending]), error: explained }
     }

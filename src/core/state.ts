@@ -17,11 +17,22 @@ export function stateFor(record: SessionRecord, current: AuthState, error?: Auth
     // The server rejected the client itself: a re-login can't help until its configuration changes.
     if (isMisconfigured(record)) {
       const known = current.status === 'error' && current.error.code === 'CONFIG' && !error ? current.error : error
-      return { status: 'error', error: known ?? new AuthError('CONFIG', "The token endpoint rejected this client (invalid_client, unauthorized_client): check clientId and the client's registration at the server.", { reasons: record.reasons }) }
+      return {
+        status: 'error',
+        error:
+          known ??
+          new AuthError('CONFIG', "The token endpoint rejected this client (invalid_client, unauthorized_client): check clientId and the client's registration at the server.", {
+            reasons: record.reasons,
+          }),
+      }
     }
     const previousUser = current.status === 'signedIn' || current.status === 'reloginRequired' ? current.user : undefined
     const known = current.status === 'reloginRequired' && !error ? current.error : error
-    return { status: 'reloginRequired', user: previousUser, error: known ?? new LoginRequiredError('The session ended at the server (the grant was revoked or expired): sign in again.', { reasons: record.reasons }) }
+    return {
+      status: 'reloginRequired',
+      user: previousUser,
+      error: known ?? new LoginRequiredError('The session ended at the server (the grant was revoked or expired): sign in again.', { reasons: record.reasons }),
+    }
   }
   return { status: 'signedOut' }
 }

@@ -37,10 +37,7 @@ export function parseIssuer(issuer: string): URL {
   }
   if (url.protocol === 'https:') return url
   if (url.protocol === 'http:' && LOOPBACK.test(url.hostname)) return url
-  throw new AuthError(
-    'CONFIG',
-    `issuer "${issuer}" must use https (plain http is accepted only for localhost, 127.0.0.0/8 and [::1]).`,
-  )
+  throw new AuthError('CONFIG', `issuer "${issuer}" must use https (plain http is accepted only for localhost, 127.0.0.0/8 and [::1]).`)
 }
 
 export function isLoopback(url: URL): boolean {
@@ -49,11 +46,7 @@ export function isLoopback(url: URL): boolean {
 
 /** True when `current` is the redirect URI carrying an authorization response. */
 export function isCallback(current: URL, redirectUri: URL): boolean {
-  return (
-    current.origin === redirectUri.origin &&
-    current.pathname === redirectUri.pathname &&
-    (current.searchParams.has('code') || current.searchParams.has('error'))
-  )
+  return current.origin === redirectUri.origin && current.pathname === redirectUri.pathname && (current.searchParams.has('code') || current.searchParams.has('error'))
 }
 
 /**

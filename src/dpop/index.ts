@@ -78,7 +78,11 @@ function bind(store: DPoPStore): DPoPBinding {
         return response
       }
       try {
-        return (await withProof(client, url, (proof) => oauth.protectedResourceRequest(accessToken, request.method, url, request.headers, null, { ...proof, [oauth.customFetch]: sendAsIs, [oauth.allowInsecureRequests]: isLoopback(url) })))[0]
+        return (
+          await withProof(client, url, (proof) =>
+            oauth.protectedResourceRequest(accessToken, request.method, url, request.headers, null, { ...proof, [oauth.customFetch]: sendAsIs, [oauth.allowInsecureRequests]: isLoopback(url) }),
+          )
+        )[0]
       } catch (cause) {
         if (cause instanceof oauth.WWWAuthenticateChallengeError) return cause.response // the caller reads the challenge (invalid_token)
         throw cause

@@ -49,7 +49,13 @@ export interface RequireAuthProps {
 }
 
 /** Renders its children only when signed in; otherwise signs the user in, at most once per window, never in a loop. */
-export function RequireAuth({ children, fallback = null, returnTo, renderError = (error) => <SignInPrompt error={error} returnTo={returnTo} />, signedOut = <LoginButton returnTo={returnTo} /> }: RequireAuthProps) {
+export function RequireAuth({
+  children,
+  fallback = null,
+  returnTo,
+  renderError = (error) => <SignInPrompt error={error} returnTo={returnTo} />,
+  signedOut = <LoginButton returnTo={returnTo} />,
+}: RequireAuthProps) {
   const { status, error, signedOutHere } = useRequireAuth({ returnTo })
   // An outage keeps the session: the page stays, its requests wait for the next token or report the failure.
   return <>{status === 'signedIn' || status === 'outage' ? children : error ? renderError(error) : status === 'signedOut' && signedOutHere ? signedOut : fallback}</>

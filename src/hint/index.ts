@@ -47,7 +47,10 @@ function hintedStore(store: SessionStore, storage: KeyValueStorage, key: string)
       try {
         if (!record.session) return storage.remove(hintKey(key))
         const { tokens, user } = record.session
-        storage.set(hintKey(key), JSON.stringify({ generation: record.generation, expiresAt: tokens.expiresAt, user }, (k, v) => (PROTOCOL_CLAIMS.includes(k) ? undefined : v)))
+        storage.set(
+          hintKey(key),
+          JSON.stringify({ generation: record.generation, expiresAt: tokens.expiresAt, user }, (k, v) => (PROTOCOL_CLAIMS.includes(k) ? undefined : v)),
+        )
       } catch {
         storage.remove(hintKey(key)) // full or refused: no hint rather than an old one
       }

@@ -1,5 +1,17 @@
 // From the package itself, so that an app's `AuthError` and the mock's are one class (instanceof works).
-import { AuthError, invalidGrantHints, isTransient, LoginRequiredError, type AuthClient, type AuthEvent, type AuthState, type AuthStatus, type InvalidGrantReason, type LogoutResult, type User } from 'tabauth'
+import {
+  AuthError,
+  invalidGrantHints,
+  isTransient,
+  LoginRequiredError,
+  type AuthClient,
+  type AuthEvent,
+  type AuthState,
+  type AuthStatus,
+  type InvalidGrantReason,
+  type LogoutResult,
+  type User,
+} from 'tabauth'
 // A pure function, bundled into this entry (the classes above come from the package, for instanceof).
 import { isResourceServer } from '../core/url'
 
@@ -122,7 +134,11 @@ export function createMockAuthClient(options: MockAuthClientOptions = {}): MockA
     }),
     // No server: nothing to revoke or end there, and the result says so.
     logout: recorded('logout', async (options) => {
-      const result: LogoutResult = { revocation: state.status === 'signedIn' ? 'revoked' : 'no_session', revoked: state.status === 'signedIn' ? ['refresh_token', 'access_token'] : [], endSession: options?.localOnly ? 'local_only' : 'no_endpoint' }
+      const result: LogoutResult = {
+        revocation: state.status === 'signedIn' ? 'revoked' : 'no_session',
+        revoked: state.status === 'signedIn' ? ['refresh_token', 'access_token'] : [],
+        endSession: options?.localOnly ? 'local_only' : 'no_endpoint',
+      }
       if (state.status !== 'signedOut') {
         setState({ status: 'signedOut' })
         emit({ type: 'signedOut', generation: ++generation })

@@ -28,10 +28,7 @@ test('the IndexedDB store under Web Locks loses no update across 5 tabs', async 
   const key = `counter-${crypto.randomUUID()}`
   const ids = await openTabs(4)
   const steps = 40
-  await Promise.all([
-    counterSteps(indexedDBStore(), browserLock(), key, steps),
-    ...ids.map((id) => commands.evalInTab(id, `window.adapters.increment(${JSON.stringify(key)}, ${steps})`)),
-  ])
+  await Promise.all([counterSteps(indexedDBStore(), browserLock(), key, steps), ...ids.map((id) => commands.evalInTab(id, `window.adapters.increment(${JSON.stringify(key)}, ${steps})`))])
   const record = (await indexedDBStore().get(key)) as { generation: number }
   expect(record.generation).toBe(5 * steps)
 })

@@ -3,18 +3,7 @@
 // between the app and the provider, and must end signed in (or signed out with a visible message).
 import type { Page } from 'playwright-core'
 import { expect, test } from 'vitest'
-import {
-  appUrl,
-  counts,
-  settle,
-  signIn,
-  status,
-  testIdText,
-  tokenRequests,
-  waitForStatus,
-  type Counts,
-  useBrowser,
-} from './helpers.ts'
+import { appUrl, counts, settle, signIn, status, testIdText, tokenRequests, waitForStatus, type Counts, useBrowser } from './helpers.ts'
 
 let page: Page
 useBrowser((_, p) => (page = p))

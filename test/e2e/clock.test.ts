@@ -48,6 +48,12 @@ describe.each([
     expect(refreshes).toBeLessThanOrEqual(6)
     expect(c.token.refresh_token.error).toBe(0)
     expect(c.errors).toEqual([])
-    expect(await waitFor(() => status(page), (s) => s === 'signedIn', { timeout: 5_000 })).toBe('signedIn')
+    expect(
+      await waitFor(
+        () => status(page),
+        (s) => s === 'signedIn',
+        { timeout: 5_000 },
+      ),
+    ).toBe('signedIn')
   })
 })

@@ -105,7 +105,11 @@ test('sign-in and refresh under a strict CSP: nothing blocked, and the policy is
   await page.getByRole('button', { name: 'Sign in', exact: true }).click()
   await waitForStatus(page, 'signedIn', 30_000)
   // A 4-second token: the visible tab refreshes ahead of expiry.
-  await waitFor(() => provider.counts().token.refresh_token.success, (n) => n >= 1, { timeout: 15_000, message: 'a refresh' })
+  await waitFor(
+    () => provider.counts().token.refresh_token.success,
+    (n) => n >= 1,
+    { timeout: 15_000, message: 'a refresh' },
+  )
   expect(await waitForStatus(page, 'signedIn')).toBe('signedIn')
   expect(provider.counts().token.refresh_token.error).toBe(0)
   expect(violations.slice(probes)).toEqual([])

@@ -21,7 +21,11 @@ async function secondTab(): Promise<Page> {
 
 const timeline = (tab: Page) => tab.getByTestId('timeline').textContent()
 const waitForText = (tab: Page, testId: string, expected: string) =>
-  waitFor(() => testIdText(tab, testId), (value) => value === expected, { message: `${testId} = ${expected}` })
+  waitFor(
+    () => testIdText(tab, testId),
+    (value) => value === expected,
+    { message: `${testId} = ${expected}` },
+  )
 
 test("'Expire the token now' in tab 1: one refresh request serves both tabs, both show generation 2, and each tab's timeline and count say so", async () => {
   const second = await secondTab()
@@ -34,7 +38,11 @@ test("'Expire the token now' in tab 1: one refresh request serves both tabs, bot
   expect((await counts()).token.refresh_token).toEqual({ success: before.success + 1, error: before.error })
 
   // The other tab's line arrives over the demo's channel; the count is the provider's.
-  await waitFor(() => timeline(page), (text) => /Tab \d+adopted the token from another tab/.test(text ?? ''), { message: "tab 2's adoption in tab 1's timeline" })
+  await waitFor(
+    () => timeline(page),
+    (text) => /Tab \d+adopted the token from another tab/.test(text ?? ''),
+    { message: "tab 2's adoption in tab 1's timeline" },
+  )
   expect(await timeline(second)).toMatch(/refreshed here/)
   await Promise.all([page, second].map((tab) => waitForText(tab, 'refresh-count', String(before.success + before.error + 1))))
 })

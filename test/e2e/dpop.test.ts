@@ -95,7 +95,12 @@ test('a refresh token stolen from storage is refused without the key: no proof, 
   const client: oauth.Client = { client_id: DPOP_CLIENT }
   const DPoP = oauth.DPoP(client, await oauth.generateKeyPair('ES256'))
   const attempt = () => oauth.refreshTokenGrantRequest(as, client, oauth.None(), stolen, { DPoP, [oauth.allowInsecureRequests]: true }).then((r) => oauth.processRefreshTokenResponse(as, client, r))
-  const error = await attempt().catch((e) => (oauth.isDPoPNonceError(e) ? attempt() : Promise.reject(e))).then(() => undefined, (e: oauth.ResponseBodyError) => e)
+  const error = await attempt()
+    .catch((e) => (oauth.isDPoPNonceError(e) ? attempt() : Promise.reject(e)))
+    .then(
+      () => undefined,
+      (e: oauth.ResponseBodyError) => e,
+    )
   expect(error).toMatchObject({ error: 'invalid_grant' })
   expect((await counts()).token.refresh_token.success).toBe(0)
 })
@@ -109,10 +114,12 @@ function dpopStorage(tab: Page) {
     const pairs = (await request(tx.objectStore('keys').getAll())) as CryptoKeyPair[]
     const nonces = await request(tx.objectStore('nonces').count())
     db.close()
-    const keys = await Promise.all(pairs.map(async (pair) => {
-      const { kty, crv, x, y } = await crypto.subtle.exportKey('jwk', pair.publicKey)
-      return { jwk: JSON.stringify({ kty, crv, x, y }), extractable: pair.privateKey.extractable }
-    }))
+    const keys = await Promise.all(
+      pairs.map(async (pair) => {
+        const { kty, crv, x, y } = await crypto.subtle.exportKey('jwk', pair.publicKey)
+        return { jwk: JSON.stringify({ kty, crv, x, y }), extractable: pair.privateKey.extractable }
+      }),
+    )
     return { keys, nonces }
   })
 }
@@ -166,7 +173,7 @@ test('a planted extractable DPoP key is replaced: no proof is ever signed by it,
   const after = (await dpopStorage(page)).keys
   expect(after).toEqual([{ jwk: expect.any(String), extractable: false }])
   expect(signers.at(-1)).toBe(after[0]!.jwk)
-  expect((await page.evaluate((url) => window.tabauth.fetch(url).then((r) => r.status), userinfo_endpoint))).toBe(200)
+  expect(await page.evaluate((url) => window.tabauth.fetch(url).then((r) => r.status), userinfo_endpoint)).toBe(200)
 })
 
 test('sign-out deletes the key and its nonces for every tab; the next sign-in makes a new key, its thumbprint kept with the session, used by every tab', async () => {

@@ -6,23 +6,7 @@
 // (recorded with Date.now(), the same clock as the provider's) only say which tab did what, when.
 import type { BrowserContext, Page } from 'playwright-core'
 import { beforeEach, expect, test } from 'vitest'
-import {
-  appUrl,
-  counts,
-  issuer,
-  revoke,
-  settings,
-  settle,
-  signIn,
-  status,
-  storedRecord,
-  testIdText,
-  tokenRequests,
-  waitFor,
-  waitForStatus,
-  type Counts,
-  useBrowser,
-} from './helpers.ts'
+import { appUrl, counts, issuer, revoke, settings, settle, signIn, status, storedRecord, testIdText, tokenRequests, waitFor, waitForStatus, type Counts, useBrowser } from './helpers.ts'
 
 let context: BrowserContext
 let page: Page
@@ -83,22 +67,24 @@ interface Snapshot {
 
 /** What the page's client holds; status 'none' while the tab is between documents (e.g. redirected). */
 function snapshot(tab: Page): Promise<Snapshot> {
-  return tab.evaluate(() => {
-    if (!window.tabauth) return { status: 'none' }
-    const state = window.tabauth.getSnapshot()
-    const error = 'error' in state ? state.error : undefined
-    return {
-      status: state.status,
-      code: error?.code,
-      reason: error?.reason,
-      error: error?.error,
-      token: state.status === 'signedIn' ? state.accessToken?.slice(-6) : undefined,
-      expiresAt: state.status === 'signedIn' ? state.expiresAt : undefined,
-    }
-  }).catch((error: Error) => {
-    if (/context was destroyed|navigat/i.test(error.message)) return { status: 'none' }
-    throw error
-  })
+  return tab
+    .evaluate(() => {
+      if (!window.tabauth) return { status: 'none' }
+      const state = window.tabauth.getSnapshot()
+      const error = 'error' in state ? state.error : undefined
+      return {
+        status: state.status,
+        code: error?.code,
+        reason: error?.reason,
+        error: error?.error,
+        token: state.status === 'signedIn' ? state.accessToken?.slice(-6) : undefined,
+        expiresAt: state.status === 'signedIn' ? state.expiresAt : undefined,
+      }
+    })
+    .catch((error: Error) => {
+      if (/context was destroyed|navigat/i.test(error.message)) return { status: 'none' }
+      throw error
+    })
 }
 
 interface TokenCall {
@@ -183,11 +169,15 @@ async function roomBeforeRefresh(tab: Page, lifetimeMs: number, marginMs = 1500)
 
 /** Every tab shows `wanted` (the status testid) within `timeout` ms. */
 function allShow(tabs: Page[], wanted: string, timeout: number): Promise<Array<string | undefined>> {
-  return waitFor(() => Promise.all(tabs.map((tab) => status(tab))), (values) => values.every((value) => value === wanted), {
-    timeout,
-    interval: 50,
-    message: `every tab to show ${wanted}`,
-  })
+  return waitFor(
+    () => Promise.all(tabs.map((tab) => status(tab))),
+    (values) => values.every((value) => value === wanted),
+    {
+      timeout,
+      interval: 50,
+      message: `every tab to show ${wanted}`,
+    },
+  )
 }
 
 const TTL = 6 // seconds: long enough to open five tabs before the tabs' own first refresh (at 4.5 s)
@@ -350,18 +340,30 @@ test('HTTP 500 from the token endpoint: the session survives, retries are few an
   const before = await counts()
 
   // The visible tab refreshes at 3 s and keeps its valid token; once it has expired, the 4th failure in a row shows `outage`.
-  const failing = await waitFor(() => counts(), (c) => errorsSince(before, c).length >= 4, { timeout: 20_000, message: '4 failed refresh attempts' })
-  await waitFor(() => snapshot(page), (s) => s.status === 'outage', { timeout: 2000, message: 'status outage after the 4th failure' })
+  const failing = await waitFor(
+    () => counts(),
+    (c) => errorsSince(before, c).length >= 4,
+    { timeout: 20_000, message: '4 failed refresh attempts' },
+  )
+  await waitFor(
+    () => snapshot(page),
+    (s) => s.status === 'outage',
+    { timeout: 2000, message: 'status outage after the 4th failure' },
+  )
   // The fix: the next retry (in 4-8 s) must succeed with no user action.
   await settings({ tokenFailure: null })
   expect(await snapshot(page)).toMatchObject({ status: 'outage', code: 'SERVER_ERROR' })
   const attempts = errorsSince(before, failing).map((e) => Date.parse(e.at))
   expect(errorsSince(before, failing).every((e) => e.grant_type === 'refresh_token' && e.error === 'server_error')).toBe(true)
 
-  const recovered = await waitFor(() => snapshot(page), (s) => s.status === 'signedIn' && s.token !== first.token, {
-    timeout: 20_000,
-    message: 'signedIn with a new token after the failure was cleared',
-  })
+  const recovered = await waitFor(
+    () => snapshot(page),
+    (s) => s.status === 'signedIn' && s.token !== first.token,
+    {
+      timeout: 20_000,
+      message: 'signedIn with a new token after the failure was cleared',
+    },
+  )
   await settle(page)
   const after = await counts()
   expect(after.token.refresh_token).toEqual({ success: 1, error: 4 })
@@ -392,7 +394,11 @@ test('HTTP 500 from the token endpoint: the session survives, retries are few an
   expect((await storedRecord(page))?.session?.tokens.accessToken.slice(-6)).toBe(recovered.token)
 
   await page.getByRole('button', { name: 'Call userinfo' }).click()
-  const userinfo = await waitFor(() => testIdText(page, 'userinfo'), (value) => value === 'Alice Example' || !!value?.startsWith('Error'), { message: 'the userinfo result' })
+  const userinfo = await waitFor(
+    () => testIdText(page, 'userinfo'),
+    (value) => value === 'Alice Example' || !!value?.startsWith('Error'),
+    { message: 'the userinfo result' },
+  )
   expect(userinfo).toBe('Alice Example')
   expect((await counts()).token.refresh_token).toEqual({ success: 1, error: 4 })
 })
@@ -406,12 +412,20 @@ test('a hung token request: given up after requestTimeoutMs (10 s), retried once
   const first = await snapshot(page)
   const before = await counts()
 
-  await waitFor(() => counts(), (c) => c.hanging === 1, { timeout: 10_000, message: 'a held token request' })
+  await waitFor(
+    () => counts(),
+    (c) => c.hanging === 1,
+    { timeout: 10_000, message: 'a held token request' },
+  )
   const heldSince = Date.now()
-  const recovered = await waitFor(() => snapshot(page), (s) => s.status === 'signedIn' && s.token !== first.token, {
-    timeout: 25_000,
-    message: 'signedIn with a new token after the hung request',
-  })
+  const recovered = await waitFor(
+    () => snapshot(page),
+    (s) => s.status === 'signedIn' && s.token !== first.token,
+    {
+      timeout: 25_000,
+      message: 'signedIn with a new token after the hung request',
+    },
+  )
   await settle(page)
   const after = await counts()
   report('hung request', { refreshToken: after.token.refresh_token, errors: errorsSince(before, after).map((e) => e.error) })
@@ -490,7 +504,11 @@ async function startLoginWithoutFollowing(): Promise<URL> {
   await page.goto(appUrl)
   await waitForStatus(page, 'signedOut')
   await page.getByRole('button', { name: 'Sign in', exact: true }).click()
-  await waitFor(() => authorizationUrl, (url) => url !== undefined, { message: 'the authorization request' })
+  await waitFor(
+    () => authorizationUrl,
+    (url) => url !== undefined,
+    { message: 'the authorization request' },
+  )
   await page.unroute(isAuthorization)
   return new URL(authorizationUrl!)
 }
@@ -559,7 +577,11 @@ test('a callback with a wrong iss (real state and code): error ISSUER_MISMATCH, 
   await waitForStatus(page, 'signedOut')
   const before = await counts()
   await page.getByRole('button', { name: 'Sign in', exact: true }).click()
-  await waitFor(() => snapshot(page).catch(() => undefined), (s) => s?.status === 'error', { timeout: 15_000, message: 'status error' })
+  await waitFor(
+    () => snapshot(page).catch(() => undefined),
+    (s) => s?.status === 'error',
+    { timeout: 15_000, message: 'status error' },
+  )
   expect(new URL(callbackSeen!).pathname).toBe('/callback')
   expect(new URL(callbackSeen!).searchParams.get('code')).toBeTruthy()
   expect(new URL(callbackSeen!).searchParams.get('iss')).toBe(issuer)
@@ -588,7 +610,11 @@ test('a reused authorization code: the app sees invalid_grant on the exchange an
   await page.goto(`${appUrl}/somewhere`)
   await waitForStatus(page, 'signedOut')
   await page.getByRole('button', { name: 'Sign in', exact: true }).click()
-  await waitFor(() => snapshot(page).catch(() => undefined), (s) => s?.status === 'error', { timeout: 15_000, message: 'status error' })
+  await waitFor(
+    () => snapshot(page).catch(() => undefined),
+    (s) => s?.status === 'error',
+    { timeout: 15_000, message: 'status error' },
+  )
   const fromCallback = navigations.findIndex((url) => url.startsWith(`${appUrl}/callback`))
   expect(fromCallback, JSON.stringify(navigations)).toBeGreaterThanOrEqual(0)
   expect(await snapshot(page)).toMatchObject({ status: 'error', code: 'INVALID_GRANT', error: 'invalid_grant', reason: 'code_reused' })

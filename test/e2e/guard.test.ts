@@ -34,7 +34,11 @@ test('a provider that refuses the sign-in: 1 redirect, then the error on screen,
   await settings({ authorizationError: 'access_denied' })
   const authorizations = watchAuthorizations(page)
   await page.goto(`${appUrl}/protected`)
-  await waitFor(() => testIdText(page, 'error'), (text) => text?.includes('access_denied') ?? false, { message: 'the access_denied error on screen' })
+  await waitFor(
+    () => testIdText(page, 'error'),
+    (text) => text?.includes('access_denied') ?? false,
+    { message: 'the access_denied error on screen' },
+  )
   expect(await testIdText(page, 'status')).toBe('signedOut')
   expect(await testIdText(page, 'guard-stopped')).toContain('This page needs you to sign in')
   expect(new URL(page.url()).pathname).toBe('/protected')
@@ -44,7 +48,11 @@ test('a provider that refuses the sign-in: 1 redirect, then the error on screen,
   // The user reloads the page: the guard would sign in again, the loop breaker says no and the page says so.
   await new Promise((resolve) => setTimeout(resolve, 3_000))
   await page.reload()
-  await waitFor(() => testIdText(page, 'error'), (text) => text?.includes('RELOGIN_LOOP') ?? false, { message: 'RELOGIN_LOOP on screen after the reload' })
+  await waitFor(
+    () => testIdText(page, 'error'),
+    (text) => text?.includes('RELOGIN_LOOP') ?? false,
+    { message: 'RELOGIN_LOOP on screen after the reload' },
+  )
   expect(await testIdText(page, 'status')).toBe('signedOut')
 
   await new Promise((resolve) => setTimeout(resolve, Math.max(0, 10_000 - (Date.now() - refusedAt))))

@@ -129,10 +129,7 @@ export async function newContext(browser: Browser): Promise<{ context: BrowserCo
  * The hooks every e2e file needs: one browser per file; per test a provider back to its defaults
  * and a fresh context (a new profile) with one page, handed to `use`.
  */
-export function useBrowser(
-  use: (context: BrowserContext, page: Page) => void,
-  open: (browser: Browser) => Promise<{ context: BrowserContext; page: Page }> = newContext,
-): void {
+export function useBrowser(use: (context: BrowserContext, page: Page) => void, open: (browser: Browser) => Promise<{ context: BrowserContext; page: Page }> = newContext): void {
   let browser: Browser | undefined
   let context: BrowserContext | undefined
   beforeAll(async () => {
@@ -170,13 +167,7 @@ export async function newTab(context: BrowserContext): Promise<Page> {
 async function describePage(page: Page): Promise<string> {
   const log = pageLogs.get(page) ?? []
   const shown = await testIdText(page, 'error')
-  return [
-    `at ${page.url()}`,
-    shown ? `page shows error: ${shown}` : '',
-    log.length ? `page log (last 10):\n  ${log.slice(-10).join('\n  ')}` : '',
-  ]
-    .filter(Boolean)
-    .join('\n')
+  return [`at ${page.url()}`, shown ? `page shows error: ${shown}` : '', log.length ? `page log (last 10):\n  ${log.slice(-10).join('\n  ')}` : ''].filter(Boolean).join('\n')
 }
 
 // ---- the example app ------------------------------------------------------------------------
@@ -239,12 +230,16 @@ export async function waitFor<T>(
  */
 export async function waitForStatus(page: Page, expected: Status | Status[], timeout = 20_000): Promise<string> {
   const wanted: string[] = Array.isArray(expected) ? expected : [expected]
-  const value = (await waitFor(() => status(page), (value) => value !== undefined && wanted.includes(value), {
-    timeout,
-    message: `status ${wanted.join(' or ')}`,
-    describe: () => describePage(page),
-    fail: (value) => value === 'error',
-  }))!
+  const value = (await waitFor(
+    () => status(page),
+    (value) => value !== undefined && wanted.includes(value),
+    {
+      timeout,
+      message: `status ${wanted.join(' or ')}`,
+      describe: () => describePage(page),
+      fail: (value) => value === 'error',
+    },
+  ))!
   if (value === 'signedIn') {
     const hasToken = () => page.evaluate(() => Boolean((window.tabauth?.getSnapshot() as { accessToken?: string } | undefined)?.accessToken)).catch(() => false)
     await waitFor(hasToken, Boolean, { timeout, message: 'the signed-in snapshot to hold its access token (the store read after the hint)' })

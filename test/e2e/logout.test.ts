@@ -1,19 +1,7 @@
 // Signing out ends the session at the provider too: the refresh token the app held is dead.
 import type { Page } from 'playwright-core'
 import { expect, test } from 'vitest'
-import {
-  appUrl,
-  counts,
-  issuer,
-  readRefreshToken,
-  refreshGrant,
-  settle,
-  signIn,
-  status,
-  storedRecord,
-  waitFor,
-  useBrowser,
-} from './helpers.ts'
+import { appUrl, counts, issuer, readRefreshToken, refreshGrant, settle, signIn, status, storedRecord, waitFor, useBrowser } from './helpers.ts'
 
 let page: Page
 useBrowser((_, p) => (page = p))

@@ -56,7 +56,7 @@ test('503 answered twice while 5 tabs x 3 calls ask after expiry: one request pe
   expect(await userinfo(token)).toEqual({ status: 200, name: 'Alice Example' })
 })
 
-test("a 503 with Retry-After: 2 holds for every tab: the next request, from whichever tab, waits 2 s", async () => {
+test('a 503 with Retry-After: 2 holds for every tab: the next request, from whichever tab, waits 2 s', async () => {
   const tabs = await signedInTabs(context, page, 5, { ttl: 3 })
   await untilExpired(tabs)
   await reset()
@@ -123,7 +123,13 @@ test('the provider unreachable past expiry, then back: no tab shows signedIn wit
   const recoveredAt = Date.now()
   const after = await counts()
   const gaps = attempts.slice(1).map((t, i) => t - attempts[i]!)
-  report('unreachable', { attemptsDuringOutage: attempts.length, gapsMs: gaps, recoveredMsAfterReturn: recoveredAt - backAt, nextStepMsAfterReturn: notBefore! - backAt, refreshToken: after.token.refresh_token })
+  report('unreachable', {
+    attemptsDuringOutage: attempts.length,
+    gapsMs: gaps,
+    recoveredMsAfterReturn: recoveredAt - backAt,
+    nextStepMsAfterReturn: notBefore! - backAt,
+    refreshToken: after.token.refresh_token,
+  })
   expect(notBefore).toBeDefined()
   // One step: the first try after the return, at the time the shared schedule allowed, succeeded (how
   // soon after the return is the reported figure; a loaded machine sets it, the 40 s bound above

@@ -18,7 +18,11 @@ function notesOwner(tab: Page): Promise<string | undefined> {
 }
 
 function waitForOwner(tab: Page, owner: string | undefined): Promise<string | undefined> {
-  return waitFor(() => notesOwner(tab), (value) => value === owner, { message: `notes of ${owner ?? 'nobody'} on screen` })
+  return waitFor(
+    () => notesOwner(tab),
+    (value) => value === owner,
+    { message: `notes of ${owner ?? 'nobody'} on screen` },
+  )
 }
 
 /** Records, on every change of the page, whose notes it shows and who is signed in at that moment. */
@@ -67,7 +71,10 @@ test("sign-out in tab 1 clears tab 2's query cache: the notes leave its screen",
   expect(await testIdText(second, 'no-notes')).toBe('No notes on screen.')
   expect(await second.evaluate(() => document.body.textContent?.includes("Alice's first note"))).toBe(false)
   // Tab 1 finishes its round trip through the provider's logout: back on the app, signed out, no notes.
-  await waitFor(async () => visited.some((url) => url.startsWith(issuer)) && page.url().startsWith(appUrl) && (await status(page)) === 'signedOut', Boolean, { timeout: 20_000, message: 'tab 1 back from the logout, signed out' })
+  await waitFor(async () => visited.some((url) => url.startsWith(issuer)) && page.url().startsWith(appUrl) && (await status(page)) === 'signedOut', Boolean, {
+    timeout: 20_000,
+    message: 'tab 1 back from the logout, signed out',
+  })
   await waitForOwner(page, undefined)
 })
 
@@ -76,11 +83,18 @@ test("another user signing in: no tab ever shows the first user's notes to the s
   const screens = await recordScreens(second)
   // Bob signs in over Alice's session in tab 1 (login_hint picks the provider's user).
   await page.evaluate(() => void window.tabauth.login({ authorizationParams: { prompt: 'login', login_hint: 'bob' } }))
-  await waitFor(() => status(page), (value) => value === 'signedIn' && page.url().startsWith(appUrl), { timeout: 30_000, message: 'tab 1 back, signed in' })
+  await waitFor(
+    () => status(page),
+    (value) => value === 'signedIn' && page.url().startsWith(appUrl),
+    { timeout: 30_000, message: 'tab 1 back, signed in' },
+  )
   await Promise.all([waitForOwner(page, 'bob'), waitForOwner(second, 'bob')])
   const seen = await screens()
   expect(seen.some((screen) => screen.owner === 'bob')).toBe(true)
-  expect(seen.filter((screen) => screen.owner !== screen.user), JSON.stringify(seen)).toEqual([])
+  expect(
+    seen.filter((screen) => screen.owner !== screen.user),
+    JSON.stringify(seen),
+  ).toEqual([])
   expect(await second.evaluate(() => document.body.textContent?.includes("Alice's first note"))).toBe(false)
 })
 
@@ -106,12 +120,24 @@ for (const coop of [false, true]) {
     const popupOpened = context.waitForEvent('page')
     await page.getByRole('button', { name: 'Sign in again', exact: true }).click()
     const popup = await popupOpened
-    await waitFor(() => testIdText(page, 'note-status'), (value) => value === 'Saved', { timeout: 30_000, message: 'the save to complete' })
+    await waitFor(
+      () => testIdText(page, 'note-status'),
+      (value) => value === 'Saved',
+      { timeout: 30_000, message: 'the save to complete' },
+    )
     await waitForStatus(page, 'signedIn')
-    await waitFor(() => popup.isClosed(), (closed) => closed, { message: 'the popup to close itself' })
+    await waitFor(
+      () => popup.isClosed(),
+      (closed) => closed,
+      { message: 'the popup to close itself' },
+    )
 
     expect(await page.getByTestId('note-input').inputValue()).toBe(text)
-    await waitFor(() => page.evaluate(() => document.querySelector('[data-testid="notes"]')?.textContent ?? ''), (shown) => shown.includes(text), { message: 'the saved note listed' })
+    await waitFor(
+      () => page.evaluate(() => document.querySelector('[data-testid="notes"]')?.textContent ?? ''),
+      (shown) => shown.includes(text),
+      { message: 'the saved note listed' },
+    )
     const after = await counts()
     expect(after.token.authorization_code).toEqual({ success: 1, error: 0 })
     expect(after.notes.saved).toBe(1) // only a live token gets a note saved: the new one

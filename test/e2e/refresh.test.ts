@@ -3,21 +3,7 @@
 // and the new token is accepted by the provider's userinfo endpoint.
 import type { BrowserContext, Page } from 'playwright-core'
 import { expect, test } from 'vitest'
-import {
-  counts,
-  fingerprint,
-  newTab,
-  settings,
-  settle,
-  signIn,
-  status,
-  storedRecord,
-  testIdText,
-  waitFor,
-  waitForStatus,
-  appUrl,
-  useBrowser,
-} from './helpers.ts'
+import { counts, fingerprint, newTab, settings, settle, signIn, status, storedRecord, testIdText, waitFor, waitForStatus, appUrl, useBrowser } from './helpers.ts'
 
 let context: BrowserContext
 let page: Page
@@ -55,10 +41,14 @@ test('after the 3 s access token expires, the app holds a new one from exactly o
   const start = await counts()
   expect(start.token.authorization_code).toEqual({ success: 1, error: 0 })
 
-  const renewed = await waitFor(() => fingerprint(page), (value) => isFingerprint(value) && value !== first, {
-    timeout: 20_000,
-    message: `an access token other than …${first}`,
-  })
+  const renewed = await waitFor(
+    () => fingerprint(page),
+    (value) => isFingerprint(value) && value !== first,
+    {
+      timeout: 20_000,
+      message: `an access token other than …${first}`,
+    },
+  )
   await settle(page)
 
   const after = await counts()
@@ -70,9 +60,13 @@ test('after the 3 s access token expires, the app holds a new one from exactly o
   expect((await storedRecord(page))?.session?.tokens.accessToken.slice(-6)).toBe(renewed)
 
   await page.getByRole('button', { name: 'Call userinfo' }).click()
-  const userinfo = await waitFor(() => testIdText(page, 'userinfo'), (value) => value === 'Alice Example' || !!value?.startsWith('Error'), {
-    message: 'the userinfo result',
-  })
+  const userinfo = await waitFor(
+    () => testIdText(page, 'userinfo'),
+    (value) => value === 'Alice Example' || !!value?.startsWith('Error'),
+    {
+      message: 'the userinfo result',
+    },
+  )
   expect(userinfo).toBe('Alice Example')
   expect(await fingerprint(page)).toBe(renewed)
 

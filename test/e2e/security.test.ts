@@ -71,7 +71,11 @@ test('after sign-in, a refresh and a new tab, no Web Storage value in any tab ho
   await signIn(page)
   const first = (await storedRecord(page))!.session!.tokens.accessToken
   await settings({ accessTokenTtl: 300 })
-  await waitFor(async () => (await storedRecord(page))?.session?.tokens.accessToken, (token) => token !== undefined && token !== first, { timeout: 15_000, message: 'the refresh by the tab’s own timer' })
+  await waitFor(
+    async () => (await storedRecord(page))?.session?.tokens.accessToken,
+    (token) => token !== undefined && token !== first,
+    { timeout: 15_000, message: 'the refresh by the tab’s own timer' },
+  )
   const second = await context.newPage()
   await second.goto(appUrl)
   await waitForStatus(second, 'signedIn')
@@ -80,7 +84,10 @@ test('after sign-in, a refresh and a new tab, no Web Storage value in any tab ho
   expect(refreshToken && idToken).toBeTruthy()
   for (const tab of [page, second]) {
     const values = await tab.evaluate(() => [localStorage, sessionStorage].flatMap((storage) => Object.keys(storage).map((key) => `${key}=${storage.getItem(key)}`)))
-    expect(values.some((v) => v.startsWith('tabauth:hint:')), 'the first-render hint is there').toBe(true)
+    expect(
+      values.some((v) => v.startsWith('tabauth:hint:')),
+      'the first-render hint is there',
+    ).toBe(true)
     for (const token of [first, accessToken, refreshToken!, idToken!]) expect(values.filter((v) => v.includes(token))).toEqual([])
   }
 })

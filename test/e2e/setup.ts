@@ -40,7 +40,10 @@ async function warmUp(appUrl: string): Promise<void> {
     const page = await browser.newPage()
     await page.goto(appUrl, { waitUntil: 'networkidle', timeout: 30_000 })
     // Best effort: if the app cannot render yet, the tests will say why.
-    await page.getByTestId('status').waitFor({ timeout: 10_000 }).catch(() => {})
+    await page
+      .getByTestId('status')
+      .waitFor({ timeout: 10_000 })
+      .catch(() => {})
   } finally {
     await browser.close()
   }

@@ -12,10 +12,7 @@ useBrowser((c, p) => ((context = c), (page = p)))
 
 /** The demo app reads its server and scope from localStorage `tabauth-demo:server` at start. */
 async function withScope(scope: string) {
-  await context.addInitScript(
-    ([origin, server]) => location.origin === origin && localStorage.setItem('tabauth-demo:server', server),
-    [appUrl, JSON.stringify({ issuer, scope })] as const,
-  )
+  await context.addInitScript(([origin, server]) => location.origin === origin && localStorage.setItem('tabauth-demo:server', server), [appUrl, JSON.stringify({ issuer, scope })] as const)
 }
 
 test('without offline_access: no refresh token, and at expiry reloginRequired with the reason, no token request', async () => {

@@ -27,10 +27,7 @@ test('dead holder: a tab closed in the middle of its refresh does not stall the 
 
   // Far below the library's 20 s lock timeout: the closed tab's lock is released at once.
   const started = Date.now()
-  const token = await Promise.race([
-    waiting,
-    new Promise<never>((_, reject) => setTimeout(() => reject(new Error('getAccessToken() in the other tab took over 5 s')), 5000)),
-  ])
+  const token = await Promise.race([waiting, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('getAccessToken() in the other tab took over 5 s')), 5000))])
   expect(Date.now() - started).toBeLessThan(5000)
   await settle(waiter!)
   // The closed tab's request was dropped, not merely held: releasing it later would spend the

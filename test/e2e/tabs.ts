@@ -56,12 +56,7 @@ export async function tabsContext(browser: Browser): Promise<{ context: BrowserC
  * store). Signing in after the tabs are open means no tab loads with an already stale token (which
  * it would refresh on mount). Later tokens last `ttlAfter` seconds (default 300).
  */
-export async function signedInTabs(
-  context: BrowserContext,
-  first: Page,
-  count: number,
-  { ttl = 300, ttlAfter = 300 }: { ttl?: number; ttlAfter?: number } = {},
-): Promise<Page[]> {
+export async function signedInTabs(context: BrowserContext, first: Page, count: number, { ttl = 300, ttlAfter = 300 }: { ttl?: number; ttlAfter?: number } = {}): Promise<Page[]> {
   const others = await Promise.all(Array.from({ length: count - 1 }, () => context.newPage()))
   await Promise.all(others.map((tab) => tab.goto(appUrl)))
   await Promise.all(others.map((tab) => waitForStatus(tab, 'signedOut')))
@@ -115,11 +110,7 @@ export async function getTokensAtOnce(tabs: Page[], times = 1): Promise<string[]
       tab.evaluate(
         async ({ at, times }) => {
           await new Promise((resolve) => setTimeout(resolve, at - Date.now()))
-          return Promise.all(
-            Array.from({ length: times }, () =>
-              window.tabauth.getAccessToken().catch((error: { code?: string; message?: string }) => `error: ${error.code ?? error.message}`),
-            ),
-          )
+          return Promise.all(Array.from({ length: times }, () => window.tabauth.getAccessToken().catch((error: { code?: string; message?: string }) => `error: ${error.code ?? error.message}`)))
         },
         { at, times },
       ),

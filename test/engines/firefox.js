@@ -6,7 +6,8 @@ export const firefoxPath = process.env.FIREFOX_PATH || '/usr/bin/firefox-esr'
 
 // Measured with Firefox's remote debugging protocol (attach the tab's thread, stop at a
 // `debugger` statement): the stopped page still adopted both rotations, so it is no freeze.
-export const pause = 'BiDi has no debugger, and a page stopped by Firefox’s own debugger still handles BroadcastChannel and IndexedDB (it adopted both rotations while stopped): no way to freeze a page'
+export const pause =
+  'BiDi has no debugger, and a page stopped by Firefox’s own debugger still handles BroadcastChannel and IndexedDB (it adopted both rotations while stopped): no way to freeze a page'
 
 export async function launch() {
   const browser = await puppeteer.launch({ browser: 'firefox', executablePath: firefoxPath, headless: true })

@@ -21,7 +21,13 @@ export async function launch() {
   const deadline = Date.now() + 20_000
   for (;;) {
     if (exited) throw new Error(`${webkitDriverPath} exited at start (is webkit2gtk-driver installed, with xvfb and xauth?)`)
-    if (await fetch(`${base}/status`).then((r) => r.ok, () => false)) break
+    if (
+      await fetch(`${base}/status`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      break
     if (Date.now() > deadline) throw new Error(`${webkitDriverPath} did not answer on port ${port}`)
     await sleep(100)
   }

@@ -76,7 +76,11 @@ function counted(options: { visible?: boolean } = {}) {
   /** Another tab signed in and wrote the session: what the store tells its subscribers. */
   async function signedInElsewhere(generation = 1, lifetimeMs = 300_000) {
     const issuedAt = clock.now()
-    const record: SessionRecord = { v: 1, generation, session: { tokens: { accessToken: `at-${generation}`, tokenType: 'Bearer', issuedAt, expiresAt: issuedAt + lifetimeMs }, user: { sub: 'alice' } } }
+    const record: SessionRecord = {
+      v: 1,
+      generation,
+      session: { tokens: { accessToken: `at-${generation}`, tokenType: 'Bearer', issuedAt, expiresAt: issuedAt + lifetimeMs }, user: { sub: 'alice' } },
+    }
     await data.set(KEY, record)
     for (const listener of storeListeners) listener()
   }
@@ -100,7 +104,13 @@ describe('AuthProvider with config props', () => {
     const { live, started, config, signedInElsewhere } = counted()
     await signedInElsewhere()
     for (let round = 1; round <= 10; round++) {
-      const { unmount } = render(strict(<AuthProvider {...config}><Status /></AuthProvider>))
+      const { unmount } = render(
+        strict(
+          <AuthProvider {...config}>
+            <Status />
+          </AuthProvider>,
+        ),
+      )
       await screen.findByText('signedIn at-1')
       // One client's channel, store and wake-up listeners; its refresh timer and useToken's expiry timer.
       expect(live).toEqual({ channel: 1, store: 1, wake: 1, timers: 2 })
@@ -113,7 +123,13 @@ describe('AuthProvider with config props', () => {
 
   it("keeps a working client through StrictMode's double mount: a sign-in in another tab shows", async () => {
     const { started, config, signedInElsewhere } = counted()
-    render(strict(<AuthProvider {...config}><Status /></AuthProvider>))
+    render(
+      strict(
+        <AuthProvider {...config}>
+          <Status />
+        </AuthProvider>,
+      ),
+    )
     await screen.findByText('signedOut no token')
     await settle() // a dispose queued by StrictMode's unmount would have run by now
     await act(() => signedInElsewhere())
@@ -125,29 +141,42 @@ describe('AuthProvider with config props', () => {
   // no <Activity>: there the case cannot arise, and the test is not defined (rather than skipped).
   if ('Activity' in React)
     it('hidden by <Activity>, disposes its client; shown again, a new client takes its place', async () => {
-    const Activity = (React as unknown as { Activity: (props: { mode: 'hidden' | 'visible'; children: ReactNode }) => ReactNode }).Activity
-    const { live, started, config, signedInElsewhere } = counted()
-    await signedInElsewhere()
-    const app = (mode: 'hidden' | 'visible') => strict(<Activity mode={mode}><AuthProvider {...config}><Status /></AuthProvider></Activity>)
-    const { rerender } = render(app('visible'))
-    await screen.findByText('signedIn at-1')
-    rerender(app('hidden'))
-    await settle()
-    expect(live).toEqual({ channel: 0, store: 0, wake: 0, timers: 0 })
-    rerender(app('visible'))
-    await settle()
-    await act(() => signedInElsewhere(2))
-    expect(await screen.findByText('signedIn at-2')).toBeTruthy()
-    expect(live).toMatchObject({ channel: 1, store: 1, wake: 1 })
-    expect(started.clients).toBe(2)
-  })
+      const Activity = (React as unknown as { Activity: (props: { mode: 'hidden' | 'visible'; children: ReactNode }) => ReactNode }).Activity
+      const { live, started, config, signedInElsewhere } = counted()
+      await signedInElsewhere()
+      const app = (mode: 'hidden' | 'visible') =>
+        strict(
+          <Activity mode={mode}>
+            <AuthProvider {...config}>
+              <Status />
+            </AuthProvider>
+          </Activity>,
+        )
+      const { rerender } = render(app('visible'))
+      await screen.findByText('signedIn at-1')
+      rerender(app('hidden'))
+      await settle()
+      expect(live).toEqual({ channel: 0, store: 0, wake: 0, timers: 0 })
+      rerender(app('visible'))
+      await settle()
+      await act(() => signedInElsewhere(2))
+      expect(await screen.findByText('signedIn at-2')).toBeTruthy()
+      expect(live).toMatchObject({ channel: 1, store: 1, wake: 1 })
+      expect(started.clients).toBe(2)
+    })
 })
 
 describe('AuthProvider with a client prop', () => {
   it("never disposes it: the app's client keeps listening and working after the provider unmounts", async () => {
     const { live, config, signedInElsewhere } = counted()
     const client = createAuthClient(config)
-    const { unmount } = render(strict(<AuthProvider client={client}><Status /></AuthProvider>))
+    const { unmount } = render(
+      strict(
+        <AuthProvider client={client}>
+          <Status />
+        </AuthProvider>,
+      ),
+    )
     await screen.findByText('signedOut no token')
     unmount()
     await settle()
@@ -167,7 +196,13 @@ describe("useToken on the client's clock", () => {
     const { clock, config, signedInElsewhere } = counted({ visible: false })
     await signedInElsewhere(1, 60_000)
     const client = createAuthClient(config)
-    render(strict(<AuthProvider client={client}><Status /></AuthProvider>))
+    render(
+      strict(
+        <AuthProvider client={client}>
+          <Status />
+        </AuthProvider>,
+      ),
+    )
     await screen.findByText('signedIn at-1')
     act(() => clock.advance(59_999))
     expect(screen.getByText('signedIn at-1')).toBeTruthy()

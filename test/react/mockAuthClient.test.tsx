@@ -40,7 +40,11 @@ describe('createMockAuthClient', () => {
     ['error', 'DISCOVERY_FAILED'],
   ])('renders %s through <AuthProvider> with the real snapshot shape', (status, code) => {
     const client = createMockAuthClient({ status })
-    render(<AuthProvider client={client}><Page /></AuthProvider>)
+    render(
+      <AuthProvider client={client}>
+        <Page />
+      </AuthProvider>,
+    )
     expect(screen.getByText(`status: ${status}`)).toBeTruthy()
     expect(screen.queryByRole('alert')?.textContent).toBe(code)
     const snapshot = client.getSnapshot()
@@ -51,7 +55,11 @@ describe('createMockAuthClient', () => {
   it('signIn() moves the rendered page to signedIn, with a signedIn event', () => {
     const client = createMockAuthClient()
     const seen = events(client)
-    render(<AuthProvider client={client}><Page /></AuthProvider>)
+    render(
+      <AuthProvider client={client}>
+        <Page />
+      </AuthProvider>,
+    )
     act(() => client.signIn({ sub: 'bob', name: 'Bob' }))
     expect(screen.getByText('user: Bob')).toBeTruthy()
     expect(seen).toEqual([{ type: 'signedIn', generation: 1 }])
@@ -100,7 +108,10 @@ describe('createMockAuthClient', () => {
     const seen = events(client)
     await expect(client.logout({ localOnly: true })).resolves.toEqual({ revocation: 'revoked', revoked: ['refresh_token', 'access_token'], endSession: 'local_only' })
     expect(client.getSnapshot()).toEqual({ status: 'signedOut' })
-    expect(seen).toEqual([{ type: 'signedOut', generation: 2 }, { type: 'logout', result: { revocation: 'revoked', revoked: ['refresh_token', 'access_token'], endSession: 'local_only' } }])
+    expect(seen).toEqual([
+      { type: 'signedOut', generation: 2 },
+      { type: 'logout', result: { revocation: 'revoked', revoked: ['refresh_token', 'access_token'], endSession: 'local_only' } },
+    ])
     await client.login({ returnTo: '/orders' })
     expect(client.getSnapshot()).toEqual({ status: 'redirecting' })
     expect(client.calls.logout).toEqual([[{ localOnly: true }]])
@@ -118,7 +129,12 @@ describe('createMockAuthClient', () => {
 
   it('fetch sends through the given fetch with the access token, and no network otherwise', async () => {
     const sent: Request[] = []
-    const client = createMockAuthClient({ status: 'signedIn', accessToken: 'at-test', resourceServers: ['https://api.example.test'], fetch: async (input, init) => (sent.push(new Request(input, init)), new Response('ok')) })
+    const client = createMockAuthClient({
+      status: 'signedIn',
+      accessToken: 'at-test',
+      resourceServers: ['https://api.example.test'],
+      fetch: async (input, init) => (sent.push(new Request(input, init)), new Response('ok')),
+    })
     const response = await client.fetch('https://api.example.test/orders', { headers: { accept: 'application/json' } })
     expect(await response.text()).toBe('ok')
     expect(sent[0].headers.get('authorization')).toBe('Bearer at-test')

@@ -19,7 +19,11 @@ function OrdersPage() {
 
 test('the orders page offers "Sign in again" when the session ends', () => {
   const auth = createMockAuthClient({ status: 'signedIn', user: { sub: 'alice', name: 'Alice' } })
-  render(<AuthProvider client={auth}><OrdersPage /></AuthProvider>)
+  render(
+    <AuthProvider client={auth}>
+      <OrdersPage />
+    </AuthProvider>,
+  )
   expect(screen.getByText('Orders of Alice')).toBeTruthy()
 
   act(() => auth.endSession()) // the grant died at the server: reloginRequired, an explained invalid_grant

@@ -28,8 +28,7 @@ export interface AppServer {
 export async function serveApp(dir: string): Promise<AppServer> {
   let server: Record<string, unknown> = {}
   const head = () =>
-    `<head><script>(${instrument})();` +
-    `if (!localStorage.getItem('tabauth-demo:server')) localStorage.setItem('tabauth-demo:server', ${JSON.stringify(JSON.stringify(server))})</script>`
+    `<head><script>(${instrument})();` + `if (!localStorage.getItem('tabauth-demo:server')) localStorage.setItem('tabauth-demo:server', ${JSON.stringify(JSON.stringify(server))})</script>`
   const page = () => readFileSync(join(dir, 'index.html'), 'utf8').replace('<head>', head())
   const http: Server = createServer((request, response) => {
     const path = normalize(decodeURIComponent(new URL(request.url ?? '/', 'http://x').pathname)).replace(/^(\.\.[/\\])+/, '')

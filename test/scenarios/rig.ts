@@ -111,7 +111,12 @@ export async function waitFor<T>(
   what: string,
   read: () => T | Promise<T>,
   until: (value: T) => boolean,
-  { timeout = 15_000, interval = 50, describe = async () => '', fail }: { timeout?: number; interval?: number; describe?: () => Promise<string> | string; fail?: (value: T) => string | undefined } = {},
+  {
+    timeout = 15_000,
+    interval = 50,
+    describe = async () => '',
+    fail,
+  }: { timeout?: number; interval?: number; describe?: () => Promise<string> | string; fail?: (value: T) => string | undefined } = {},
 ): Promise<T> {
   const started = Date.now()
   for (;;) {
@@ -193,7 +198,13 @@ export function snapshot(tab: Tab): Promise<Snapshot> {
   return tab
     .evaluate(() => {
       if (!window.tabauth) return { status: 'none' }
-      const s = window.tabauth.getSnapshot() as { status: string; accessToken?: string; expiresAt?: number; generation?: number; error?: { code?: string; reason?: string; error?: string; cause?: { code?: string; status?: number; message?: string } } }
+      const s = window.tabauth.getSnapshot() as {
+        status: string
+        accessToken?: string
+        expiresAt?: number
+        generation?: number
+        error?: { code?: string; reason?: string; error?: string; cause?: { code?: string; status?: number; message?: string } }
+      }
       const e = s.error
       return {
         status: s.status,
@@ -221,9 +232,7 @@ export function text(tab: Tab, testId: string): Promise<string | undefined> {
 
 /** Where the page is, what it shows and logged: for failure messages. */
 export async function describeTab(tab: Tab): Promise<string> {
-  const facts = await tab
-    .evaluate(() => ({ url: location.href, error: document.querySelector('[data-testid="error"]')?.textContent, log: window.__rig?.log.slice(-10) }))
-    .catch(() => undefined)
+  const facts = await tab.evaluate(() => ({ url: location.href, error: document.querySelector('[data-testid="error"]')?.textContent, log: window.__rig?.log.slice(-10) })).catch(() => undefined)
   if (!facts) return '\n  (page did not answer)'
   return `\n  at ${facts.url}${facts.error ? `\n  page shows error: ${facts.error}` : ''}${facts.log?.length ? `\n  page log:\n    ${facts.log.join('\n    ')}` : ''}`
 }
@@ -315,28 +324,30 @@ declare global {
  */
 export async function startCalls(tabs: Tab[], times: number, at = Date.now() + 200 * tabs.length): Promise<void> {
   for (const tab of tabs) {
-    await tab.evaluate(
-      ({ at, times }) => {
-        const calls: Call[] = (window.__rigCalls = Array.from({ length: times }, () => ({})))
-        setTimeout(() => {
-          for (const call of calls) {
-            call.start = Date.now()
-            window.tabauth.getAccessToken().then(
-              (token) => Object.assign(call, { end: Date.now(), token }),
-              (e: { code?: string; reason?: string; error?: string; message?: string; cause?: { code?: string; status?: number; message?: string } }) =>
-                Object.assign(call, {
-                  end: Date.now(),
-                  code: e.code ?? e.message,
-                  reason: e.reason,
-                  error: e.error,
-                  cause: e.cause ? { code: e.cause.code, status: e.cause.status, message: e.cause.message } : undefined,
-                }),
-            )
-          }
-        }, at - Date.now())
-      },
-      { at, times },
-    ).catch(() => {}) // a tab on its way to the provider and back (relogin 'redirect'): `calls` reads undefined there
+    await tab
+      .evaluate(
+        ({ at, times }) => {
+          const calls: Call[] = (window.__rigCalls = Array.from({ length: times }, () => ({})))
+          setTimeout(() => {
+            for (const call of calls) {
+              call.start = Date.now()
+              window.tabauth.getAccessToken().then(
+                (token) => Object.assign(call, { end: Date.now(), token }),
+                (e: { code?: string; reason?: string; error?: string; message?: string; cause?: { code?: string; status?: number; message?: string } }) =>
+                  Object.assign(call, {
+                    end: Date.now(),
+                    code: e.code ?? e.message,
+                    reason: e.reason,
+                    error: e.error,
+                    cause: e.cause ? { code: e.cause.code, status: e.cause.status, message: e.cause.message } : undefined,
+                  }),
+              )
+            }
+          }, at - Date.now())
+        },
+        { at, times },
+      )
+      .catch(() => {}) // a tab on its way to the provider and back (relogin 'redirect'): `calls` reads undefined there
   }
 }
 
@@ -347,7 +358,12 @@ export function calls(tabs: Tab[]): Promise<Array<Call[] | undefined>> {
 
 /** Waits until every call in every tab has `field` (start or end), or its tab navigated away when `navigating` allows it. */
 export async function allCalls(tabs: Tab[], field: 'start' | 'end', { timeout = 20_000, navigating = false } = {}): Promise<Array<Call[] | undefined>> {
-  return waitFor(`every getAccessToken() call to ${field}`, () => calls(tabs), (all) => all.every((list) => (list ? list.every((call) => call[field] !== undefined) : navigating)), { timeout })
+  return waitFor(
+    `every getAccessToken() call to ${field}`,
+    () => calls(tabs),
+    (all) => all.every((list) => (list ? list.every((call) => call[field] !== undefined) : navigating)),
+    { timeout },
+  )
 }
 
 /** What a call returned, in one word: the token, or `error: CODE`. */
@@ -369,7 +385,11 @@ export async function openTabs(ctx: Ctx, browser: BrowserProfile, count: number)
  * are open means no tab loads with a stale token (which it would refresh on mount). Later tokens last
  * `ttlAfter` seconds. Resolves to the tabs and when the sign-in started.
  */
-export async function signedInTabs(ctx: Ctx, count: number, { ttl = 300, ttlAfter = 300, ...options }: { ttl?: number; ttlAfter?: number } & OpenOptions = {}): Promise<{ browser: BrowserProfile; tabs: Tab[] }> {
+export async function signedInTabs(
+  ctx: Ctx,
+  count: number,
+  { ttl = 300, ttlAfter = 300, ...options }: { ttl?: number; ttlAfter?: number } & OpenOptions = {},
+): Promise<{ browser: BrowserProfile; tabs: Tab[] }> {
   const browser = await ctx.open(options)
   const tabs = await openTabs(ctx, browser, count)
   ctx.provider.settings({ accessTokenTtl: ttl })
@@ -417,7 +437,8 @@ export function storedTokens(ctx: Ctx, tab: Tab): Promise<{ accessToken: string;
     const request = <T>(r: IDBRequest<T>) => new Promise<T>((resolve, reject) => ((r.onsuccess = () => resolve(r.result)), (r.onerror = () => reject(r.error))))
     const db = await request(indexedDB.open('tabauth'))
     try {
-      const record = (await request(db.transaction('sessions').objectStore('sessions').get(key))) as { session?: { tokens?: { accessToken: string; refreshToken?: string; idToken?: string } } } | undefined
+      const record = (await request(db.transaction('sessions').objectStore('sessions').get(key))) as
+        { session?: { tokens?: { accessToken: string; refreshToken?: string; idToken?: string } } } | undefined
       return record?.session?.tokens
     } finally {
       db.close()

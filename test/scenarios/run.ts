@@ -25,7 +25,8 @@ const SCENARIO_TIMEOUT_MS = 180_000
  * test/engines/webkit.js), a crashed Chromium or Firefox. Such a run is
  * retried once in a fresh browser profile (a new engine when the browser is gone), and counted.
  */
-const BROWSER_LOST = /invalid session id|session deleted because of page crash|WebKit hangs|Target crashed|Page crashed|Browser has been closed|browser has disconnected|Target page, context or browser has been closed/i
+const BROWSER_LOST =
+  /invalid session id|session deleted because of page crash|WebKit hangs|Target crashed|Page crashed|Browser has been closed|browser has disconnected|Target page, context or browser has been closed/i
 
 interface Job {
   engine: EngineName
@@ -100,7 +101,8 @@ const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`
 export async function main({ root, argv }: { root: string; argv: string[] }): Promise<number> {
   const args = parseArgs(argv)
   const jobs = matrix(args.matrix).filter(
-    (job) => (!args.engine.length || args.engine.includes(job.engine)) && (!args.profile.length || args.profile.includes(job.profile)) && (!args.scenario.length || args.scenario.includes(job.scenario.name)),
+    (job) =>
+      (!args.engine.length || args.engine.includes(job.engine)) && (!args.profile.length || args.profile.includes(job.profile)) && (!args.scenario.length || args.scenario.includes(job.scenario.name)),
   )
   if (args.list || !jobs.length) {
     for (const job of jobs) console.log(`${job.engine} · ${job.profile} · ${job.scenario.name}`)
@@ -238,7 +240,14 @@ export async function main({ root, argv }: { root: string; argv: string[] }): Pr
   }
 
   report(runs, jobs, args.repeat, Date.now() - started)
-  const versions = await Promise.all([...engines.values()].map((engine) => engine.then((e) => e.version, () => 'did not start')))
+  const versions = await Promise.all(
+    [...engines.values()].map((engine) =>
+      engine.then(
+        (e) => e.version,
+        () => 'did not start',
+      ),
+    ),
+  )
   console.log(`engines: ${versions.join(', ')}`)
   const count = (outcome: Run['outcome']) => runs.filter((run) => run.outcome === outcome).length
   const retried = runs.filter((run) => run.retried).length
@@ -266,7 +275,11 @@ function report(runs: Run[], jobs: Job[], repeat: number, totalMs: number) {
   const widths = table[0]!.map((_, i) => Math.max(...table.map((line) => line[i]!.length)))
   console.log('')
   for (const line of table) console.log(line.map((c, i) => c.padEnd(widths[i]!)).join('  '))
-  console.log(`-: not in the matrix (the scenario does not apply to the profile); n/a: the engine cannot pause a page (${ENGINES.filter((e) => DRIVERS[e].pause !== true).map((e) => `${e}: ${DRIVERS[e].pause}`).join('; ')}); *: passed on a 2nd run after the browser crashed${repeat > 1 ? '; k/n: passes of n runs' : ''}`)
+  console.log(
+    `-: not in the matrix (the scenario does not apply to the profile); n/a: the engine cannot pause a page (${ENGINES.filter((e) => DRIVERS[e].pause !== true)
+      .map((e) => `${e}: ${DRIVERS[e].pause}`)
+      .join('; ')}); *: passed on a 2nd run after the browser crashed${repeat > 1 ? '; k/n: passes of n runs' : ''}`,
+  )
   console.log('\nprovider counts (code/refresh = success/error) per run:')
   for (const run of runs) console.log(`  ${run.outcome === 'passed' ? 'ok  ' : 'FAIL'} ${run.engine} · ${run.profile} · ${run.scenario}${repeat > 1 ? ` #${run.repeat}` : ''}: ${run.detail}`)
   if (repeat > 1) {
@@ -275,11 +288,14 @@ function report(runs: Run[], jobs: Job[], repeat: number, totalMs: number) {
       const mine = runs.filter((run) => run.engine === job.engine && run.profile === job.profile && run.scenario === job.scenario.name)
       if (!mine.length) continue
       const slowest = mine.reduce((a, b) => (b.ms > a.ms ? b : a))
-      console.log(`  ${job.engine} · ${job.profile} · ${job.scenario.name}: ${mine.filter((run) => run.outcome === 'passed').length}/${mine.length} passed, slowest ${seconds(slowest.ms)} (#${slowest.repeat})`)
+      console.log(
+        `  ${job.engine} · ${job.profile} · ${job.scenario.name}: ${mine.filter((run) => run.outcome === 'passed').length}/${mine.length} passed, slowest ${seconds(slowest.ms)} (#${slowest.repeat})`,
+      )
     }
   }
   console.log('\n10 slowest runs:')
-  for (const run of [...runs].sort((a, b) => b.ms - a.ms).slice(0, 10)) console.log(`  ${seconds(run.ms).padStart(7)}  ${run.engine} · ${run.profile} · ${run.scenario}${repeat > 1 ? ` #${run.repeat}` : ''} (${run.outcome})`)
+  for (const run of [...runs].sort((a, b) => b.ms - a.ms).slice(0, 10))
+    console.log(`  ${seconds(run.ms).padStart(7)}  ${run.engine} · ${run.profile} · ${run.scenario}${repeat > 1 ? ` #${run.repeat}` : ''} (${run.outcome})`)
   console.log(`\nwall time ${seconds(totalMs)}`)
 }
 

@@ -11,9 +11,36 @@
 // 2,3"). Longer tokens only make rounds slower: every round waits for a stale or expired token.
 import assert from 'node:assert/strict'
 import {
-  allCalls, calls, click, countsLine, type Ctx, type EngineName, expiry, idle, invalidGrants, openTabs, outcome, quiet, refreshGrantStatus, refreshRequests,
-  rigOf, sameToken, type ServerProfile, setVisible, signedInTabs, snapshot, startCalls, storedTokens, type Tab, text, tokenRequests, until, untilExpired,
-  userinfo, waitFor, waitForStatus,
+  allCalls,
+  calls,
+  click,
+  countsLine,
+  type Ctx,
+  type EngineName,
+  expiry,
+  idle,
+  invalidGrants,
+  openTabs,
+  outcome,
+  quiet,
+  refreshGrantStatus,
+  refreshRequests,
+  rigOf,
+  sameToken,
+  type ServerProfile,
+  setVisible,
+  signedInTabs,
+  snapshot,
+  startCalls,
+  storedTokens,
+  type Tab,
+  text,
+  tokenRequests,
+  until,
+  untilExpired,
+  userinfo,
+  waitFor,
+  waitForStatus,
 } from './rig.ts'
 
 /** The seconds every short-lived token in these scenarios lasts (see the file comment). */
@@ -64,8 +91,18 @@ export const scenarios: Scenario[] = [
   { name: 'dead-grant', title: 'dead grant: at most 1 request, every tab reloginRequired with the reason, 0 redirects', applies: core, run: deadGrant },
   { name: 'frozen', title: 'frozen tab: resumes after 2 rotations with the current token', applies: tabsOnly, needs: 'pause', run: frozen },
   { name: 'refusal', title: "refusal, relogin 'prompt': at most 1 request, every tab shows the ending, 0 redirects", applies: (p) => Boolean(refusalEnding(p)), run: (ctx) => refusal(ctx, 'prompt') },
-  { name: 'refusal-redirect', title: "refusal, relogin 'redirect': one tab goes to the provider, all 5 signed in again", applies: (p) => Boolean(refusalEnding(p)), run: (ctx) => refusal(ctx, 'redirect') },
-  { name: 'revocation-refused', title: 'revocation refused: logout() says refused (401), signed out, the refresh token still works', applies: (p) => Boolean(p.revocationRefused), run: revocationRefused },
+  {
+    name: 'refusal-redirect',
+    title: "refusal, relogin 'redirect': one tab goes to the provider, all 5 signed in again",
+    applies: (p) => Boolean(refusalEnding(p)),
+    run: (ctx) => refusal(ctx, 'redirect'),
+  },
+  {
+    name: 'revocation-refused',
+    title: 'revocation refused: logout() says refused (401), signed out, the refresh token still works',
+    applies: (p) => Boolean(p.revocationRefused),
+    run: revocationRefused,
+  },
 ]
 
 // ---- the scenarios --------------------------------------------------------------------------
@@ -103,7 +140,11 @@ async function storm(ctx: Ctx) {
   await untilExpired(tabs)
   await startCalls(tabs, 3)
   const started = (await allCalls(tabs, 'start')).flatMap((list) => list!)
-  await waitFor('the refresh request to be held at the provider', () => provider.counts(), (c) => c.hanging === 1)
+  await waitFor(
+    'the refresh request to be held at the provider',
+    () => provider.counts(),
+    (c) => c.hanging === 1,
+  )
   provider.settings({ tokenFailure: null, accessTokenTtl: 300 })
   const ended = (await allCalls(tabs, 'end')).flatMap((list) => list!)
   await idle(tabs)
@@ -164,7 +205,10 @@ async function signOut(ctx: Ctx) {
     note = 'not advertised: logout() no_endpoint; configured: '
   }
   // ...and configured endpoints are used (merged over the metadata).
-  const server = profile.advertise === false ? { issuer: provider.issuer, metadata: { revocation_endpoint: `${provider.issuer}/token/revocation`, end_session_endpoint: `${provider.issuer}/session/end` } } : undefined
+  const server =
+    profile.advertise === false
+      ? { issuer: provider.issuer, metadata: { revocation_endpoint: `${provider.issuer}/token/revocation`, end_session_endpoint: `${provider.issuer}/session/end` } }
+      : undefined
   const { tabs } = await signedInTabs(ctx, 4, { server })
   const [leaving, ...others] = tabs as [Tab, ...Tab[]]
   const refreshToken = (await storedTokens(ctx, leaving))!.refreshToken!
@@ -182,7 +226,11 @@ async function signOut(ctx: Ctx) {
   // every tab follows the channel with no request of its own (counted below).
   const after = seen.map((at) => at! - clickedAt)
   // The leaving tab goes through the provider's end-session endpoint and back to the app.
-  await waitFor('the end-session request at the provider', () => provider.counts(), (c) => c.logouts >= 1)
+  await waitFor(
+    'the end-session request at the provider',
+    () => provider.counts(),
+    (c) => c.logouts >= 1,
+  )
   await waitFor(
     'the signing-out tab back on the app, showing signedOut',
     async () => ({ url: await leaving.evaluate(() => location.href).catch(() => undefined), status: await text(leaving, 'status') }),
@@ -243,7 +291,9 @@ async function relay(ctx: Ctx) {
     const starts = mode === 'all' ? (await allCalls(tabs, 'start')).map((list) => list![0]!.start!) : []
     if (starts.length) widest = Math.max(widest, Math.max(...starts) - Math.min(...starts))
     const spread = starts.length ? `, calls started within ${Math.max(...starts) - Math.min(...starts)} ms` : ''
-    log.push(`round ${round} ${mode} (${Date.now() - since} ms): chose ${chosen}, refreshed by ${refreshers.join(',')}, refresh ${c.token.refresh_token.success}/${c.token.refresh_token.error}${spread}`)
+    log.push(
+      `round ${round} ${mode} (${Date.now() - since} ms): chose ${chosen}, refreshed by ${refreshers.join(',')}, refresh ${c.token.refresh_token.success}/${c.token.refresh_token.error}${spread}`,
+    )
     // The failing round first: the suite's summary keeps a failure's first line.
     const why = `${log.at(-1)}\nearlier rounds:\n${log.slice(0, -1).join('\n')}`
     assert.equal(refreshers.length, 1, why)
@@ -283,21 +333,36 @@ async function deadGrant(ctx: Ctx) {
   }
   await startCalls(tabs, 1)
   const ended = (await allCalls(tabs, 'end')).flatMap((list) => list!)
-  assert.deepEqual(ended.map((call) => `${call.code} ${call.reason}`), Array(5).fill(`LOGIN_REQUIRED ${expected}`), 'what getAccessToken() callers got')
+  assert.deepEqual(
+    ended.map((call) => `${call.code} ${call.reason}`),
+    Array(5).fill(`LOGIN_REQUIRED ${expected}`),
+    'what getAccessToken() callers got',
+  )
   const c0 = provider.counts()
   // Every tab shows reloginRequired: the tab that got the answer writes the ending into the shared
   // store and tells the others on the channel; no other tab asks the server (counted below). How
   // soon, from the answer (or the first call, when nothing was sent), is the run's figure: Firefox
   // clamps a background tab's timers to 1 s, so it is no assertion (CI: [1160,48,57,56,60] ms).
   const answeredAt = c0.errors.length ? Date.parse(c0.errors[0]!.at) : Math.min(...ended.map((call) => call.start!))
-  const rigs = await waitFor('every tab to show reloginRequired', () => Promise.all(tabs.map(rigOf)), (all) => all.every((r) => r?.shown.at(-1)?.status === 'reloginRequired'), { timeout: 10_000 })
+  const rigs = await waitFor(
+    'every tab to show reloginRequired',
+    () => Promise.all(tabs.map(rigOf)),
+    (all) => all.every((r) => r?.shown.at(-1)?.status === 'reloginRequired'),
+    { timeout: 10_000 },
+  )
   const delays = rigs.map((r) => (r!.shown.find((s) => s.status === 'reloginRequired' && s.at >= answeredAt - 50)?.at ?? Infinity) - answeredAt)
   assert.ok(delays.every(Number.isFinite), `every tab shows reloginRequired after the answer: ms per tab ${JSON.stringify(delays)}`)
   for (const [i, tab] of tabs.entries()) assert.equal(await text(tab, 'reason'), expected, `the reason on screen in tab ${i}`)
   // Nothing follows by itself: once reloginRequired, no timer runs in the client, and a redirect or a
   // retry would start at once; 1 s shows it. Then every tab asks once more: nothing is sent.
   await quiet(provider, 1000, 'no request after reloginRequired')
-  for (const tab of tabs) await tab.evaluate(() => window.tabauth.getAccessToken().then(() => 'token', () => 'rejected'))
+  for (const tab of tabs)
+    await tab.evaluate(() =>
+      window.tabauth.getAccessToken().then(
+        () => 'token',
+        () => 'rejected',
+      ),
+    )
   await idle(tabs)
   const c = ctx.measure()
   // A dead grant is asked about at most once (someone had to ask); with an announced lifetime, not at all.
@@ -338,7 +403,11 @@ async function frozen(ctx: Ctx) {
   await frozenTab.resume!()
   const resumed = await waitFor('the resumed tab’s token', () => frozenTab.evaluate(() => (window as unknown as { __resumed?: Promise<string> }).__resumed), Boolean)
   assert.equal(await frozenTab.evaluate(() => window.tabauth.getAccessToken()), resumed, 'asked again: the same token')
-  assert.deepEqual((await rigOf(frozenTab))!.events.filter((e) => e.at >= frozenAt && e.at < resumedAt), [], 'it saw nothing while frozen')
+  assert.deepEqual(
+    (await rigOf(frozenTab))!.events.filter((e) => e.at >= frozenAt && e.at < resumedAt),
+    [],
+    'it saw nothing while frozen',
+  )
   assert.notEqual(resumed, stale)
   assert.equal(resumed, current)
   await idle(tabs)
@@ -388,8 +457,14 @@ async function refusal(ctx: Ctx, relogin: 'prompt' | 'redirect') {
     return `redirect: ${refreshRequests(c)} refresh request(s), 1 redirect (tab ${loads.findIndex(Boolean)}), all 5 tabs signed in again`
   }
 
-  const describe = async () => `\n  calls ${JSON.stringify(await calls(tabs))}\n  endings ${JSON.stringify(await Promise.all(tabs.map(snapshot)))}\n  refresh ${JSON.stringify(provider.counts().token.refresh_token)}`
-  const rigs = await waitFor(`every tab to show ${expected.status}`, () => Promise.all(tabs.map(rigOf)), (all) => all.every((r) => r?.shown.at(-1)?.status === expected.status), { timeout: 10_000, describe })
+  const describe = async () =>
+    `\n  calls ${JSON.stringify(await calls(tabs))}\n  endings ${JSON.stringify(await Promise.all(tabs.map(snapshot)))}\n  refresh ${JSON.stringify(provider.counts().token.refresh_token)}`
+  const rigs = await waitFor(
+    `every tab to show ${expected.status}`,
+    () => Promise.all(tabs.map(rigOf)),
+    (all) => all.every((r) => r?.shown.at(-1)?.status === expected.status),
+    { timeout: 10_000, describe },
+  )
   const c0 = provider.counts()
   // The first token endpoint answer after the server's change, as the pages saw it (or the provider's record).
   const answers = rigs.flatMap((r) => r!.fetches.filter((f) => new URL(f.url).pathname === '/token' && f.end !== undefined && f.end >= changedAt).map((f) => f.end!))
@@ -415,20 +490,39 @@ async function refusal(ctx: Ctx, relogin: 'prompt' | 'redirect') {
   // Nothing more happens by itself: no timer runs after reloginRequired or a CONFIG error, and a
   // redirect follows the ending at once; 3 s shows it. Then each tab asks once more: nothing is sent.
   await quiet(provider, 3000, `no request after ${expected.status}`)
-  for (const tab of tabs) await tab.evaluate(() => window.tabauth.getAccessToken().then(() => 'token', () => 'rejected'))
+  for (const tab of tabs)
+    await tab.evaluate(() =>
+      window.tabauth.getAccessToken().then(
+        () => 'token',
+        () => 'rejected',
+      ),
+    )
   await idle(tabs)
   const c = ctx.measure()
   const loads = (await Promise.all(tabs.map(rigOf))).map((r, i) => r!.loads - loaded[i]!)
-  assert.ok(refreshRequests(c) <= 1, `refresh requests for 5 tabs x 3 calls, and one more each: ${JSON.stringify(c.token.refresh_token)} (at most 1); errors ${JSON.stringify(c.errors.map((e) => e.error))}`)
+  assert.ok(
+    refreshRequests(c) <= 1,
+    `refresh requests for 5 tabs x 3 calls, and one more each: ${JSON.stringify(c.token.refresh_token)} (at most 1); errors ${JSON.stringify(c.errors.map((e) => e.error))}`,
+  )
   assert.deepEqual(loads, [0, 0, 0, 0, 0], `navigations away per tab (relogin '${relogin}')`)
   assert.equal(c.authorizations, 0, 'authorization requests at the provider')
   // What the callers got (checked after the counts, so that a failure here still says them).
   const made = (await allCalls(tabs, 'end')).flatMap((list) => list!)
-  assert.ok(made.every((call) => !call.token), `every getAccessToken() call rejected: ${JSON.stringify(made)}`)
-  assert.ok(made.every((call) => call.code === expected.code), `every call rejected with ${expected.code} (as the tabs show): ${JSON.stringify(made.map((call) => call.code))}`)
+  assert.ok(
+    made.every((call) => !call.token),
+    `every getAccessToken() call rejected: ${JSON.stringify(made)}`,
+  )
+  assert.ok(
+    made.every((call) => call.code === expected.code),
+    `every call rejected with ${expected.code} (as the tabs show): ${JSON.stringify(made.map((call) => call.code))}`,
+  )
   // Hidden tabs (prompt) refresh only when called: one of these calls sent the refresh and got the
   // server's own answer. Visible tabs (redirect) refresh on their own timer; every call comes after the ending.
-  if (expected.error && relogin === 'prompt') assert.ok(made.some((call) => call.error === expected.error), `a call that got the server's ${expected.error}: ${JSON.stringify(made)}`)
+  if (expected.error && relogin === 'prompt')
+    assert.ok(
+      made.some((call) => call.error === expected.error),
+      `a call that got the server's ${expected.error}: ${JSON.stringify(made)}`,
+    )
   if (expected.reason === 'server_refused_without_reason') {
     // The tab that asked knows what came back: an AuthError REFUSED with the status (and the content type in its message).
     const refused = made.find((call) => call.cause?.code === 'REFUSED')

@@ -66,7 +66,21 @@ function world() {
     const navigation = fakeNavigation(overrides.url)
     const lifecycle = fakeLifecycle()
     const transactionStorage = recordingStorage()
-    const client = build.createAuthClient({ issuer: ISSUER, clientId: CLIENT_ID, fetch: server.fetch, clock, store, lock, channel: hub.endpoint(), navigation, lifecycle, transactionStorage, ...build.hinted(hints), debug: false, ...overrides })
+    const client = build.createAuthClient({
+      issuer: ISSUER,
+      clientId: CLIENT_ID,
+      fetch: server.fetch,
+      clock,
+      store,
+      lock,
+      channel: hub.endpoint(),
+      navigation,
+      lifecycle,
+      transactionStorage,
+      ...build.hinted(hints),
+      debug: false,
+      ...overrides,
+    })
     const events: AuthEvent[] = []
     client.onEvent((event) => events.push(event))
     return { build, client, navigation, lifecycle, transactionStorage, events }

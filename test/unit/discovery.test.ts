@@ -37,7 +37,10 @@ describe('discovery', () => {
 
   it('refuses a redirect to another origin, naming the target, without asking it', async () => {
     const { tab, seen } = withFront(() => new Response(null, { status: 302, headers: { location: 'https://elsewhere.example.test/meta' } }))
-    await expect(tab.client.login()).rejects.toMatchObject({ code: 'DISCOVERY_FAILED', message: expect.stringMatching(/redirects to https:\/\/elsewhere\.example\.test\/meta, another origin: refused.*`metadata` option/) })
+    await expect(tab.client.login()).rejects.toMatchObject({
+      code: 'DISCOVERY_FAILED',
+      message: expect.stringMatching(/redirects to https:\/\/elsewhere\.example\.test\/meta, another origin: refused.*`metadata` option/),
+    })
     expect(seen.some((url) => url.startsWith('https://elsewhere'))).toBe(false)
     expect(tab.client.getSnapshot()).toMatchObject({ status: 'error', error: { code: 'DISCOVERY_FAILED' } })
   })

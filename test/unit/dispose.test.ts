@@ -40,7 +40,14 @@ describe('dispose()', () => {
     let notified = 0
     tab.client.subscribe(() => notified++)
     tab.client.dispose()
-    for (const call of [() => tab.client.getAccessToken(), () => tab.client.start(), () => tab.client.login(), () => tab.client.autoLogin(), () => tab.client.logout(), () => tab.client.fetch('https://app.example.test/api')]) {
+    for (const call of [
+      () => tab.client.getAccessToken(),
+      () => tab.client.start(),
+      () => tab.client.login(),
+      () => tab.client.autoLogin(),
+      () => tab.client.logout(),
+      () => tab.client.fetch('https://app.example.test/api'),
+    ]) {
       await expect(call()).rejects.toMatchObject({ code: 'DISPOSED' })
     }
     const before = tab.client.getSnapshot()

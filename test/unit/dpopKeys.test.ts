@@ -56,7 +56,10 @@ const planted: Array<[string, () => Promise<unknown>]> = [
   ['a P-384 pair', () => pair({ name: 'ECDSA', namedCurve: 'P-384' }, false)],
   ['an RSA pair', () => pair(RSA, false)],
   ['two halves of different pairs', async () => ({ privateKey: (await pair(P256, false)).privateKey, publicKey: (await pair(P256, false)).publicKey })],
-  ['a private key that cannot sign', async () => ({ privateKey: (await crypto.subtle.generateKey({ name: 'ECDH', namedCurve: 'P-256' }, false, ['deriveBits'])).privateKey, publicKey: (await pair(P256, false)).publicKey })],
+  [
+    'a private key that cannot sign',
+    async () => ({ privateKey: (await crypto.subtle.generateKey({ name: 'ECDH', namedCurve: 'P-256' }, false, ['deriveBits'])).privateKey, publicKey: (await pair(P256, false)).publicKey }),
+  ],
   ['not a key at all', async () => ({ privateKey: 'x', publicKey: 'y' })],
 ]
 

@@ -18,7 +18,7 @@ async function until(condition: () => boolean, ms = 2000) {
 async function signedIn(count = 1, config = {}) {
   const env = tabs({ expiresIn: 300 })
   const first = await signIn(env, env.open(config), config)
-  const all: Array<Omit<typeof first, "callback">> = [first]
+  const all: Array<Omit<typeof first, 'callback'>> = [first]
   for (let i = 1; i < count; i++) {
     const tab = env.open(config)
     await tab.client.start()
@@ -203,7 +203,7 @@ describe('re-login', () => {
     for (const tab of all) expect(tab.client.getSnapshot().status).toBe('reloginRequired')
   })
 
-  it("relogin({ redirect: true }) sends exactly one visible tab to the server", async () => {
+  it('relogin({ redirect: true }) sends exactly one visible tab to the server', async () => {
     const { env, all } = await signedIn(4, { relogin: relogin({ redirect: true }) })
     all[0].lifecycle.visible = false // the hidden tab never redirects
     const assigned = all.map((t) => t.navigation.assigned.length)
@@ -385,7 +385,10 @@ describe('fetch with the access token', () => {
       return new Response('ok')
     }
     const fetchImpl = env.server.fetch
-    const tab = env.open({ resourceServers: ['https://api.example.test'], fetch: (input, init) => (String(input instanceof Request ? input.url : input).startsWith('https://api.') ? api(input as Request) : fetchImpl(input, init)) })
+    const tab = env.open({
+      resourceServers: ['https://api.example.test'],
+      fetch: (input, init) => (String(input instanceof Request ? input.url : input).startsWith('https://api.') ? api(input as Request) : fetchImpl(input, init)),
+    })
     await tab.client.start()
     const response = await tab.client.fetch('https://api.example.test/orders', { method: 'POST', body: 'x=1' })
     expect(await response.text()).toBe('ok')
@@ -410,7 +413,10 @@ describe('fetch with the access token', () => {
       [401, 'Bearer realm="api"'],
     ] as const
     for (const [status, challenge] of statuses) {
-      const tab = env.open({ resourceServers: ['https://api.example.test'], fetch: (input, init) => (input instanceof Request ? Promise.resolve(new Response(null, { status, headers: { 'www-authenticate': challenge } })) : fetchImpl(input, init)) })
+      const tab = env.open({
+        resourceServers: ['https://api.example.test'],
+        fetch: (input, init) => (input instanceof Request ? Promise.resolve(new Response(null, { status, headers: { 'www-authenticate': challenge } })) : fetchImpl(input, init)),
+      })
       await tab.client.start()
       expect((await tab.client.fetch('https://api.example.test/')).status).toBe(status)
     }

@@ -66,7 +66,13 @@ export function fakeIndexedDB() {
   const factory = {
     open(name: string, version = 1) {
       opened.add(`${name} v${version}`)
-      const request = { result: undefined as unknown, error: null as DOMException | null, onupgradeneeded: null as (() => void) | null, onsuccess: null as (() => void) | null, onerror: null as (() => void) | null }
+      const request = {
+        result: undefined as unknown,
+        error: null as DOMException | null,
+        onupgradeneeded: null as (() => void) | null,
+        onsuccess: null as (() => void) | null,
+        onerror: null as (() => void) | null,
+      }
       later(() => {
         const db = databases.get(name) ?? { version: 0, stores: new Map(), connections: new Set() }
         if (version < db.version) {

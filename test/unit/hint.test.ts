@@ -67,7 +67,10 @@ describe('first-render hint', () => {
     const local = memoryKeyValue()
     const stubbed = globalThis.localStorage
     // The hint's default storage is localStorage: a stand-in shows that nothing is written there.
-    Object.defineProperty(globalThis, 'localStorage', { value: { getItem: (k: string) => local.get(k), setItem: (k: string, v: string) => local.set(k, v), removeItem: (k: string) => local.remove(k) }, configurable: true })
+    Object.defineProperty(globalThis, 'localStorage', {
+      value: { getItem: (k: string) => local.get(k), setItem: (k: string, v: string) => local.set(k, v), removeItem: (k: string) => local.remove(k) },
+      configurable: true,
+    })
     try {
       await signIn(env, env.open())
       expect(local.data.size).toBe(0)

@@ -14,10 +14,22 @@ const user = { sub: 'alice', name: 'Alice Example' }
 function session(generation: number, expiresAt = NOW + 300_000, accessToken = `at-${generation}`): SessionRecord {
   return { v: 1, generation, session: { tokens: { accessToken, tokenType: 'bearer', refreshToken: 'rt', expiresAt, issuedAt: expiresAt - 300_000 }, user } }
 }
-const ended = (generation: number, how: 'signedOut' | 'reloginRequired', reasons?: SessionRecord['reasons']): SessionRecord => ({ v: 1, generation, session: null, ended: how, ...(reasons ? { reasons } : {}) })
+const ended = (generation: number, how: 'signedOut' | 'reloginRequired', reasons?: SessionRecord['reasons']): SessionRecord => ({
+  v: 1,
+  generation,
+  session: null,
+  ended: how,
+  ...(reasons ? { reasons } : {}),
+})
 const empty: SessionRecord = { v: 1, generation: 0, session: null }
 
-const signedIn = (record: SessionRecord): AuthState => ({ status: 'signedIn', user, accessToken: record.session!.tokens.accessToken, expiresAt: record.session!.tokens.expiresAt, generation: record.generation })
+const signedIn = (record: SessionRecord): AuthState => ({
+  status: 'signedIn',
+  user,
+  accessToken: record.session!.tokens.accessToken,
+  expiresAt: record.session!.tokens.expiresAt,
+  generation: record.generation,
+})
 const model = (state: AuthState, record: SessionRecord, more: Partial<Model> = {}): Model => ({ ...initialModel(state, record), ...more })
 
 const g1 = session(1)
@@ -160,7 +172,8 @@ describe('nextWakeAt: the one timer a tab keeps', () => {
   ]
   it.each(wakeRows)('%s', (_, more, at) => {
     const got = nextWakeAt(facts(more))
-    if (at === NOW - 1) expect(got).toBeLessThanOrEqual(NOW) // due already
+    if (at === NOW - 1)
+      expect(got).toBeLessThanOrEqual(NOW) // due already
     else expect(got).toBe(at)
   })
 })

@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest'
 import { memoryOnlyStore } from '../../src/memory-only'
 import { channelHub, CLIENT_ID, countListeners, fakeClock, ISSUER, signIn, tabs } from './fakes'
 
-
 const settle = async () => {
   for (let i = 0; i < 10; i++) await new Promise((resolve) => setTimeout(resolve, 1))
 }

@@ -47,7 +47,10 @@ describe('one retry schedule for every tab', { timeout: 20_000 }, () => {
     const { all } = await fiveTabs({}, env)
     all.forEach((tab) => tab.client.subscribe(() => {}))
     env.clock.advance(301_000)
-    env.server.failNext.push(() => oauthError('temporarily_unavailable', 503), () => oauthError('temporarily_unavailable', 503))
+    env.server.failNext.push(
+      () => oauthError('temporarily_unavailable', 503),
+      () => oauthError('temporarily_unavailable', 503),
+    )
     const results = all.map((tab) => tab.client.getAccessToken())
     await runFor(env, 10_000)
     const tokens = await Promise.all(results)

@@ -42,7 +42,7 @@ const settle = () => new Promise((resolve) => setTimeout(resolve, 0))
 
 /** Waits (in real time: PKCE and the ID token check run on WebCrypto, slower on a loaded machine) for `condition`. */
 async function until(condition: () => boolean) {
-  for (const end = Date.now() + 5_000; !condition() && Date.now() < end; ) await new Promise((resolve) => setTimeout(resolve, 5))
+  for (const end = Date.now() + 5_000; !condition() && Date.now() < end;) await new Promise((resolve) => setTimeout(resolve, 5))
   expect(condition()).toBe(true)
 }
 
@@ -135,7 +135,7 @@ describe('login({ popup: true })', () => {
     const env = tabs()
     const tab = env.open()
     await tab.client.start()
-    await expect(tab.client.login({ popup: true })).rejects.toMatchObject({ code: 'CONFIG', message: expect.stringContaining("tabauth/popup") })
+    await expect(tab.client.login({ popup: true })).rejects.toMatchObject({ code: 'CONFIG', message: expect.stringContaining('tabauth/popup') })
     expect(tab.navigation.assigned).toEqual([])
   })
 

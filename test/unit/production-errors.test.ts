@@ -42,7 +42,7 @@ describe('error messages in production builds', () => {
     expect(new module.LoginRequiredError().message).toBe('LOGIN_REQUIRED: see https://www.npmjs.com/package/tabauth#errors')
   })
 
-  it('name the server\'s OAuth error, the HTTP status and the host that failed (never a token, code or verifier)', async () => {
+  it("name the server's OAuth error, the HTTP status and the host that failed (never a token, code or verifier)", async () => {
     const { module } = await core('production')
     expect(new module.AuthError('OAUTH_ERROR', '', { error: 'invalid_request', status: 400, url: 'https://id.example.test/token?x=secret' }).message).toBe(
       'OAUTH_ERROR invalid_request HTTP 400 at id.example.test: see https://www.npmjs.com/package/tabauth#errors',
@@ -56,7 +56,10 @@ describe('error messages in production builds', () => {
       transactionStorage: { get: () => null, set: () => {}, remove: () => {} },
       navigation: { currentUrl: () => 'https://app.example.test/', assign: () => {}, replace: () => {} },
     })
-    const error = await client.login().then(() => undefined, (e: Error) => e)
+    const error = await client.login().then(
+      () => undefined,
+      (e: Error) => e,
+    )
     expect(error).toMatchObject({ code: 'DISCOVERY_FAILED', message: 'DISCOVERY_FAILED at id.example.test:9001: see https://www.npmjs.com/package/tabauth#errors' })
     expect(module.isTransient(error)).toBe(false)
     expect(client.getSnapshot()).toMatchObject({ status: 'error', error: { code: 'DISCOVERY_FAILED' } })

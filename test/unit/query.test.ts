@@ -92,8 +92,7 @@ describe('authRetry', () => {
     const tab = env.open()
     const qc = queryClient()
     let calls = 0
-    const run = (queryKey: string, queryFn: () => Promise<unknown>) =>
-      qc.fetchQuery({ queryKey: [queryKey], queryFn: () => (calls++, queryFn()), retry: authRetry }).catch((error: unknown) => error)
+    const run = (queryKey: string, queryFn: () => Promise<unknown>) => qc.fetchQuery({ queryKey: [queryKey], queryFn: () => (calls++, queryFn()), retry: authRetry }).catch((error: unknown) => error)
     const loginRequired = await run('signed-out', () => fetchJson(tab.client, API))
     expect(loginRequired).toBeInstanceOf(LoginRequiredError)
     expect(calls).toBe(1)

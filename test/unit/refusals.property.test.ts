@@ -43,12 +43,7 @@ function json(status: number, body: unknown) {
   return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } })
 }
 
-type Action =
-  | { kind: 'ask'; tab: number; times: number }
-  | { kind: 'advance'; ms: number }
-  | { kind: 'wake'; tab: number }
-  | { kind: 'visibility'; tab: number; visible: boolean }
-  | { kind: 'signIn' }
+type Action = { kind: 'ask'; tab: number; times: number } | { kind: 'advance'; ms: number } | { kind: 'wake'; tab: number } | { kind: 'visibility'; tab: number; visible: boolean } | { kind: 'signIn' }
 
 const action: fc.Arbitrary<Action> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('ask' as const), tab: fc.nat(4), times: fc.integer({ min: 1, max: 3 }) }) },
@@ -61,7 +56,11 @@ const action: fc.Arbitrary<Action> = fc.oneof(
 const scenario = fc.record({
   // Successes weigh as much as all the transient answers together: runs go on past a few expiries before a refusal ends them.
   answers: fc.array(
-    fc.oneof({ weight: 5, arbitrary: fc.constant<Answer>('ok') }, { weight: 1, arbitrary: fc.constantFrom(...TRANSIENT) }, { weight: 2, arbitrary: fc.constantFrom(...(Object.keys(ANSWERS) as Answer[])) }),
+    fc.oneof(
+      { weight: 5, arbitrary: fc.constant<Answer>('ok') },
+      { weight: 1, arbitrary: fc.constantFrom(...TRANSIENT) },
+      { weight: 2, arbitrary: fc.constantFrom(...(Object.keys(ANSWERS) as Answer[])) },
+    ),
     { minLength: 1, maxLength: 12 },
   ),
   actions: fc.array(action, { minLength: 8, maxLength: 30 }),
@@ -148,7 +147,7 @@ async function run({ answers, actions }: { answers: Answer[]; actions: Action[] 
   }
   if (open > 0) broken.push(`${open} getAccessToken() calls still unsettled after 2 minutes`)
   const last = (await env.store.get(KEY)) as SessionRecord
-  const ending = last.session ? (all[0].client.getSnapshot().status) : `${last.ended} ${last.reasons?.[0] ?? ''}`
+  const ending = last.session ? all[0].client.getSnapshot().status : `${last.ended} ${last.reasons?.[0] ?? ''}`
   seen.runs++
   seen.endings[ending] = (seen.endings[ending] ?? 0) + 1
   return broken

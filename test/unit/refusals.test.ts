@@ -40,7 +40,10 @@ async function askAll(all: Tab[]) {
 
 const empty = (status: number) => () => new Response(null, { status })
 const html = (status: number) => () => new Response('<html><body>Bad Request</body></html>', { status, headers: { 'content-type': 'text/html; charset=utf-8' } })
-const body = (status: number, text: string, type = 'application/json') => () => new Response(text, { status, headers: { 'content-type': type } })
+const body =
+  (status: number, text: string, type = 'application/json') =>
+  () =>
+    new Response(text, { status, headers: { 'content-type': type } })
 
 type Ending =
   | { status: 'reloginRequired'; reason: string; cause: Partial<Record<'code' | 'error' | 'contentType', string>> & { status: number } }
@@ -48,18 +51,38 @@ type Ending =
 
 const refusals: Array<[string, () => Response, Ending]> = [
   ['400, empty body, no content type', empty(400), { status: 'reloginRequired', reason: 'server_refused_without_reason', cause: { code: 'REFUSED', status: 400 } }],
-  ['400, an HTML page from a gateway', html(400), { status: 'reloginRequired', reason: 'server_refused_without_reason', cause: { code: 'REFUSED', status: 400, contentType: 'text/html; charset=utf-8' } }],
+  [
+    '400, an HTML page from a gateway',
+    html(400),
+    { status: 'reloginRequired', reason: 'server_refused_without_reason', cause: { code: 'REFUSED', status: 400, contentType: 'text/html; charset=utf-8' } },
+  ],
   ['401, empty body', empty(401), { status: 'reloginRequired', reason: 'server_refused_without_reason', cause: { code: 'REFUSED', status: 401 } }],
   ['403, JSON without an OAuth error', body(403, '{"message":"Forbidden"}'), { status: 'reloginRequired', reason: 'server_refused_without_reason', cause: { code: 'REFUSED', status: 403 } }],
   ['404, plain text', body(404, 'Not Found', 'text/plain'), { status: 'reloginRequired', reason: 'server_refused_without_reason', cause: { code: 'REFUSED', status: 404 } }],
-  ['400 invalid_grant', () => oauthError('invalid_grant'), { status: 'reloginRequired', reason: 'refresh_token_revoked_or_expired', cause: { code: 'INVALID_GRANT', status: 400, error: 'invalid_grant' } }],
-  ['400 invalid_request (an expired refresh token, some servers)', () => oauthError('invalid_request'), { status: 'reloginRequired', reason: 'server_refused', cause: { code: 'OAUTH_ERROR', status: 400, error: 'invalid_request' } }],
+  [
+    '400 invalid_grant',
+    () => oauthError('invalid_grant'),
+    { status: 'reloginRequired', reason: 'refresh_token_revoked_or_expired', cause: { code: 'INVALID_GRANT', status: 400, error: 'invalid_grant' } },
+  ],
+  [
+    '400 invalid_request (an expired refresh token, some servers)',
+    () => oauthError('invalid_request'),
+    { status: 'reloginRequired', reason: 'server_refused', cause: { code: 'OAUTH_ERROR', status: 400, error: 'invalid_request' } },
+  ],
   ['400 with an invented code', () => oauthError('token_expired'), { status: 'reloginRequired', reason: 'server_refused', cause: { code: 'OAUTH_ERROR', status: 400, error: 'token_expired' } }],
   ['200 that is not JSON', body(200, 'OK', 'text/plain'), { status: 'reloginRequired', reason: 'token_response_unusable', cause: { code: 'INVALID_RESPONSE', status: 200 } }],
-  ['200 without expires_in', body(200, '{"access_token":"at-x","token_type":"Bearer","refresh_token":"rt-x"}'), { status: 'reloginRequired', reason: 'token_response_unusable', cause: { code: 'INVALID_RESPONSE', status: 200 } }],
+  [
+    '200 without expires_in',
+    body(200, '{"access_token":"at-x","token_type":"Bearer","refresh_token":"rt-x"}'),
+    { status: 'reloginRequired', reason: 'token_response_unusable', cause: { code: 'INVALID_RESPONSE', status: 200 } },
+  ],
   ['400 unauthorized_client (the client was changed at the server)', () => oauthError('unauthorized_client'), { status: 'error', code: 'CONFIG', error: 'unauthorized_client', httpStatus: 400 }],
   ['401 invalid_client', () => oauthError('invalid_client', 401), { status: 'error', code: 'CONFIG', error: 'invalid_client', httpStatus: 401 }],
-  ['401 with a WWW-Authenticate challenge and no body', () => new Response(null, { status: 401, headers: { 'www-authenticate': 'Basic realm="token", error="invalid_client"' } }), { status: 'error', code: 'CONFIG', error: 'invalid_client', httpStatus: 401 }],
+  [
+    '401 with a WWW-Authenticate challenge and no body',
+    () => new Response(null, { status: 401, headers: { 'www-authenticate': 'Basic realm="token", error="invalid_client"' } }),
+    { status: 'error', code: 'CONFIG', error: 'invalid_client', httpStatus: 401 },
+  ],
 ]
 
 describe('a refusal is answered once and never sent again, by any tab', () => {
@@ -98,7 +121,7 @@ describe('a refusal is answered once and never sent again, by any tab', () => {
     expect(await env.store.get(KEY)).toMatchObject({ session: null, ended: 'reloginRequired' })
   })
 
-  it("with relogin({ redirect: true }), a bare 400 sends exactly one tab to the server, once", async () => {
+  it('with relogin({ redirect: true }), a bare 400 sends exactly one tab to the server, once', async () => {
     const env = tabs({ expiresIn: 300 })
     const all: Tab[] = [await signIn(env, env.open({ relogin: relogin({ redirect: true }) }), { relogin: relogin({ redirect: true }) })]
     for (let i = 1; i < 3; i++) all.push(env.open({ relogin: relogin({ redirect: true }) }))
@@ -291,7 +314,8 @@ describe('waiting tabs tell the truth', () => {
     expect(env.server.requests.refresh_token).toBe(1)
     env.clock.advance(16_000) // expired, and past the moment any wait shows itself
     await settle()
-    for (const tab of all) expect(tab.client.getSnapshot()).toMatchObject({ status: 'outage', user: { sub: 'alice' }, error: { code: 'REFRESH_PENDING', message: expect.stringContaining('a refresh is under way') } })
+    for (const tab of all)
+      expect(tab.client.getSnapshot()).toMatchObject({ status: 'outage', user: { sub: 'alice' }, error: { code: 'REFRESH_PENDING', message: expect.stringContaining('a refresh is under way') } })
     answer()
     env.server.gate = undefined
     await settle()

@@ -154,7 +154,10 @@ describe('RFC 9207 iss', () => {
 
 describe('transaction lifetime', () => {
   it('lives 10 minutes: at 9:59 it signs in, at 10:01 it is TRANSACTION_EXPIRED and removed', async () => {
-    for (const [ageMs, status] of [[599_000, 'signedIn'], [601_000, 'signedOut']] as const) {
+    for (const [ageMs, status] of [
+      [599_000, 'signedIn'],
+      [601_000, 'signedOut'],
+    ] as const) {
       const env = tabs()
       const started = await authorize(env)
       env.clock.advance(ageMs)
@@ -250,8 +253,16 @@ describe('the access token goes only to the resource servers the app names', () 
     await tab.client.fetch(`${APP}/notes`)
     await tab.client.fetch('https://api.example.test/v2/orders')
     await tab.client.fetch('https://api.example.test/v2')
-    for (const url of ['https://api.example.test/v20/orders', 'https://api.example.test/v1/orders', 'https://api.example.test/']) await expect(tab.client.fetch(url), url).rejects.toMatchObject({ code: 'CONFIG' })
-    expect(sent.map((r) => r.url)).toEqual([`${APP}/notes`, `${APP}/notes`, 'https://api.example.test/v2/orders', 'https://api.example.test/v2/orders', 'https://api.example.test/v2', 'https://api.example.test/v2'])
+    for (const url of ['https://api.example.test/v20/orders', 'https://api.example.test/v1/orders', 'https://api.example.test/'])
+      await expect(tab.client.fetch(url), url).rejects.toMatchObject({ code: 'CONFIG' })
+    expect(sent.map((r) => r.url)).toEqual([
+      `${APP}/notes`,
+      `${APP}/notes`,
+      'https://api.example.test/v2/orders',
+      'https://api.example.test/v2/orders',
+      'https://api.example.test/v2',
+      'https://api.example.test/v2',
+    ])
     expect(sent.every((r) => r.headers.get('authorization')?.startsWith('Bearer '))).toBe(true)
   })
 
@@ -339,13 +350,28 @@ describe('nothing sensitive in logs, errors or events', () => {
     watch(session.client)
     env.clock.advance(280_000) // stale but unexpired: the caller keeps its token while the retry waits
     env.server.failNext.push(() => new Response('busy', { status: 503 }))
-    seen.push(await session.client.getAccessToken().then(() => 'token', (e) => e)) // the token itself is the caller's, not a leak
+    seen.push(
+      await session.client.getAccessToken().then(
+        () => 'token',
+        (e) => e,
+      ),
+    ) // the token itself is the caller's, not a leak
     env.clock.advance(60_000)
     env.server.tamperNext.push((body) => void (body.expires_in = -1))
-    seen.push(await session.client.getAccessToken().then(() => 'token', (e) => e)) // the token itself is the caller's, not a leak
+    seen.push(
+      await session.client.getAccessToken().then(
+        () => 'token',
+        (e) => e,
+      ),
+    ) // the token itself is the caller's, not a leak
     env.server.revokeAll()
     env.clock.advance(60_000)
-    seen.push(await session.client.getAccessToken().then(() => 'token', (e) => e)) // the token itself is the caller's, not a leak
+    seen.push(
+      await session.client.getAccessToken().then(
+        () => 'token',
+        (e) => e,
+      ),
+    ) // the token itself is the caller's, not a leak
     seen.push(session.client.getSnapshot())
 
     const text = [...printed, ...seen.map((value) => inspect(value, { depth: 20, showHidden: true }))].join('\n')
@@ -382,17 +408,20 @@ describe('a token response is checked before anything is stored', () => {
 
   // A refresh may not switch users either (OIDC Core 12.2).
   // The server rotated when it answered, so the refresh token sent is spent: the session ends rather than send it again (a reuse).
-  it.each([...bad, ['an ID token for another user', (_, claims) => void (claims.sub = 'mallory')] as [string, Tamper]])('refresh with %s: nothing from it stored, the session ended, the refresh token never sent again', async (_, tamper) => {
-    const env = tabs()
-    const tab = await signIn(env, env.open())
-    env.clock.advance(300_000)
-    env.server.tamperNext.push(tamper)
-    await expect(tab.client.getAccessToken()).rejects.toMatchObject({ code: 'LOGIN_REQUIRED', reason: 'token_response_unusable', cause: { code: 'INVALID_RESPONSE' } })
-    expect(await env.store.get(`${ISSUER} ${CLIENT_ID}`)).toMatchObject({ generation: 2, session: null, ended: 'reloginRequired', reasons: ['token_response_unusable'] })
-    await expect(tab.client.getAccessToken()).rejects.toMatchObject({ code: 'LOGIN_REQUIRED' })
-    expect(env.server.requests.refresh_token).toBe(1)
-    expect(tab.client.getSnapshot()).toMatchObject({ status: 'reloginRequired', error: { reason: 'token_response_unusable' } })
-  })
+  it.each([...bad, ['an ID token for another user', (_, claims) => void (claims.sub = 'mallory')] as [string, Tamper]])(
+    'refresh with %s: nothing from it stored, the session ended, the refresh token never sent again',
+    async (_, tamper) => {
+      const env = tabs()
+      const tab = await signIn(env, env.open())
+      env.clock.advance(300_000)
+      env.server.tamperNext.push(tamper)
+      await expect(tab.client.getAccessToken()).rejects.toMatchObject({ code: 'LOGIN_REQUIRED', reason: 'token_response_unusable', cause: { code: 'INVALID_RESPONSE' } })
+      expect(await env.store.get(`${ISSUER} ${CLIENT_ID}`)).toMatchObject({ generation: 2, session: null, ended: 'reloginRequired', reasons: ['token_response_unusable'] })
+      await expect(tab.client.getAccessToken()).rejects.toMatchObject({ code: 'LOGIN_REQUIRED' })
+      expect(env.server.requests.refresh_token).toBe(1)
+      expect(tab.client.getSnapshot()).toMatchObject({ status: 'reloginRequired', error: { reason: 'token_response_unusable' } })
+    },
+  )
 })
 
 describe('DPoP token type', () => {
@@ -401,11 +430,16 @@ describe('DPoP token type', () => {
   })
 
   it('`dpop: true` (the option before DPoP had its own entry) is a CONFIG error, never DPoP off in silence', () => {
-    expect(() => createAuthClient({ issuer: ISSUER, clientId: CLIENT_ID, dpop: true as never })).toThrow(expect.objectContaining({ code: 'CONFIG', message: expect.stringContaining("'tabauth/dpop'") }))
+    expect(() => createAuthClient({ issuer: ISSUER, clientId: CLIENT_ID, dpop: true as never })).toThrow(
+      expect.objectContaining({ code: 'CONFIG', message: expect.stringContaining("'tabauth/dpop'") }),
+    )
   })
 
   it('with dpop on, a Bearer answer (tokens not bound to the key) is INVALID_RESPONSE and nothing is stored; a DPoP answer signs in', async () => {
-    for (const [tokenType, status] of [['Bearer', 'error'], ['DPoP', 'signedIn']] as const) {
+    for (const [tokenType, status] of [
+      ['Bearer', 'error'],
+      ['DPoP', 'signedIn'],
+    ] as const) {
       const env = tabs()
       const proofs: Array<string | null> = []
       const fetch: typeof globalThis.fetch = (input, init) => (proofs.push(new Headers(init?.headers).get('dpop')), env.server.fetch(input, init))

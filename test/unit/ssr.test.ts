@@ -6,8 +6,9 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 const BROWSER_APIS = ['window', 'document', 'location', 'history', 'navigator', 'localStorage', 'sessionStorage', 'indexedDB', 'BroadcastChannel', 'addEventListener']
 /** Every entry's source, from package.json `exports` (dist/x.js is built from src/x.ts). */
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'))
-const sources = Object.values(pkg.exports as Record<string, { import?: string }>)
-  .flatMap((target) => (target.import ? [target.import.replace(/^\.\/dist\//, '../../src/').replace(/\.js$/, '.ts')] : []))
+const sources = Object.values(pkg.exports as Record<string, { import?: string }>).flatMap((target) =>
+  target.import ? [target.import.replace(/^\.\/dist\//, '../../src/').replace(/\.js$/, '.ts')] : [],
+)
 
 /** Replaces the browser globals with getters that record every read, for the duration of `fn`. */
 async function watchingBrowserApis(fn: () => Promise<void>): Promise<string[]> {
