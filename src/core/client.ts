@@ -44,13 +44,15 @@ export function createAuthClient(config: AuthConfig): AuthClient {
     for (const effect of effects) run(effect, setup, model.record.generation, emit, tab.relogin)
   }
 
-  /** The tab's one timer, computed from the model after every message (timing.ts). */
+  /**
+   * The tab's one timer, computed from the model after every message (timing.ts). A timer that fires
+   * before its time by the page's clock (Firefox rounds Date.now()) is set again, after the callback:
+   * the token it came for still looks fresh, so nothing would be sent and no message would set it again.
+   */
   function arm() {
     const at = wakeAt(model, lifecycle, ctx.skewMs, clock.now())
     disarm?.()
-    disarm = Number.isFinite(at)
-      ? clock.setTimeout(() => (lifecycle.isVisible() ? refreshIfVisible() : model.record.session && void flows.settle()), Math.min(Math.max(at - clock.now(), 0), 2 ** 31 - 1))
-      : undefined
+    disarm = Number.isFinite(at) ? clock.setTimeout(() => (clock.now() < at ? queueMicrotask(arm) : look()), Math.min(Math.max(at - clock.now(), 0), 2 ** 31 - 1)) : undefined
   }
 
   function after(ms: number, fn: () => void, onDispose?: () => void): () => void {
@@ -95,9 +97,8 @@ export function createAuthClient(config: AuthConfig): AuthClient {
     hasSession: () => model.record.session !== null,
   })
 
-  function refreshIfVisible() {
-    if (lifecycle.isVisible() && model.record.session) flows.getAccessToken().catch(() => {})
-  }
+  /** A visible tab with a session refreshes if its token is stale; a hidden one only reads what the others wrote. */
+  const look = () => model.record.session && (lifecycle.isVisible() ? flows.getAccessToken().catch(() => {}) : flows.settle())
 
   /** The tab's inputs: another tab's write (channel, store events), and the page waking up. */
   function wire() {
@@ -122,7 +123,7 @@ export function createAuthClient(config: AuthConfig): AuthClient {
         void flows.sync().then(() => {
           const { state, record } = model
           if (state.status === 'reloginRequired') tab.relogin?.required()
-          else if (record.session && (state.status === 'outage' || !isFresh(record.session.tokens, ctx.skewMs, clock.now()))) refreshIfVisible()
+          else if (record.session && (state.status === 'outage' || !isFresh(record.session.tokens, ctx.skewMs, clock.now()))) void look()
         })
       }),
     )
@@ -139,10 +140,10 @@ export function createAuthClient(config: AuthConfig): AuthClient {
     // After dispose() a listener is kept but never called: send() does nothing any more.
     subscribe(listener) {
       listeners.add(listener)
-      if (listeners.size === 1) send({ type: 'listening', listening: true })
+      send({ type: 'listening', listening: true })
       return () => {
         listeners.delete(listener)
-        if (!listeners.size) send({ type: 'listening', listening: false })
+        send({ type: 'listening', listening: listeners.size > 0 })
       }
     },
     getSnapshot: () => model.state,

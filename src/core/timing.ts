@@ -41,13 +41,12 @@ export interface WakeFacts {
 }
 
 /** When this tab should wake by itself (refresh when visible, re-read the store when hidden); Infinity for never. */
-export function nextWakeAt(facts: WakeFacts): number {
-  if (!facts.listening || !facts.tokens) return Infinity
-  if (facts.retryAt > facts.now && !facts.online) return Infinity
-  const expiresAt = facts.tokens.expiresAt ?? Infinity
+export function nextWakeAt({ listening, tokens, retryAt, online, visible, skewMs, now }: WakeFacts): number {
+  if (!listening || !tokens || (retryAt > now && !online)) return Infinity
+  const expiresAt = tokens.expiresAt ?? Infinity
   // A hidden tab whose token expired has nothing to wait for until a backoff step ends (or it wakes).
-  if (!facts.visible && expiresAt <= facts.now && facts.retryAt <= facts.now) return Infinity
-  const due = Math.max(facts.visible ? refreshAt(facts.tokens, facts.skewMs) : expiresAt, facts.retryAt)
+  if (!visible && expiresAt <= now && retryAt <= now) return Infinity
+  const due = Math.max(visible ? refreshAt(tokens, skewMs) : expiresAt, retryAt)
   // Also at expiry, so that the snapshot says so when the token dies during a backoff.
-  return expiresAt > facts.now ? Math.min(due, expiresAt) : due
+  return expiresAt > now ? Math.min(due, expiresAt) : due
 }

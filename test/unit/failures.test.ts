@@ -112,6 +112,20 @@ describe('transient failures', () => {
     expect(tab.client.getSnapshot()).toMatchObject({ status: 'signedIn', generation: 2 })
   })
 
+  it("a visible tab's timer that fires a little early still refreshes ahead of expiry", async () => {
+    // Firefox rounds Date.now(): a timer can run while the token it came for still looks fresh.
+    const env = tabs({ expiresIn: 300, earlyTimersMs: 20 })
+    const tab = await signIn(env, env.open())
+    tab.client.subscribe(() => {}) // rendered and visible: the tab refreshes by its own timer
+    for (let t = 0; t < 271_000 && (env.server.requests.refresh_token ?? 0) < 1; t += 10) {
+      env.clock.advance(10)
+      if (t > 269_000) for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve))
+    }
+    await settle()
+    expect(env.server.requests.refresh_token).toBe(1)
+    expect(tab.client.getSnapshot()).toMatchObject({ status: 'signedIn', generation: 2 })
+  })
+
   it('callers asking during the backoff cause no request', async () => {
     const { env, all } = await signedIn()
     env.clock.advance(301_000)
