@@ -70,7 +70,7 @@ export type Effect =
   | { type: 'emit'; event: AuthEvent }
   | { type: 'warn'; error: AuthError }
   | { type: 'navigate'; url: string }
-  /** The session now waits for a re-login: relogin: 'redirect' may send one visible tab to the server. */
+  /** The session now waits for a re-login: `relogin({ redirect: true })` (tabauth/relogin) may send one visible tab to the server. */
   | { type: 'relogin' }
   /** A popup's sign-in is done: close this window. */
   | { type: 'close' }

@@ -53,7 +53,7 @@ export interface SessionRecord {
   ended?: 'signedOut' | 'reloginRequired'
   /** For reloginRequired: why the grant died, most likely first (see explain.ts). */
   reasons?: InvalidGrantReason[]
-  /** When a tab took on the automatic re-login redirect for every tab (relogin: 'redirect'). */
+  /** When a tab took on the automatic re-login redirect for every tab (`relogin({ redirect: true })` of tabauth/relogin). */
   reloginClaimedAt?: number
   /** The shared backoff after transient refresh failures: no tab sends before `notBefore`. */
   retry?: RetrySchedule
