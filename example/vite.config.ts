@@ -11,14 +11,10 @@ export default defineConfig({
   plugins: [react()],
   // `tabauth` is the library's source, so edits show up without a build.
   resolve: {
+    // Every entry `tabauth/<name>` is src/<name>/index.ts (package.json `exports`), so a new entry needs no line here.
     alias: [
       { find: /^tabauth$/, replacement: fileURLToPath(new URL('../src/index.ts', import.meta.url)) },
-      { find: /^tabauth\/query$/, replacement: fileURLToPath(new URL('../src/query/index.ts', import.meta.url)) },
-      { find: /^tabauth\/dpop$/, replacement: fileURLToPath(new URL('../src/dpop/index.ts', import.meta.url)) },
-      { find: /^tabauth\/guard$/, replacement: fileURLToPath(new URL('../src/guard/index.ts', import.meta.url)) },
-      { find: /^tabauth\/server-texts$/, replacement: fileURLToPath(new URL('../src/server-texts/index.ts', import.meta.url)) },
-      { find: /^tabauth\/popup$/, replacement: fileURLToPath(new URL('../src/popup/index.ts', import.meta.url)) },
-      { find: /^tabauth\/userinfo$/, replacement: fileURLToPath(new URL('../src/userinfo/index.ts', import.meta.url)) },
+      { find: /^tabauth\/([\w-]+)$/, replacement: `${fileURLToPath(new URL('../src/', import.meta.url))}$1/index.ts` },
     ],
   },
   // Pre-bundle these up front: otherwise Vite discovers them on the first page load and reloads the page.

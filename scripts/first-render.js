@@ -26,7 +26,12 @@ async function buildPage(outDir, env) {
     logLevel: 'warn',
     root: pageDir,
     plugins: [react()],
-    resolve: { alias: [{ find: /^tabauth$/, replacement: resolve(import.meta.dirname, '../src/index.ts') }] },
+    resolve: {
+      alias: [
+        { find: /^tabauth$/, replacement: resolve(import.meta.dirname, '../src/index.ts') },
+        { find: /^tabauth\/([\w-]+)$/, replacement: `${resolve(import.meta.dirname, '../src')}/$1/index.ts` },
+      ],
+    },
     build: { outDir, emptyOutDir: true },
   })
 }
