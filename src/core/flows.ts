@@ -104,7 +104,7 @@ export function sessionFlows(tab: Tab) {
     if (!session) return waitForSession()
     if (!refreshing && backingOff(backoff, now)) {
       // Backing off: callers get the still-valid token, and the server gets no request. The message
-      // re-arms the timer too: browser timers may fire a millisecond before `retryAt` by Date.now().
+      // shows the outage once the token has expired (a timer that fired early is set again by arm()).
       send({ type: 'askedInBackoff' })
       if (unexpired(session.tokens, now, rejected)) return session.tokens.accessToken
       // Expired during the backoff: the caller waits for the next shared attempt below.
