@@ -9,12 +9,12 @@ import { serverTexts } from 'tabauth/server-texts'
 
 /**
  * Another server to try the demo against: localStorage `tabauth-demo:server` = { issuer, scope?,
- * metadata? }, read once at start. Only in the demo's development build and the test rig's build
+ * metadata?, codeLifetimeSeconds? }, read once at start. Only in the demo's development build and the test rig's build
  * (VITE_SERVER_SWITCH=1): one injected script could otherwise repoint the token endpoint for good.
  * Don't copy it into an app: an app's issuer belongs in its build.
  */
 const serverSwitch = import.meta.env.DEV || import.meta.env.VITE_SERVER_SWITCH === '1'
-const server: { issuer?: string; scope?: string; metadata?: Record<string, string> } = serverSwitch ? JSON.parse(localStorage.getItem('tabauth-demo:server') ?? '{}') : {}
+const server: { issuer?: string; scope?: string; metadata?: Record<string, string>; codeLifetimeSeconds?: number } = serverSwitch ? JSON.parse(localStorage.getItem('tabauth-demo:server') ?? '{}') : {}
 
 /** The OpenID provider. `npm start` runs the bundled dev provider on 127.0.0.1:9000. */
 export const issuer: string = server.issuer || import.meta.env.VITE_ISSUER || 'http://127.0.0.1:9000'
@@ -34,6 +34,7 @@ export const client = createAuthClient({
   dpop: dpopOn ? dpop() : undefined,
   scope: server.scope ?? 'openid profile email offline_access',
   metadata: server.metadata,
+  codeLifetimeSeconds: server.codeLifetimeSeconds,
   // 'prompt' (the default) shows "Sign in again"; relogin({ redirect: true }) sends one tab to the server, at most once a minute.
   relogin: relogin === 'redirect' ? reloginPolicy({ redirect: true }) : 'prompt',
   // The access token goes only to the servers named here: the notes API the dev provider serves, and

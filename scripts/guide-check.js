@@ -8,7 +8,8 @@
 //    notes through fetchJson, a second tab is signed in without a request, "Sign out" signs every tab out
 //    with two revocations (refresh and access token) and one end-session request;
 //  - the troubleshooting rows it can provoke: an unregistered app origin (the server's error page
-//    invalid_redirect_uri), a wrong client id (invalid_client), a wrong issuer (the alert and its code).
+//    invalid_redirect_uri), no SPA fallback (the host's 404 at /callback), a wrong client id (invalid_client),
+//    a wrong issuer (the alert and its code).
 //
 //   node scripts/guide-check.js          npm test -- --suite guide
 import { spawn } from 'node:child_process'
@@ -233,6 +234,30 @@ try {
     } finally {
       await context.close()
       await other.close()
+    }
+  })
+
+  await check('troubleshooting: a host without the SPA fallback answers the callback with its own 404, and the app never loads', async () => {
+    app.options.fallback = false
+    const context = await browser.newContext()
+    try {
+      const page = await context.newPage()
+      await page.goto(`${app.url}/`)
+      await waitForStatus(page, 'signedOut')
+      const before = await provider.counts()
+      const callback = page.waitForResponse((response) => new URL(response.url()).pathname === '/callback', { timeout: 20_000 })
+      await page.getByRole('button', { name: 'Sign in', exact: true }).click()
+      const answer = await callback
+      assert(answer.status() === 404, `the host answered the callback with HTTP ${answer.status()}`)
+      await page.getByRole('heading', { name: 'Not Found' }).waitFor()
+      assert((await page.getByTestId('status').count()) === 0, 'the app rendered at /callback')
+      const after = await provider.counts()
+      assert(after.authorizations - before.authorizations === 1, `authorizations: ${after.authorizations - before.authorizations}`)
+      assert(after.token.authorization_code.success + after.token.authorization_code.error === before.token.authorization_code.success + before.token.authorization_code.error, 'a code was exchanged')
+      assert(new URL(page.url()).searchParams.get('code'), `the address bar: ${page.url()}`)
+    } finally {
+      app.options.fallback = true
+      await context.close()
     }
   })
 

@@ -21,7 +21,9 @@
 //                               authorizations, revocations, logouts, userinfo, injected, hanging,
 //                               notes: { read, saved, rejected }, errors: [{ grant_type, error, detail, at }] }
 //   POST /__test/reset     -> zeroes counts and errors (revokes nothing), returns the counts
-//   GET|POST /__test/settings  { accessTokenTtl?, refreshTokenTtl?, tokenFailure?, coop?, authorizationError?, clientChanged? } -> settings
+//   GET|POST /__test/settings  { accessTokenTtl?, refreshTokenTtl?, codeTtl?, cors?, tokenFailure?, coop?, authorizationError?, clientChanged? } -> settings
+//        codeTtl: the authorization code's lifetime in seconds (60)
+//        cors: false refuses CORS to the app origins at the token and revocation endpoints (redirect URIs stay registered)
 //        tokenFailure: null | { status: 400..599, error?, times?, retryAfter? (s) } | { hang: true, times? }
 //        authorizationError: null | an OAuth error code (e.g. 'access_denied') every sign-in is refused with
 //        clientChanged: boolean: "an administrator changed the client"; only a profile with the clientChanged flag acts on it
@@ -94,6 +96,8 @@ export async function startProvider(options = {}) {
     tokenFailure: null, // null | { status, error?, times? } | { hang: true, times? }
     coop: false, // send Cross-Origin-Opener-Policy: same-origin on the sign-in pages (cuts a popup off from its opener)
     clientChanged: false, // the profile flag clientChanged refuses refresh grants once this is true (scripts/lib/profiles.js)
+    codeTtl: 60,
+    cors: true, // false: the app's origin is not an allowed origin (a client registered without its web origin)
     authorizationError: null, // null | an OAuth error code: see refuseAuthorization
   }
   let stats = emptyCounts()
@@ -140,7 +144,7 @@ export async function startProvider(options = {}) {
     // The profile flag refreshTokens: 'always' gives one to every grant (the old, lenient behaviour).
     issueRefreshToken: async (ctx, client, code) => client.grantTypeAllowed('refresh_token') && (opts.profile?.refreshTokens === 'always' || code.scopes.has('offline_access')),
     rotateRefreshToken: () => opts.profile?.rotate !== false,
-    clientBasedCORS: (ctx, origin) => appOrigins.includes(origin),
+    clientBasedCORS: (ctx, origin) => settingsState.cors && appOrigins.includes(origin),
     ttl: {
       AccessToken: () => settingsState.accessTokenTtl,
       // New refresh tokens live `refreshTokenTtl`; a rotated one never outlives its predecessor
@@ -150,7 +154,7 @@ export async function startProvider(options = {}) {
         const ttl = settingsState.refreshTokenTtl
         return rotated ? Math.max(1, Math.min(ttl, rotated.remainingTTL)) : ttl
       },
-      AuthorizationCode: () => 60,
+      AuthorizationCode: () => settingsState.codeTtl,
       IdToken: () => 3600,
       Interaction: () => 3600,
       Session: () => 14 * DAY,
@@ -197,6 +201,7 @@ export async function startProvider(options = {}) {
   provider.use(testApi)
   provider.use(countRequests)
   provider.use(tokenEndpointStats)
+  provider.use(explainRefusals)
   provider.use(tokenFailureInjection)
   // ---- server profile (options.profile): other servers' behaviour, see scripts/lib/profiles.js ----
   if (opts.profile) provider.use(profileMiddleware(opts.profile, { provider, store, issuer, appOrigins, settings: () => settingsState }))
@@ -222,6 +227,8 @@ export async function startProvider(options = {}) {
       const next = { ...settingsState }
       if (patch.accessTokenTtl !== undefined) next.accessTokenTtl = positiveInt(patch.accessTokenTtl, 'accessTokenTtl')
       if (patch.refreshTokenTtl !== undefined) next.refreshTokenTtl = positiveInt(patch.refreshTokenTtl, 'refreshTokenTtl')
+      if (patch.codeTtl !== undefined) next.codeTtl = positiveInt(patch.codeTtl, 'codeTtl')
+      if (patch.cors !== undefined) next.cors = Boolean(patch.cors)
       if (patch.coop !== undefined) next.coop = Boolean(patch.coop)
       if (patch.clientChanged !== undefined) next.clientChanged = Boolean(patch.clientChanged)
       if (patch.tokenFailure !== undefined) {
@@ -332,6 +339,19 @@ export async function startProvider(options = {}) {
       const err = ctx.state.tokenError
       recordError(grantType, err?.error ?? ctx.body?.error ?? `http_${ctx.status}`, err?.error_detail ?? err?.message)
     }
+  }
+
+  /**
+   * An invalid_grant says why (oidc-provider's own reason: "authorization code is expired", "refresh token
+   * already used", "authorization code redirect_uri mismatch", ...), as Keycloak and Entra ID do, and not
+   * oidc-provider's "grant request is invalid" for every cause. A profile's invalidGrantText (inner) wins;
+   * the profile flag genericInvalidGrant keeps oidc-provider's generic text.
+   */
+  async function explainRefusals(ctx, next) {
+    await next()
+    const detail = ctx.state.tokenError?.error_detail
+    if (opts.profile?.genericInvalidGrant || ctx.path !== '/token' || !detail) return
+    if (ctx.body?.error === 'invalid_grant' && ctx.body.error_description === 'grant request is invalid') ctx.body.error_description = detail
   }
 
   /** settings.tokenFailure: answer N token requests with an error status, or hold them. */

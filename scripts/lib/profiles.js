@@ -12,6 +12,8 @@
 //   oauth2: true                  RFC 8414 metadata at /.well-known/oauth-authorization-server (plain OAuth 2.0 clients)
 //   announceRefreshLifetime: true token responses carry refresh_token_expires_in (as Entra ID does for SPAs)
 //   invalidGrantText: '...'       every invalid_grant answer carries this error_description (a real server's words)
+//   genericInvalidGrant: true     every invalid_grant says oidc-provider's "grant request is invalid"; by default the
+//                                 dev provider says why ("authorization code is expired", "refresh token already used")
 //
 // The default (no flag) is a strict server: a refresh token only for a grant with offline_access, rotation
 // with reuse detection (a rotated refresh token presented again revokes the family), exact redirect URIs
@@ -79,7 +81,7 @@ export const PROFILES = {
 }
 
 /**
- * Kinder than a real server, for apps that need it while they are being written; not in the scenario matrix
+ * Kinder (or, for genericInvalidGrant, vaguer) than a real server, for apps that need it while they are being written; not in the scenario matrix
  * (test/scenarios runs PROFILES). `tabauth-dev-provider --profile NAME` (or `node scripts/provider.js --profile NAME`)
  * takes a name from either table; several --profile flags merge.
  */
@@ -87,6 +89,7 @@ export const LENIENT_PROFILES = {
   'refresh token for every grant': { refreshTokens: 'always' },
   'end-session revokes every grant': { endSessionRevokes: true },
   'offline_access needs prompt=consent': { offlineAccess: 'prompt-consent' },
+  'generic invalid_grant text': { genericInvalidGrant: true },
   lenient: { refreshTokens: 'always', endSessionRevokes: true },
 }
 

@@ -15,7 +15,8 @@ export const HINTS: Partial<Record<InvalidGrantReason, string>> =
         pkce_mismatch: 'the PKCE code_verifier is missing or does not match the code_challenge sent at authorization',
         client_mismatch: 'the code was issued to another client_id than the one exchanging it',
         refresh_token_revoked_or_expired: 'the refresh token was revoked (sign-out elsewhere, an administrator, a password change) or has expired: the user must sign in again',
-        refresh_token_reused: 'an already rotated refresh token was presented (two tabs refreshed at once without Web Locks), and the server revoked the grant',
+        refresh_token_reused:
+          'an already rotated refresh token was presented (another client of the same session refreshed with it first: a second library, an old copy of the token; or two tabs refreshed at once without Web Locks), and the server revoked the grant',
         refresh_token_lifetime_exceeded: 'the refresh token reached its fixed lifetime (Entra ID: 24 h for SPAs), which no refresh extends: sign in again',
         session_ended: 'the session at the server ended (signed out there, timed out, password changed): sign in again',
       }

@@ -27,6 +27,10 @@ export interface Counts {
 export interface ProviderSettings {
   accessTokenTtl?: number
   refreshTokenTtl?: number
+  /** The authorization code's lifetime in seconds (60). */
+  codeTtl?: number
+  /** false: the token and revocation endpoints refuse CORS to the app's origin (its redirect URI stays registered). */
+  cors?: boolean
   tokenFailure?: null | { status: number; error?: string; times?: number; retryAfter?: number } | { hang: true; times?: number }
   /** The sign-in pages send Cross-Origin-Opener-Policy: same-origin. */
   coop?: boolean
@@ -50,10 +54,12 @@ export const counts = () => control<Counts>('GET', 'counts')
 export const reset = () => control<Counts>('POST', 'reset')
 export const settings = (patch: ProviderSettings) => control<ProviderSettings>('POST', 'settings', patch)
 export const revoke = (sub = 'alice') => control<{ revoked: number }>('POST', 'revoke', { sub })
+/** Ends one access token at the server before its time (its grant and refresh token live on). */
+export const expireAtServer = (token: string) => control<{ expired: number }>('POST', 'expire', { token })
 
 /** Zeroes the counts and puts the provider's settings back to their defaults. */
 export async function resetProvider(): Promise<void> {
-  await settings({ accessTokenTtl: 300, refreshTokenTtl: 14 * 24 * 3600, tokenFailure: null, coop: false, authorizationError: null })
+  await settings({ accessTokenTtl: 300, refreshTokenTtl: 14 * 24 * 3600, codeTtl: 60, cors: true, tokenFailure: null, coop: false, authorizationError: null })
   await reset()
 }
 

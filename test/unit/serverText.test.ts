@@ -5,6 +5,7 @@ import { invalidGrantReasons, type CodeExchangeFacts, type RefreshFacts } from '
 import { serverTexts } from '../../src/server-texts'
 import type { InvalidGrantReason } from '../../src/core/errors'
 
+const DEV = "scripts/provider.js explainRefusals: oidc-provider's error_detail as the error_description"
 const ENTRA_CODES = 'https://learn.microsoft.com/en-us/entra/identity-platform/reference-error-codes'
 
 /** [server, error_description as sent, grant, expected reasons, source] */
@@ -98,8 +99,29 @@ const TEXTS: Array<[string, string, 'code' | 'refresh', InvalidGrantReason[], st
   ['Cognito', 'Invalid Refresh Token', 'refresh', ['refresh_token_revoked_or_expired'], 'https://github.com/aws/aws-sdk-java-v2/issues/1687; https://github.com/aws/aws-sdk-cpp/issues/851'],
   ['Cognito', 'Refresh Token has been revoked', 'refresh', ['refresh_token_revoked_or_expired'], 'https://github.com/aws/aws-sdk-net-extensions-cognito/issues/24'],
   ['Cognito', '', 'refresh', ['refresh_token_revoked_or_expired'], 'https://github.com/aws/aws-sdk-js/issues/3836 (the token endpoint sends bare {"error":"invalid_grant"})'],
-  ['oidc-provider (dev)', 'grant request is invalid', 'refresh', ['refresh_token_revoked_or_expired'], 'scripts/provider.js: every token error body is generic (TOOLCHAIN.md)'],
-  ['oidc-provider (dev)', 'grant request is invalid', 'code', ['code_reused', 'code_expired'], 'scripts/provider.js'],
+  [
+    'oidc-provider',
+    'grant request is invalid',
+    'refresh',
+    ['refresh_token_revoked_or_expired'],
+    'oidc-provider: every invalid_grant body is generic (TOOLCHAIN.md); the dev provider with the profile "generic invalid_grant text"',
+  ],
+  ['oidc-provider', 'grant request is invalid', 'code', ['code_reused', 'code_expired'], 'scripts/provider.js, profile "generic invalid_grant text"'],
+  ['oidc-provider (dev provider)', 'authorization code is expired', 'code', ['code_expired'], `${DEV}; oidc-provider lib/actions/grants/authorization_code.js`],
+  ['oidc-provider (dev provider)', 'authorization code already consumed', 'code', ['code_reused'], `${DEV}; oidc-provider lib/helpers/grant_source.js`],
+  ['oidc-provider (dev provider)', 'authorization code redirect_uri mismatch', 'code', ['redirect_uri_mismatch'], `${DEV}; oidc-provider lib/actions/grants/authorization_code.js`],
+  ['oidc-provider (dev provider)', 'code_verifier does not match code_challenge', 'code', ['pkce_mismatch'], `${DEV}; oidc-provider lib/helpers/pkce.js`],
+  ['oidc-provider (dev provider)', 'client mismatch', 'code', ['client_mismatch'], `${DEV}; oidc-provider lib/helpers/grant_source.js`],
+  ['oidc-provider (dev provider)', 'client mismatch', 'refresh', ['client_mismatch'], `${DEV}; oidc-provider lib/actions/grants/refresh_token.js`],
+  [
+    'oidc-provider (dev provider)',
+    'refresh token already used',
+    'refresh',
+    ['refresh_token_reused'],
+    `${DEV}; oidc-provider lib/actions/grants/refresh_token.js (a rotated refresh token presented again; the grant is revoked)`,
+  ],
+  ['oidc-provider (dev provider)', 'refresh token is expired', 'refresh', ['refresh_token_revoked_or_expired'], `${DEV}; oidc-provider lib/actions/grants/refresh_token.js`],
+  ['oidc-provider (dev provider)', 'refresh token not found', 'refresh', ['refresh_token_revoked_or_expired'], `${DEV}; oidc-provider lib/helpers/grant_source.js`],
 ]
 
 const codeFacts: CodeExchangeFacts = {
