@@ -59,13 +59,14 @@ export type InvalidGrantReason =
 export const ERRORS_DOC = 'https://www.npmjs.com/package/tabauth#errors'
 
 export class AuthError extends Error {
-  readonly code: AuthErrorCode
-  readonly error?: string
-  readonly errorDescription?: string
-  readonly status?: number
-  readonly reasons?: InvalidGrantReason[]
-  readonly retryAfterMs?: number
-  readonly contentType?: string
+  // Declared only: the constructor assigns each one (class fields would be emitted again in every app's bundle).
+  declare readonly code: AuthErrorCode
+  declare readonly error?: string
+  declare readonly errorDescription?: string
+  declare readonly status?: number
+  declare readonly reasons?: InvalidGrantReason[]
+  declare readonly retryAfterMs?: number
+  declare readonly contentType?: string
 
   /**
    * `message` is empty in production builds of tabauth (scripts/lib/dev-messages.js): then it names the
@@ -77,14 +78,8 @@ export class AuthError extends Error {
     super(message || `${code}${reasons ? ` (${reasons.join(', ')})` : ''}${error ? ` ${error}` : ''}${status ? ` HTTP ${status}` : ''}${url ? ` at ${new URL(url).host}` : ''}: see ${ERRORS_DOC}`, {
       cause: redact(options.cause),
     })
-    this.name = 'AuthError'
-    this.code = code
-    this.error = options.error
-    this.errorDescription = options.errorDescription
-    this.status = options.status
-    this.reasons = options.reasons
-    this.retryAfterMs = options.retryAfterMs
-    this.contentType = options.contentType
+    // Every field an own property, undefined when not given, and `name` last: as with class fields.
+    Object.assign(this, { code, error, errorDescription: options.errorDescription, status, reasons, retryAfterMs: options.retryAfterMs, contentType: options.contentType, name: 'AuthError' })
   }
 
   /** The most likely reason (INVALID_GRANT and the LOGIN_REQUIRED it leads to). */

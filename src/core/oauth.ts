@@ -279,16 +279,19 @@ function tokenSet(result: oauth.TokenEndpointResponse, sentAt: number, jkt: stri
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.1
  */
 function checkTokenResponse(result: oauth.TokenEndpointResponse, expected: 'bearer' | 'dpop') {
-  // oauth4webapi processed it, so the server answered 200.
-  const answered = { status: 200 }
-  if (typeof result.access_token !== 'string' || !result.access_token) throw new AuthError('INVALID_RESPONSE', 'The token response has no access_token.', answered)
-  // oauth4webapi lower-cases token_type. With DPoP on, a Bearer answer means the server did not bind the tokens to our key.
-  if (result.token_type !== expected)
-    throw new AuthError('INVALID_RESPONSE', `The token response's token_type is "${result.token_type}", expected "${expected === 'dpop' ? 'DPoP' : 'Bearer'}".`, answered)
   const expiresIn = result.expires_in
-  if (typeof expiresIn !== 'number' || !Number.isFinite(expiresIn) || expiresIn <= 0) {
-    throw new AuthError('INVALID_RESPONSE', 'The token response has no positive expires_in: tabauth cannot tell when the access token expires.', answered)
+  // oauth4webapi lower-cases token_type. With DPoP on, a Bearer answer means the server did not bind the tokens to our key.
+  if (typeof result.access_token !== 'string' || !result.access_token || result.token_type !== expected || typeof expiresIn !== 'number' || !Number.isFinite(expiresIn) || expiresIn <= 0) {
+    // oauth4webapi processed it, so the server answered 200.
+    throw new AuthError('INVALID_RESPONSE', unusableTokensText(result, expected), { status: 200 })
   }
+}
+
+/** For messages only (development builds): what checkTokenResponse refused. */
+function unusableTokensText(result: oauth.TokenEndpointResponse, expected: 'bearer' | 'dpop'): string {
+  if (typeof result.access_token !== 'string' || !result.access_token) return 'The token response has no access_token.'
+  if (result.token_type !== expected) return `The token response's token_type is "${result.token_type}", expected "${expected === 'dpop' ? 'DPoP' : 'Bearer'}".`
+  return 'The token response has no positive expires_in: tabauth cannot tell when the access token expires.'
 }
 
 /** 5xx and 429 are the server's trouble, not the grant's: keep them apart from OAuth errors. */
@@ -415,23 +418,24 @@ function discoveryError(issuer: URL, algorithm: 'oidc' | 'oauth2', cause: unknow
   // Unreachable or overloaded is transient (NETWORK, TIMEOUT, SERVER_ERROR): retried, never a reason to drop a session.
   if (transport)
     return new AuthError(transport.code, `Could not load ${metadataUrl(issuer, algorithm)}: ${transport.message}`, { cause, status: transport.status, retryAfterMs: transport.retryAfterMs })
-  const detail = (cause as { cause?: { attribute?: unknown; body?: { issuer?: unknown } } })?.cause
   // oauth4webapi refused the answer itself (a 404, a login page): it says so with the answer as the cause.
-  if (detail instanceof Response) {
-    const type = detail.headers.get('content-type')?.split(';')[0] || 'no content type'
-    return new AuthError('DISCOVERY_FAILED', `${metadataUrl(issuer, algorithm)} answered ${detail.ok ? `${type} instead of JSON` : `HTTP ${detail.status}`}; ${DISCOVERY_FIX}.`, {
-      status: detail.status,
-      cause,
-    })
+  const answer = (cause as { cause?: unknown })?.cause
+  const refused = answer instanceof Response ? answer : undefined
+  return new AuthError('DISCOVERY_FAILED', invalidMetadataText(issuer, algorithm, cause, refused), { status: refused?.status, cause })
+}
+
+/** For messages only (development builds): a call inside the message argument, so production builds drop it. */
+function invalidMetadataText(issuer: URL, algorithm: 'oidc' | 'oauth2', cause: unknown, refused: Response | undefined): string {
+  const where = metadataUrl(issuer, algorithm)
+  if (refused) {
+    const type = refused.headers.get('content-type')?.split(';')[0] || 'no content type'
+    return `${where} answered ${refused.ok ? `${type} instead of JSON` : `HTTP ${refused.status}`}; ${DISCOVERY_FIX}.`
   }
+  const detail = (cause as { cause?: { attribute?: unknown; body?: { issuer?: unknown } } })?.cause
   if (detail?.attribute === 'issuer') {
-    return new AuthError(
-      'DISCOVERY_FAILED',
-      `${metadataUrl(issuer, algorithm)} names the issuer "${String(detail.body?.issuer)}", not "${issuer.href}": set issuer to exactly the metadata's "issuer" value (RFC 8414 section 3.3).`,
-      { cause },
-    )
+    return `${where} names the issuer "${String(detail.body?.issuer)}", not "${issuer.href}": set issuer to exactly the metadata's "issuer" value (RFC 8414 section 3.3).`
   }
-  return new AuthError('DISCOVERY_FAILED', `${metadataUrl(issuer, algorithm)} is not valid server metadata: ${(cause as Error)?.message ?? cause}`, { cause })
+  return `${where} is not valid server metadata: ${(cause as Error)?.message ?? cause}`
 }
 
 /** For messages only (development builds): where the metadata was looked for. */
