@@ -67,6 +67,8 @@ export class AuthError extends Error {
   declare readonly reasons?: InvalidGrantReason[]
   declare readonly retryAfterMs?: number
   declare readonly contentType?: string
+  /** The server that failed: the issuer, or the endpoint (token, revocation, userinfo) that answered or could not be reached. */
+  declare readonly url?: string
 
   /**
    * `message` is empty in production builds of tabauth (scripts/lib/dev-messages.js): then it names the
@@ -75,16 +77,25 @@ export class AuthError extends Error {
    */
   constructor(code: AuthErrorCode, message: string, options: AuthErrorOptions = {}) {
     const { reasons, error, status, url } = options
-    super(message || `${code}${reasons ? ` (${reasons.join(', ')})` : ''}${error ? ` ${error}` : ''}${status ? ` HTTP ${status}` : ''}${url ? ` at ${new URL(url).host}` : ''}: see ${ERRORS_DOC}`, {
+    super(message || `${code}${reasons ? ` (${reasons.join(', ')})` : ''}${error ? ` ${error}` : ''}${status ? ` HTTP ${status}` : ''}${at(url)}: see ${ERRORS_DOC}`, {
       cause: redact(options.cause),
     })
     // Every field an own property, undefined when not given, and `name` last: as with class fields.
-    Object.assign(this, { code, error, errorDescription: options.errorDescription, status, reasons, retryAfterMs: options.retryAfterMs, contentType: options.contentType, name: 'AuthError' })
+    Object.assign(this, { code, error, errorDescription: options.errorDescription, status, reasons, retryAfterMs: options.retryAfterMs, contentType: options.contentType, url, name: 'AuthError' })
   }
 
   /** The most likely reason (INVALID_GRANT and the LOGIN_REQUIRED it leads to). */
   get reason(): InvalidGrantReason | undefined {
     return this.reasons?.[0]
+  }
+}
+
+/** ` at host` of `url` for a production message; nothing for a URL that does not parse (a relative endpoint). */
+function at(url?: string): string {
+  try {
+    return url ? ` at ${new URL(url).host}` : ''
+  } catch {
+    return ''
   }
 }
 
