@@ -59,13 +59,16 @@ export type InvalidGrantReason =
 export const ERRORS_DOC = 'https://www.npmjs.com/package/tabauth#errors'
 
 export class AuthError extends Error {
-  readonly code: AuthErrorCode
-  readonly error?: string
-  readonly errorDescription?: string
-  readonly status?: number
-  readonly reasons?: InvalidGrantReason[]
-  readonly retryAfterMs?: number
-  readonly contentType?: string
+  // Declared only: the constructor assigns each one (class fields would be emitted again in every app's bundle).
+  declare readonly code: AuthErrorCode
+  declare readonly error?: string
+  declare readonly errorDescription?: string
+  declare readonly status?: number
+  declare readonly reasons?: InvalidGrantReason[]
+  declare readonly retryAfterMs?: number
+  declare readonly contentType?: string
+  /** The server that failed: the issuer, or the endpoint (token, revocation, userinfo) that answered or could not be reached. */
+  declare readonly url?: string
 
   /**
    * `message` is empty in production builds of tabauth (scripts/lib/dev-messages.js): then it names the
@@ -74,22 +77,25 @@ export class AuthError extends Error {
    */
   constructor(code: AuthErrorCode, message: string, options: AuthErrorOptions = {}) {
     const { reasons, error, status, url } = options
-    super(message || `${code}${reasons ? ` (${reasons.join(', ')})` : ''}${error ? ` ${error}` : ''}${status ? ` HTTP ${status}` : ''}${url ? ` at ${new URL(url).host}` : ''}: see ${ERRORS_DOC}`, {
+    super(message || `${code}${reasons ? ` (${reasons.join(', ')})` : ''}${error ? ` ${error}` : ''}${status ? ` HTTP ${status}` : ''}${at(url)}: see ${ERRORS_DOC}`, {
       cause: redact(options.cause),
     })
-    this.name = 'AuthError'
-    this.code = code
-    this.error = options.error
-    this.errorDescription = options.errorDescription
-    this.status = options.status
-    this.reasons = options.reasons
-    this.retryAfterMs = options.retryAfterMs
-    this.contentType = options.contentType
+    // Every field an own property, undefined when not given, and `name` last: as with class fields.
+    Object.assign(this, { code, error, errorDescription: options.errorDescription, status, reasons, retryAfterMs: options.retryAfterMs, contentType: options.contentType, url, name: 'AuthError' })
   }
 
   /** The most likely reason (INVALID_GRANT and the LOGIN_REQUIRED it leads to). */
   get reason(): InvalidGrantReason | undefined {
     return this.reasons?.[0]
+  }
+}
+
+/** ` at host` of `url` for a production message; nothing for a URL that does not parse (a relative endpoint). */
+function at(url?: string): string {
+  try {
+    return url ? ` at ${new URL(url).host}` : ''
+  } catch {
+    return ''
   }
 }
 

@@ -85,6 +85,7 @@ export function explainInvalidGrant(error: AuthError, facts: CodeExchangeFacts |
     status: error.status,
     cause: error,
     reasons,
+    url: error.url,
   })
 }
 

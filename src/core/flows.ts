@@ -159,7 +159,7 @@ export function sessionFlows(tab: Tab) {
       // reason. A rejected client: the callers here get the server's own answer (CONFIG).
       const error = isMisconfigured(record)
         ? cause
-        : new LoginRequiredError(cause.message, { cause, error: cause.error, status: cause.status, contentType: cause.contentType, reasons: record.reasons })
+        : new LoginRequiredError(cause.message, { cause, error: cause.error, status: cause.status, contentType: cause.contentType, reasons: record.reasons, url: cause.url })
       send({ type: 'ended', record, error, cause })
       throw error
     }

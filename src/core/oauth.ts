@@ -158,9 +158,9 @@ export function createOAuth(options: OAuthOptions) {
     }
     try {
       result = await (dpop ? dpop.withProof(client, new URL(as.token_endpoint ?? issuer), (proof) => request({ ...attempt(), ...proof }), bound).then(([r, k]) => ((jkt = k), r)) : request(attempt()))
-      checkTokenResponse(result, dpop ? 'dpop' : 'bearer')
+      checkTokenResponse(result, dpop ? 'dpop' : 'bearer', as.token_endpoint)
     } catch (cause) {
-      throw tokenError(cause, 'token', last?.answer)
+      throw tokenError(cause, 'token', last?.answer, as.token_endpoint)
     } finally {
       last?.stop()
     }
@@ -191,7 +191,7 @@ export function createOAuth(options: OAuthOptions) {
       const params = validatedCallback(as, client, callback, expected.state)
       return tokenRequest(as, null, async (options) => {
         const response = await oauth.authorizationCodeGrantRequest(as, client, clientAuth, params, expected.redirectUri, expected.codeVerifier, options)
-        assertNotTransient(response, 'token')
+        assertNotTransient(response, 'token', as.token_endpoint)
         // Plain OAuth 2.0 (no openid scope): no ID token to require, no nonce to check.
         return oauth.processAuthorizationCodeResponse(as, client, response, oidc ? { expectedNonce: expected.nonce, requireIdToken: true, maxAge: expected.maxAge ? +expected.maxAge : undefined } : {})
       })
@@ -201,7 +201,7 @@ export function createOAuth(options: OAuthOptions) {
       const as = await discover()
       return tokenRequest(as, jkt, async (options) => {
         const response = await oauth.refreshTokenGrantRequest(as, client, clientAuth, refreshToken!, options)
-        assertNotTransient(response, 'token')
+        assertNotTransient(response, 'token', as.token_endpoint)
         return oauth.processRefreshTokenResponse(as, client, response)
       })
     },
@@ -212,11 +212,11 @@ export function createOAuth(options: OAuthOptions) {
       const limit = deadline()
       try {
         const response = await oauth.revocationRequest(as, client, clientAuth, token, { ...requestOptions(limit), additionalParameters: { token_type_hint: hint } })
-        assertNotTransient(response, 'revocation')
+        assertNotTransient(response, 'revocation', as.revocation_endpoint)
         await oauth.processRevocationResponse(response)
         return 'revoked'
       } catch (cause) {
-        throw tokenError(cause, 'revocation', limit.answer)
+        throw tokenError(cause, 'revocation', limit.answer, as.revocation_endpoint)
       } finally {
         limit.stop()
       }
@@ -278,27 +278,31 @@ function tokenSet(result: oauth.TokenEndpointResponse, sentAt: number, jkt: stri
  * accepts Bearer and DPoP alike) and a lifetime, so that tabauth knows when to refresh.
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.1
  */
-function checkTokenResponse(result: oauth.TokenEndpointResponse, expected: 'bearer' | 'dpop') {
-  // oauth4webapi processed it, so the server answered 200.
-  const answered = { status: 200 }
-  if (typeof result.access_token !== 'string' || !result.access_token) throw new AuthError('INVALID_RESPONSE', 'The token response has no access_token.', answered)
-  // oauth4webapi lower-cases token_type. With DPoP on, a Bearer answer means the server did not bind the tokens to our key.
-  if (result.token_type !== expected)
-    throw new AuthError('INVALID_RESPONSE', `The token response's token_type is "${result.token_type}", expected "${expected === 'dpop' ? 'DPoP' : 'Bearer'}".`, answered)
+function checkTokenResponse(result: oauth.TokenEndpointResponse, expected: 'bearer' | 'dpop', url?: string) {
   const expiresIn = result.expires_in
-  if (typeof expiresIn !== 'number' || !Number.isFinite(expiresIn) || expiresIn <= 0) {
-    throw new AuthError('INVALID_RESPONSE', 'The token response has no positive expires_in: tabauth cannot tell when the access token expires.', answered)
+  // oauth4webapi lower-cases token_type. With DPoP on, a Bearer answer means the server did not bind the tokens to our key.
+  if (typeof result.access_token !== 'string' || !result.access_token || result.token_type !== expected || typeof expiresIn !== 'number' || !Number.isFinite(expiresIn) || expiresIn <= 0) {
+    // oauth4webapi processed it, so the server answered 200.
+    throw new AuthError('INVALID_RESPONSE', unusableTokensText(result, expected), { status: 200, url })
   }
 }
 
+/** For messages only (development builds): what checkTokenResponse refused. */
+function unusableTokensText(result: oauth.TokenEndpointResponse, expected: 'bearer' | 'dpop'): string {
+  if (typeof result.access_token !== 'string' || !result.access_token) return 'The token response has no access_token.'
+  if (result.token_type !== expected) return `The token response's token_type is "${result.token_type}", expected "${expected === 'dpop' ? 'DPoP' : 'Bearer'}".`
+  return 'The token response has no positive expires_in: tabauth cannot tell when the access token expires.'
+}
+
 /** 5xx and 429 are the server's trouble, not the grant's: keep them apart from OAuth errors. */
-export function assertNotTransient(response: Response, endpoint: 'token' | 'discovery' | 'revocation' | 'userinfo') {
+export function assertNotTransient(response: Response, endpoint: 'token' | 'discovery' | 'revocation' | 'userinfo', url?: string) {
   // 408 Request Timeout and 429 are the only 4xx that say "try again"; every other 4xx is a refusal.
   if (response.status >= 500 || response.status === 429 || response.status === 408) {
     const retryAfter = Number(response.headers.get('retry-after'))
     throw new AuthError('SERVER_ERROR', `The ${endpoint} endpoint answered HTTP ${response.status}.`, {
       status: response.status,
       retryAfterMs: Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined,
+      url,
     })
   }
 }
@@ -316,39 +320,43 @@ export function isInvalidTokenResponse(response: Response): boolean {
   return /(^|[\s,])(bearer|dpop)\s/i.test(challenge) && /(^|[\s,])error\s*=\s*"?invalid_token"?/i.test(challenge)
 }
 
-export function transportError(cause: unknown): AuthError | undefined {
+/** `url`: the endpoint the request went to, when it is known. */
+export function transportError(cause: unknown, url?: string): AuthError | undefined {
   if (cause instanceof AuthError) return cause
   if (cause instanceof DOMException && (cause.name === 'TimeoutError' || cause.name === 'AbortError')) {
-    return new AuthError('TIMEOUT', 'The request to the authorization server timed out.', { cause })
+    return new AuthError('TIMEOUT', 'The request to the authorization server timed out.', { cause, url })
   }
   // fetch rejects with a plain TypeError (offline, DNS, CORS); oauth4webapi's own TypeErrors carry a `code`.
   if (cause instanceof TypeError && !('code' in cause)) {
-    return new AuthError('NETWORK', `Could not reach the authorization server (${cause.message}).`, { cause })
+    return new AuthError('NETWORK', `Could not reach the authorization server (${cause.message}).`, { cause, url })
   }
   return undefined
 }
 
 const CONFIG_ERRORS = new Set(['invalid_client', 'unauthorized_client', 'unsupported_grant_type', 'invalid_scope'])
 
+type Endpoint = 'token' | 'revocation'
+
 /**
- * What a failed request to the token or revocation endpoint means. Whether an answer
+ * What a failed request to the token or revocation endpoint (at `url`) means. Whether an answer
  * arrived decides first: after one, nothing is transient (a body that could not be
  * read may still have carried a rotated refresh token), and a 4xx without an OAuth
  * error is a refusal all the same. The ending each error leads to is in refresh.ts.
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.2
  */
-function tokenError(cause: unknown, endpoint: 'token' | 'revocation', answer: Answer | undefined): AuthError {
+function tokenError(cause: unknown, endpoint: Endpoint, answer: Answer | undefined, url: string | undefined): AuthError {
   if (cause instanceof AuthError) return cause
-  if (cause instanceof oauth.ResponseBodyError) return oauthError(cause.error, cause.error_description, cause.status, endpoint, cause)
+  if (cause instanceof oauth.ResponseBodyError) return oauthError(cause.error, cause.error_description, cause.status, endpoint, cause, url)
   if (cause instanceof oauth.WWWAuthenticateChallengeError) {
     // A 401 challenge at the token endpoint: the client failed to authenticate (RFC 6749 section 5.2).
     const said = cause.cause.find((challenge) => challenge.parameters.error)?.parameters
-    return oauthError(said?.error ?? 'invalid_client', said?.error_description, cause.status, endpoint, cause)
+    return oauthError(said?.error ?? 'invalid_client', said?.error_description, cause.status, endpoint, cause, url)
   }
   if (answer && answer.status >= 200 && answer.status < 300) {
     return new AuthError('INVALID_RESPONSE', `The ${endpoint} endpoint answered HTTP ${answer.status}, but the answer could not be used: ${(cause as Error)?.message ?? cause}`, {
       status: answer.status,
       cause,
+      url,
     })
   }
   if (answer) {
@@ -357,13 +365,15 @@ function tokenError(cause: unknown, endpoint: 'token' | 'revocation', answer: An
       status: answer.status,
       contentType,
       cause,
+      url,
     })
   }
-  return transportError(cause) ?? new AuthError('INVALID_RESPONSE', `The ${endpoint} request failed before an answer: ${(cause as Error)?.message ?? cause}`, { cause })
+  // Neither the network's nor the server's: the request may not even have been made (metadata oauth4webapi refuses), so no host.
+  return transportError(cause, url) ?? new AuthError('INVALID_RESPONSE', `The ${endpoint} request failed before an answer: ${(cause as Error)?.message ?? cause}`, { cause })
 }
 
-function oauthError(error: string, description: string | undefined, status: number, endpoint: 'token' | 'revocation', cause: unknown): AuthError {
-  const options = { error, errorDescription: description, status, cause }
+function oauthError(error: string, description: string | undefined, status: number, endpoint: Endpoint, cause: unknown, url: string | undefined): AuthError {
+  const options = { error, errorDescription: description, status, cause, url }
   if (error === 'invalid_grant') return new AuthError('INVALID_GRANT', `The grant is no longer valid (${error}${description ? `: ${description}` : ''}).`, options)
   if (CONFIG_ERRORS.has(error))
     return new AuthError(
@@ -415,23 +425,24 @@ function discoveryError(issuer: URL, algorithm: 'oidc' | 'oauth2', cause: unknow
   // Unreachable or overloaded is transient (NETWORK, TIMEOUT, SERVER_ERROR): retried, never a reason to drop a session.
   if (transport)
     return new AuthError(transport.code, `Could not load ${metadataUrl(issuer, algorithm)}: ${transport.message}`, { cause, status: transport.status, retryAfterMs: transport.retryAfterMs })
-  const detail = (cause as { cause?: { attribute?: unknown; body?: { issuer?: unknown } } })?.cause
   // oauth4webapi refused the answer itself (a 404, a login page): it says so with the answer as the cause.
-  if (detail instanceof Response) {
-    const type = detail.headers.get('content-type')?.split(';')[0] || 'no content type'
-    return new AuthError('DISCOVERY_FAILED', `${metadataUrl(issuer, algorithm)} answered ${detail.ok ? `${type} instead of JSON` : `HTTP ${detail.status}`}; ${DISCOVERY_FIX}.`, {
-      status: detail.status,
-      cause,
-    })
+  const answer = (cause as { cause?: unknown })?.cause
+  const refused = answer instanceof Response ? answer : undefined
+  return new AuthError('DISCOVERY_FAILED', invalidMetadataText(issuer, algorithm, cause, refused), { status: refused?.status, cause })
+}
+
+/** For messages only (development builds): a call inside the message argument, so production builds drop it. */
+function invalidMetadataText(issuer: URL, algorithm: 'oidc' | 'oauth2', cause: unknown, refused: Response | undefined): string {
+  const where = metadataUrl(issuer, algorithm)
+  if (refused) {
+    const type = refused.headers.get('content-type')?.split(';')[0] || 'no content type'
+    return `${where} answered ${refused.ok ? `${type} instead of JSON` : `HTTP ${refused.status}`}; ${DISCOVERY_FIX}.`
   }
+  const detail = (cause as { cause?: { attribute?: unknown; body?: { issuer?: unknown } } })?.cause
   if (detail?.attribute === 'issuer') {
-    return new AuthError(
-      'DISCOVERY_FAILED',
-      `${metadataUrl(issuer, algorithm)} names the issuer "${String(detail.body?.issuer)}", not "${issuer.href}": set issuer to exactly the metadata's "issuer" value (RFC 8414 section 3.3).`,
-      { cause },
-    )
+    return `${where} names the issuer "${String(detail.body?.issuer)}", not "${issuer.href}": set issuer to exactly the metadata's "issuer" value (RFC 8414 section 3.3).`
   }
-  return new AuthError('DISCOVERY_FAILED', `${metadataUrl(issuer, algorithm)} is not valid server metadata: ${(cause as Error)?.message ?? cause}`, { cause })
+  return `${where} is not valid server metadata: ${(cause as Error)?.message ?? cause}`
 }
 
 /** For messages only (development builds): where the metadata was looked for. */

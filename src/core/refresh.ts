@@ -106,12 +106,13 @@ export async function refreshSession(ctx: SessionContext, { rejected, wokeAt }: 
     let discovered = false
     let answered = false
     try {
-      await ctx.oauth.discover()
+      const { token_endpoint: url } = await ctx.oauth.discover()
       discovered = true
       const { tokens, claims } = await ctx.oauth.refresh(session.tokens)
       answered = true
       // https://openid.net/specs/openid-connect-core-1_0.html#RefreshTokenResponse — same user, or nothing is stored.
-      if (claims && session.user && claims.sub !== session.user.sub) throw new AuthError('INVALID_RESPONSE', "The refreshed ID token names another user (sub) than the session's.", { status: 200 })
+      if (claims && session.user && claims.sub !== session.user.sub)
+        throw new AuthError('INVALID_RESPONSE', "The refreshed ID token names another user (sub) than the session's.", { status: 200, url })
       const next = nextRecord(record, {
         session: {
           // A server that does not rotate omits refresh_token (and often id_token): keep ours.

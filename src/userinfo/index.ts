@@ -20,13 +20,14 @@ async function read(server: OAuth, accessToken: string): Promise<User> {
   if (!as.userinfo_endpoint) throw new AuthError('CONFIG', 'No userinfo_endpoint: set it in `metadata`.')
   // Through `send`, like every request to the authorization server: no cookies, no referrer.
   const deadline = server.deadline()
+  const url = as.userinfo_endpoint
   try {
-    const response = await server.send(as.userinfo_endpoint, { headers: { authorization: `Bearer ${accessToken}`, accept: 'application/json' }, signal: deadline.signal }, deadline).catch((cause) => {
-      throw transportError(cause) ?? cause
+    const response = await server.send(url, { headers: { authorization: `Bearer ${accessToken}`, accept: 'application/json' }, signal: deadline.signal }, deadline).catch((cause) => {
+      throw transportError(cause, url) ?? cause
     })
-    assertNotTransient(response, 'userinfo')
+    assertNotTransient(response, 'userinfo', url)
     const user = response.ok ? ((await response.json().catch(() => undefined)) as User | undefined) : undefined
-    if (typeof user?.sub !== 'string') throw new AuthError('INVALID_RESPONSE', `The userinfo endpoint answered HTTP ${response.status} without a "sub".`, { status: response.status })
+    if (typeof user?.sub !== 'string') throw new AuthError('INVALID_RESPONSE', `The userinfo endpoint answered HTTP ${response.status} without a "sub".`, { status: response.status, url })
     return user
   } finally {
     deadline.stop()

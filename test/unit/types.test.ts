@@ -354,6 +354,7 @@ describe('tabauth: errors', () => {
       readonly reasons?: InvalidGrantReason[]
       readonly retryAfterMs?: number
       readonly contentType?: string
+      readonly url?: string
       readonly reason: InvalidGrantReason | undefined
     }>()
     expectTypeOf<AuthErrorOptions>().toEqualTypeOf<{
