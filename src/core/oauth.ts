@@ -328,7 +328,12 @@ export function transportError(cause: unknown, url?: string): AuthError | undefi
   }
   // fetch rejects with a plain TypeError (offline, DNS, CORS); oauth4webapi's own TypeErrors carry a `code`.
   if (cause instanceof TypeError && !('code' in cause)) {
-    return new AuthError('NETWORK', `Could not reach the authorization server (${cause.message}).`, { cause, url })
+    // The browser does not say which of these it was; a CORS refusal is in its console.
+    return new AuthError(
+      'NETWORK',
+      `Could not reach the authorization server${url ? ` at ${url}` : ''} (${cause.message}): offline, the server down, or it does not allow this app's origin (CORS: see the browser's console).`,
+      { cause, url },
+    )
   }
   return undefined
 }

@@ -98,7 +98,7 @@ test("the app's origin not allowed (CORS) while its redirect URI is registered: 
   await waitForStatus(page, 'error', 30_000)
   const state = await shown(page)
   expect(state).toMatchObject({ status: 'error', code: 'NETWORK' })
-  expect(await testIdText(page, 'error')).toMatch(/^NETWORK\s+Could not reach the authorization server \(Failed to fetch\)/)
+  expect(await testIdText(page, 'error')).toMatch(/^NETWORK\s+Could not reach the authorization server at \S+\/token \(Failed to fetch\): .*does not allow this app's origin \(CORS/)
   await page.getByRole('button', { name: 'Sign in', exact: true }).first().waitFor()
   // The server refused the request from an origin the client does not allow (invalid_request), the browser hid
   // that answer from the app (no Access-Control-Allow-Origin), and nothing was sent again.
