@@ -9,12 +9,14 @@ import { serverTexts } from 'tabauth/server-texts'
 
 /**
  * Another server to try the demo against: localStorage `tabauth-demo:server` = { issuer, scope?,
- * metadata?, codeLifetimeSeconds? }, read once at start. Only in the demo's development build and the test rig's build
+ * metadata?, codeLifetimeSeconds?, serverClock?: false }, read once at start. Only in the demo's development build and the test rig's build
  * (VITE_SERVER_SWITCH=1): one injected script could otherwise repoint the token endpoint for good.
  * Don't copy it into an app: an app's issuer belongs in its build.
  */
 const serverSwitch = import.meta.env.DEV || import.meta.env.VITE_SERVER_SWITCH === '1'
-const server: { issuer?: string; scope?: string; metadata?: Record<string, string>; codeLifetimeSeconds?: number } = serverSwitch ? JSON.parse(localStorage.getItem('tabauth-demo:server') ?? '{}') : {}
+const server: { issuer?: string; scope?: string; metadata?: Record<string, string>; codeLifetimeSeconds?: number; serverClock?: false } = serverSwitch
+  ? JSON.parse(localStorage.getItem('tabauth-demo:server') ?? '{}')
+  : {}
 
 /** The OpenID provider. `npm start` runs the bundled dev provider on 127.0.0.1:9000. */
 export const issuer: string = server.issuer || import.meta.env.VITE_ISSUER || 'http://127.0.0.1:9000'
@@ -43,7 +45,7 @@ export const client = createAuthClient({
   // A new tab renders signedIn in its first frame (the user's display claims in localStorage, never a token).
   hint: firstRenderHint(),
   // The server's time from each token response: a device clock hours off still signs in.
-  serverClock: serverClock(),
+  serverClock: server.serverClock === false ? undefined : serverClock(),
   // "Sign in again" in a popup (SessionPanel's <LoginButton popup />): the page keeps its state.
   popup: popup(),
   // The server's own words (Entra ID, Keycloak, Auth0, ...) narrow the reason of an invalid_grant.

@@ -358,7 +358,7 @@ function tokenError(cause: unknown, endpoint: Endpoint, answer: Answer | undefin
     return oauthError(said?.error ?? 'invalid_client', said?.error_description, cause.status, endpoint, cause, url)
   }
   if (answer && answer.status >= 200 && answer.status < 300) {
-    return new AuthError('INVALID_RESPONSE', `The ${endpoint} endpoint answered HTTP ${answer.status}, but the answer could not be used: ${(cause as Error)?.message ?? cause}`, {
+    return new AuthError('INVALID_RESPONSE', `The ${endpoint} endpoint answered HTTP ${answer.status}, but the answer could not be used: ${(cause as Error)?.message ?? cause}${clockHint(cause)}`, {
       status: answer.status,
       cause,
       url,
@@ -434,6 +434,14 @@ function discoveryError(issuer: URL, algorithm: 'oidc' | 'oauth2', cause: unknow
   const answer = (cause as { cause?: unknown })?.cause
   const refused = answer instanceof Response ? answer : undefined
   return new AuthError('DISCOVERY_FAILED', invalidMetadataText(issuer, algorithm, cause, refused), { status: refused?.status, cause })
+}
+
+/** For messages only (development builds): a token's times refused by this device's clock. */
+function clockHint(cause: unknown): string {
+  const failed = cause as { code?: string; cause?: { claim?: string } }
+  return failed?.code === oauth.JWT_TIMESTAMP_CHECK && failed.cause?.claim !== 'auth_time'
+    ? ". The ID token's times were checked against this device's clock: if it is more than 30 s off the server's, use serverClock: serverClock() from tabauth/server-clock"
+    : ''
 }
 
 /** For messages only (development builds): a call inside the message argument, so production builds drop it. */
