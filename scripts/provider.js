@@ -342,7 +342,7 @@ export async function startProvider(options = {}) {
   }
 
   /**
-   * An invalid_grant says why (oidc-provider's own reason: "authorization code is expired", "refresh token
+   * An invalid_grant says why (oidc-provider's own reason: "authorization code not found", "refresh token
    * already used", "authorization code redirect_uri mismatch", ...), as Keycloak and Entra ID do, and not
    * oidc-provider's "grant request is invalid" for every cause. A profile's invalidGrantText (inner) wins;
    * the profile flag genericInvalidGrant keeps oidc-provider's generic text.

@@ -13,7 +13,7 @@
 //   announceRefreshLifetime: true token responses carry refresh_token_expires_in (as Entra ID does for SPAs)
 //   invalidGrantText: '...'       every invalid_grant answer carries this error_description (a real server's words)
 //   genericInvalidGrant: true     every invalid_grant says oidc-provider's "grant request is invalid"; by default the
-//                                 dev provider says why ("authorization code is expired", "refresh token already used")
+//                                 dev provider says why ("authorization code not found", "refresh token already used")
 //
 // The default (no flag) is a strict server: a refresh token only for a grant with offline_access, rotation
 // with reuse detection (a rotated refresh token presented again revokes the family), exact redirect URIs

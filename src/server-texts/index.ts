@@ -3,8 +3,9 @@
  * whose server says nothing specific (or that does not need the finer reason) ships none of it.
  *
  * What servers say in an `invalid_grant`'s error_description, as patterns: the
- * texts that Entra ID, Keycloak, Auth0, Okta, Google, Cognito and oidc-provider's reasons (which the dev provider sends) document or
- * send (sources: test/unit/serverText.test.ts). Each pattern narrows the causes
+ * texts that Entra ID, Keycloak, Auth0, Okta, Google and Cognito document or
+ * send, and oidc-provider's own reasons, which the dev provider sends (sources:
+ * test/unit/serverText.test.ts). Each pattern narrows the causes
  * to a few reasons; a generic text ("grant request is invalid", "Bad Request")
  * matches nothing and leaves the client's own facts to speak.
  */
