@@ -7,7 +7,7 @@
 // and the demo passes it to `serverTexts`: the reason comes from the server's words and the client's facts.
 import type { BrowserContext, Page, Route } from 'playwright-core'
 import { expect, test } from 'vitest'
-import { appUrl, counts, expireAtServer, issuer, newTab, readRefreshToken, refreshGrant, settings, signIn, storedRecord, testIdText, useBrowser, waitForStatus } from './helpers.ts'
+import { appUrl, counts, expireAtServer, issuer, newTab, readRefreshToken, refreshGrant, settings, settle, signIn, storedRecord, testIdText, useBrowser, waitForStatus } from './helpers.ts'
 
 let context: BrowserContext
 let page: Page
@@ -32,9 +32,9 @@ function shown(tab: Page): Promise<Shown> {
 /**
  * Signs in with the code exchange passed through `change` on its way to the token endpoint (the form
  * body, as a proxy or a second library would rewrite it, or held for a while), and waits for the app's
- * status `error`. Returns what the app shows.
+ * status `error`.
  */
-async function signInThrough(change: (body: URLSearchParams) => Promise<void> | void): Promise<Shown> {
+async function signInThrough(change: (body: URLSearchParams) => Promise<void> | void): Promise<void> {
   const isToken = (url: URL) => url.origin === new URL(issuer).origin && url.pathname === '/token'
   await page.route(isToken, async (route: Route) => {
     const body = new URLSearchParams(route.request().postData() ?? '')
@@ -46,7 +46,6 @@ async function signInThrough(change: (body: URLSearchParams) => Promise<void> | 
   await waitForStatus(page, 'signedOut')
   await page.getByRole('button', { name: 'Sign in', exact: true }).click()
   await waitForStatus(page, 'error', 30_000)
-  return shown(page)
 }
 
 /** What every failed code exchange of the table looks like: the alert with the message, "Sign in", one request. */
@@ -57,6 +56,7 @@ async function expectRefusedOnce(reason: string, hint: RegExp): Promise<void> {
   expect(text).toMatch(hint)
   await page.getByRole('button', { name: 'Sign in', exact: true }).first().waitFor()
   expect(new URL(page.url()).search).not.toMatch(/code=|state=/)
+  await settle(page)
   const c = await counts()
   expect(c.token.authorization_code).toEqual({ success: 0, error: 1 })
   expect(c.authorizations).toBe(1)
@@ -127,6 +127,7 @@ test('a refresh token rotated by another client first (a second library, an old 
   }
   expect(await testIdText(page, 'error')).toMatch(/refresh token already used.*already rotated refresh token was presented/)
   await page.getByRole('button', { name: 'Sign in again' }).first().waitFor()
+  await Promise.all([settle(page), settle(second)])
   const c = await counts()
   // One refresh by the app (refused: the server saw the reuse and revoked the grant), and none after.
   expect(c.token.refresh_token.error - before.token.refresh_token.error).toBe(1)
