@@ -119,7 +119,7 @@ test('a refresh token rotated by another client first (a second library, an old 
   expect((await expireAtServer(record!.session!.tokens.accessToken)).expired).toBe(1)
   const before = await counts()
   // client.fetch returns the resource server's 401 (fetchJson would wait for the same user to sign in again).
-  const answered = await page.evaluate((url) => window.tabauth.fetch(url).then((response) => response.status), `${issuer}/notes`)
+  const answered = await page.evaluate((url) => window.tabauth.fetch(url).then(async (response) => (await response.text(), response.status)), `${issuer}/notes`)
   expect(answered).toBe(401)
   for (const tab of [page, second]) {
     await waitForStatus(tab, 'reloginRequired')
