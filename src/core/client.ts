@@ -84,7 +84,7 @@ export function createAuthClient(config: AuthConfig): AuthClient {
   if (config.relogin !== 'prompt') tab.relogin = config.relogin?.bind({ ...tab, login: () => login() })
   const flows = sessionFlows(tab)
   // Timers of the sign-in flows (the popup's) end with the client too.
-  const timers = { now: () => clock.now(), setTimeout: (fn: () => void, ms: number) => after(ms, fn) }
+  const timers = { now: () => clock.now(), setTimeout: (fn: () => void, ms: number, onDispose?: () => void) => after(ms, fn, onDispose) }
   const { login, autoLogin } = loginFlows({
     ...setup,
     clock: timers,

@@ -13,9 +13,14 @@ import type { Message } from './machine'
 import type { AuthEvent, AuthState, LoginOptions, LoginResult } from './types'
 import { safeReturnTo } from './url'
 
+/** The client's clock for the sign-in flows: its timers end with the client's dispose(), which runs `onDispose` instead. */
+export interface FlowClock extends Clock {
+  setTimeout(fn: () => void, ms: number, onDispose?: () => void): () => void
+}
+
 /** What the client gives a popup sign-in (`tabauth/popup`). */
 export interface PopupContext {
-  clock: Clock
+  clock: FlowClock
   /** The authorization request's URL, its transaction saved in `store`; and the transaction's `state`. */
   authorize(store: TransactionStore): Promise<[url: string, state: string]>
   /** Shows a failed sign-in (status `error`) and returns it as an AuthError. */

@@ -72,6 +72,7 @@ export function createMockAuthClient(options: MockAuthClientOptions = {}): MockA
   let generation = 0
   let stale = false
   let autoRedirected = false
+  let disposed = false
   let state = initialState(options.status ?? 'signedOut', user, options.error)
 
   function setState(next: AuthState) {
@@ -108,6 +109,10 @@ export function createMockAuthClient(options: MockAuthClientOptions = {}): MockA
       return (method as (...a: unknown[]) => unknown)(...args)
     }) as AuthClient[K]
   }
+  /** As the real client: once disposed, every call rejects with DISPOSED. */
+  function live<A extends unknown[], R>(method: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
+    return (...args) => (disposed ? Promise.reject(new AuthError('DISPOSED', 'This mock client was disposed: create a new one.')) : method(...args))
+  }
 
   const client: AuthClient = {
     subscribe: recorded('subscribe', (listener) => {
@@ -115,54 +120,73 @@ export function createMockAuthClient(options: MockAuthClientOptions = {}): MockA
       return () => void listeners.delete(listener)
     }),
     getSnapshot: () => state,
-    start: recorded('start', async () => {}),
+    start: recorded(
+      'start',
+      live(async () => {}),
+    ),
     // A redirect leaves the page (the test calls signIn() for the return); a popup brings the user back signed in.
-    login: recorded('login', async (options) => {
-      if (!options?.popup) {
+    login: recorded(
+      'login',
+      live(async (options) => {
+        if (!options?.popup) {
+          setState({ status: 'redirecting' })
+          return 'redirected'
+        }
+        signIn(user)
+        return 'signedIn'
+      }),
+    ),
+    autoLogin: recorded(
+      'autoLogin',
+      live(async () => {
+        // The same rule as the real client: only from signedOut without an error, once per client (its "window").
+        if (state.status !== 'signedOut' || state.error) return
+        if (autoRedirected) return setState({ status: 'signedOut', error: new AuthError('RELOGIN_LOOP', 'An automatic sign-in already ran for this mock client: sign in by hand.') })
+        autoRedirected = true
         setState({ status: 'redirecting' })
-        return 'redirected'
-      }
-      signIn(user)
-      return 'signedIn'
-    }),
-    autoLogin: recorded('autoLogin', async () => {
-      // The same rule as the real client: only from signedOut without an error, once per client (its "window").
-      if (state.status !== 'signedOut' || state.error) return
-      if (autoRedirected) return setState({ status: 'signedOut', error: new AuthError('RELOGIN_LOOP', 'An automatic sign-in already ran for this mock client: sign in by hand.') })
-      autoRedirected = true
-      setState({ status: 'redirecting' })
-    }),
+      }),
+    ),
     // No server: nothing to revoke or end there, and the result says so.
-    logout: recorded('logout', async (options) => {
-      const result: LogoutResult = {
-        revocation: state.status === 'signedIn' ? 'revoked' : 'no_session',
-        revoked: state.status === 'signedIn' ? ['refresh_token', 'access_token'] : [],
-        endSession: options?.localOnly ? 'local_only' : 'no_endpoint',
-      }
-      if (state.status !== 'signedOut') {
-        setState({ status: 'signedOut' })
-        emit({ type: 'signedOut', generation: ++generation })
-      }
-      emit({ type: 'logout', result })
-      return result
-    }),
-    getAccessToken: recorded('getAccessToken', getAccessToken),
-    fetch: recorded('fetch', async (input, init) => {
-      // No `new Request(input)`: a relative URL has no base outside a page (node, jsdom's fetch).
-      const base = globalThis.location?.origin ?? 'http://localhost'
-      const url = new URL(input instanceof Request ? input.url : String(input), base)
-      const servers = options.resourceServers ?? [base]
-      // The real client's rule, so that a test catches a request the app would have refused.
-      if (!isResourceServer(url, servers)) throw new AuthError('CONFIG', `${url.href} is not on a resource server of this app (resourceServers: ${servers.join(', ')}): nothing was sent.`)
-      const headers = new Headers(init?.headers ?? (input instanceof Request ? input.headers : undefined))
-      headers.set('authorization', `Bearer ${await getAccessToken()}`)
-      return (options.fetch ?? globalThis.fetch)(input, { ...init, headers })
-    }),
+    logout: recorded(
+      'logout',
+      live(async (options) => {
+        const result: LogoutResult = {
+          revocation: state.status === 'signedIn' ? 'revoked' : 'no_session',
+          revoked: state.status === 'signedIn' ? ['refresh_token', 'access_token'] : [],
+          endSession: options?.localOnly ? 'local_only' : 'no_endpoint',
+        }
+        if (state.status !== 'signedOut') {
+          setState({ status: 'signedOut' })
+          emit({ type: 'signedOut', generation: ++generation })
+        }
+        emit({ type: 'logout', result })
+        return result
+      }),
+    ),
+    getAccessToken: recorded('getAccessToken', live(getAccessToken)),
+    fetch: recorded(
+      'fetch',
+      live(async (input, init) => {
+        // No `new Request(input)`: a relative URL has no base outside a page (node, jsdom's fetch).
+        const base = globalThis.location?.origin ?? 'http://localhost'
+        const url = new URL(input instanceof Request ? input.url : String(input), base)
+        const servers = options.resourceServers ?? [base]
+        // The real client's rule, so that a test catches a request the app would have refused.
+        if (!isResourceServer(url, servers)) throw new AuthError('CONFIG', `${url.href} is not on a resource server of this app (resourceServers: ${servers.join(', ')}): nothing was sent.`)
+        const headers = new Headers(init?.headers ?? (input instanceof Request ? input.headers : undefined))
+        headers.set('authorization', `Bearer ${await getAccessToken()}`)
+        return (options.fetch ?? globalThis.fetch)(input, { ...init, headers })
+      }),
+    ),
     onEvent: recorded('onEvent', (listener) => {
       eventListeners.add(listener)
       return () => void eventListeners.delete(listener)
     }),
-    dispose: recorded('dispose', () => listeners.clear()),
+    dispose: recorded('dispose', () => {
+      disposed = true
+      listeners.clear()
+      eventListeners.clear()
+    }),
   }
 
   function signIn(next: User = user) {

@@ -30,6 +30,22 @@ describe('createMockAuthClient', () => {
     real.dispose()
   })
 
+  it('after dispose(), as the real client: every call rejects with DISPOSED, and no listener is called', async () => {
+    const client = createMockAuthClient({ status: 'signedIn' })
+    const seen = events(client)
+    let notified = 0
+    client.subscribe(() => notified++)
+    expect(await client.getAccessToken()).toBe('mock-access-token-1')
+    client.dispose()
+    for (const call of [client.start(), client.login(), client.login({ popup: true }), client.autoLogin(), client.logout(), client.getAccessToken(), client.fetch('/api')]) {
+      await expect(call).rejects.toMatchObject({ code: 'DISPOSED' })
+    }
+    client.expire()
+    expect({ notified, seen }).toEqual({ notified: 0, seen: [] })
+    expect(client.getSnapshot().status).toBe('signedIn')
+    expect(client.calls.getAccessToken).toHaveLength(2)
+  })
+
   it.each<[AuthStatus, string | undefined]>([
     ['loading', undefined],
     ['signedOut', undefined],

@@ -66,6 +66,22 @@ describe('login({ popup: true })', () => {
     expect(navigations()).toBe(0)
   })
 
+  it('a client disposed while its popup is open: the login rejects with DISPOSED, the popup stays, and its sign-in still reaches the store', async () => {
+    const { env, shared, opener, popups } = await reloginTab()
+    const result = opener.client.login({ popup: true }).catch((error: unknown) => error)
+    const url = await waitForUrl(popups[0]!)
+    opener.client.dispose()
+    expect(await result).toMatchObject({ code: 'DISPOSED' })
+    expect(popups[0]!.closed).toBe(false)
+    // The user finishes in the popup: the session is stored for the app's next client.
+    const callback = await env.server.authorize(url)
+    const popupTab = env.open({ url: callback, popup: popup({ storage: shared }), navigation: { ...fakeNavigation(callback), close: () => {} } })
+    await popupTab.client.start()
+    const next = env.open()
+    await next.client.start()
+    expect(next.client.getSnapshot()).toMatchObject({ status: 'signedIn', user: { sub: 'alice' } })
+  })
+
   it('a popup the user closes leaves the page in reloginRequired, with its user, and says so', async () => {
     const { env, opener, popups, events, navigations } = await reloginTab()
     const before = opener.client.getSnapshot()
