@@ -80,6 +80,8 @@ export interface SessionStore {
   set(key: string, value: SessionRecord): Promise<void>
   /** For stores that learn of changes by themselves (memory-only mode); the channel covers the others. */
   subscribe?(listener: () => void): () => void
+  /** Set by `memoryOnlyStore()`: nothing of the session may be kept at rest (the first-render hint refuses it). */
+  readonly memoryOnly?: true
 }
 
 export const emptyRecord: SessionRecord = { v: 1, generation: 0, session: null }

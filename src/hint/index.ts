@@ -7,6 +7,7 @@
  * it gives has no access token; the store's read, which every token request waits for, adds it.
  */
 import { webStorage, type KeyValueStorage } from '../core/adapters'
+import { AuthError } from '../core/errors'
 import type { FirstRenderHint, SignedIn } from '../core/hint'
 import { isObject, type SessionStore } from '../core/store'
 
@@ -20,7 +21,7 @@ export interface FirstRenderHintOptions {
 /**
  * `createAuthClient({ hint: firstRenderHint() })`: with the default IndexedDB store, a new tab of a
  * signed-in app renders signedIn (with its user) in its first frame. Not beside memory-only mode,
- * which keeps nothing at rest: the hint would keep the user's display claims.
+ * which keeps nothing at rest: the hint would keep the user's display claims, so the two are a CONFIG error.
  */
 export function firstRenderHint(options: FirstRenderHintOptions = {}): FirstRenderHint {
   return {
@@ -38,6 +39,8 @@ const PROTOCOL_CLAIMS = ['nonce', 'sid', 'at_hash', 'c_hash', 's_hash', 'auth_ti
 
 /** `store`, whose writes of `key` also keep (or, without a session, remove) the hint. */
 function hintedStore(store: SessionStore, storage: KeyValueStorage, key: string): SessionStore {
+  // Memory-only mode promises nothing at rest; the hint would keep the user's name in localStorage.
+  if (store.memoryOnly) throw new AuthError('CONFIG', "hint: firstRenderHint() keeps the user's display claims in localStorage, and memory-only mode keeps nothing at rest: leave one of them out.")
   return {
     get: (read) => store.get(read),
     subscribe: store.subscribe && ((listener) => store.subscribe!(listener)),

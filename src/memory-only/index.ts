@@ -59,6 +59,7 @@ export function memoryOnlyStore(options: MemoryOnlyOptions = {}): SessionStore {
   let hadClient = false
 
   return {
+    memoryOnly: true,
     async get(key) {
       const release = listen() // the answers come over the channel
       try {

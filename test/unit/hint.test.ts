@@ -2,8 +2,9 @@
 // store is read, the hint never holds a token or a protocol claim, and the store's read wins.
 // The e2e check in Chromium is in test/e2e/login.test.ts; the figure is `npm run bench`'s first render.
 import { describe, expect, it } from 'vitest'
-import { AuthError, memoryStore, type KeyValueStorage, type SessionStore } from '../../src'
+import { AuthError, createAuthClient, memoryStore, type KeyValueStorage, type SessionStore } from '../../src'
 import { firstRenderHint } from '../../src/hint'
+import { memoryOnlyStore } from '../../src/memory-only'
 import { APP, memoryKeyValue, signIn, tabs } from './fakes'
 
 const HINT = 'tabauth:hint:https://id.example.test spa'
@@ -27,6 +28,14 @@ async function signedIn() {
 }
 
 describe('first-render hint', () => {
+  it("beside memory-only mode: a CONFIG error when the client is made, and nothing in the hint's storage", () => {
+    const storage = memoryKeyValue()
+    const make = () => createAuthClient({ issuer: 'https://id.example.test', clientId: 'spa', store: memoryOnlyStore(), hint: firstRenderHint({ storage }) })
+    expect(make).toThrow(AuthError)
+    expect(make).toThrow(/memory-only mode keeps nothing at rest/)
+    expect(storage.get(HINT)).toBeNull()
+  })
+
   it('a new tab is signedIn before the store is read, without a token; the read adds the token and changes nothing else', async () => {
     const { env, hintStorage, tab } = await signedIn()
     const { accessToken, ...shown } = tab.client.getSnapshot() as { accessToken: string }

@@ -268,7 +268,12 @@ describe('tabauth: the client', () => {
     expectTypeOf<Navigation>().toEqualTypeOf<{ currentUrl(): string; assign(url: string): void; replace(url: string): void; close?(): void }>()
     expectTypeOf<PageLifecycle>().toEqualTypeOf<{ isVisible(): boolean; isOnline(): boolean; onWake(listener: () => void): () => void }>()
     expectTypeOf<PopupWindow>().toEqualTypeOf<{ readonly closed: boolean; navigate(url: string): void; close(): void }>()
-    expectTypeOf<SessionStore>().toEqualTypeOf<{ get(key: string): Promise<unknown>; set(key: string, value: SessionRecord): Promise<void>; subscribe?(listener: () => void): () => void }>()
+    expectTypeOf<SessionStore>().toEqualTypeOf<{
+      get(key: string): Promise<unknown>
+      set(key: string, value: SessionRecord): Promise<void>
+      subscribe?(listener: () => void): () => void
+      readonly memoryOnly?: true
+    }>()
     expectTypeOf<typeof tabauth.memoryStore>().toEqualTypeOf<() => SessionStore>()
     expectTypeOf<typeof tabauth.indexedDBStore>().toEqualTypeOf<() => SessionStore>()
     expectTypeOf<typeof tabauth.inTabLock>().toEqualTypeOf<() => Lock>()
