@@ -4,7 +4,7 @@
 // (the README's troubleshooting row), the same clock fails the sign-in with INVALID_RESPONSE.
 import type { BrowserContext, Page } from 'playwright-core'
 import { describe, expect, test } from 'vitest'
-import { appUrl, counts, issuer, settings, signIn, status, testIdText, useBrowser, waitFor, waitForStatus } from './helpers.ts'
+import { counts, demoServer, settings, signIn, status, testIdText, useBrowser, waitFor } from './helpers.ts'
 
 const HOURS_2 = 2 * 3600 * 1000
 const TTL_S = 4
@@ -62,14 +62,8 @@ describe.each([
 test('without serverClock, a client clock 2 h ahead fails the sign-in: INVALID_RESPONSE on the code exchange, the alert and "Sign in"', async () => {
   await shiftClock(HOURS_2)
   // The demo leaves serverClock out when its server switch says so (a development build only).
-  await context.addInitScript(([origin, server]) => location.origin === origin && localStorage.setItem('tabauth-demo:server', server), [
-    appUrl,
-    JSON.stringify({ issuer, serverClock: false }),
-  ] as const)
-  await page.goto(appUrl)
-  await waitForStatus(page, 'signedOut')
-  await page.getByRole('button', { name: 'Sign in', exact: true }).click()
-  await waitForStatus(page, 'error', 30_000)
+  await demoServer(context, { serverClock: false })
+  await signIn(page, '/', 'error')
   const shown = await testIdText(page, 'error')
   expect(shown).toMatch(
     /^INVALID_RESPONSE\s+The token endpoint answered HTTP 200, but the answer could not be used: unexpected JWT "exp" .*expiration is past current timestamp\. .*more than 30 s off the server's, use serverClock: serverClock\(\) from tabauth\/server-clock/,

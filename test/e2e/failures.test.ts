@@ -6,7 +6,7 @@
 // (recorded with Date.now(), the same clock as the provider's) only say which tab did what, when.
 import type { BrowserContext, Page } from 'playwright-core'
 import { beforeEach, expect, test } from 'vitest'
-import { appUrl, counts, issuer, revoke, settings, settle, signIn, status, storedRecord, testIdText, tokenRequests, waitFor, waitForStatus, type Counts, useBrowser } from './helpers.ts'
+import { appUrl, counts, issuer, revoke, settings, settle, signIn, snapshot, status, storedRecord, testIdText, tokenRequests, waitFor, waitForStatus, type Counts, useBrowser } from './helpers.ts'
 
 let context: BrowserContext
 let page: Page
@@ -53,38 +53,6 @@ function recordEvents() {
 
 function events(tab: Page): Promise<PageEvent[]> {
   return tab.evaluate(() => window.__events ?? [])
-}
-
-interface Snapshot {
-  status: string
-  code?: string
-  /** The error's most likely reason (a getter on AuthError: read in the page). */
-  reason?: string
-  error?: string
-  token?: string
-  expiresAt?: number
-}
-
-/** What the page's client holds; status 'none' while the tab is between documents (e.g. redirected). */
-function snapshot(tab: Page): Promise<Snapshot> {
-  return tab
-    .evaluate(() => {
-      if (!window.tabauth) return { status: 'none' }
-      const state = window.tabauth.getSnapshot()
-      const error = 'error' in state ? state.error : undefined
-      return {
-        status: state.status,
-        code: error?.code,
-        reason: error?.reason,
-        error: error?.error,
-        token: state.status === 'signedIn' ? state.accessToken?.slice(-6) : undefined,
-        expiresAt: state.status === 'signedIn' ? state.expiresAt : undefined,
-      }
-    })
-    .catch((error: Error) => {
-      if (/context was destroyed|navigat/i.test(error.message)) return { status: 'none' }
-      throw error
-    })
 }
 
 interface TokenCall {

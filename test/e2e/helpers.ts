@@ -273,13 +273,56 @@ export async function settle(page: Page): Promise<void> {
 
 /**
  * Signs in like a user: opens `path` on the app, clicks "Sign in", lets the provider sign Alice in
- * (no clicks needed there) and waits until the app, back on its own origin, says signedIn.
+ * (no clicks needed there) and waits until the app, back on its own origin, says `expected`
+ * (signedIn; `error` for a sign-in the test makes fail).
  */
-export async function signIn(page: Page, path = '/'): Promise<void> {
+export async function signIn(page: Page, path = '/', expected: Status = 'signedIn'): Promise<void> {
   await page.goto(new URL(path, appUrl).href)
   await waitForStatus(page, 'signedOut')
   await page.getByRole('button', { name: 'Sign in', exact: true }).click()
-  await waitForStatus(page, 'signedIn', 30_000)
+  await waitForStatus(page, expected, 30_000)
+}
+
+export interface Snapshot {
+  status: string
+  code?: string
+  /** The error's most likely reason (a getter on AuthError: read in the page). */
+  reason?: string
+  error?: string
+  message?: string
+  token?: string
+  expiresAt?: number
+}
+
+/** What the page's client holds; status 'none' while the tab is between documents (e.g. redirected). */
+export function snapshot(tab: Page): Promise<Snapshot> {
+  return tab
+    .evaluate(() => {
+      if (!window.tabauth) return { status: 'none' }
+      const state = window.tabauth.getSnapshot()
+      const error = 'error' in state ? state.error : undefined
+      return {
+        status: state.status,
+        code: error?.code,
+        reason: error?.reason,
+        error: error?.error,
+        message: error?.message,
+        token: state.status === 'signedIn' ? state.accessToken?.slice(-6) : undefined,
+        expiresAt: state.status === 'signedIn' ? state.expiresAt : undefined,
+      }
+    })
+    .catch((error: Error) => {
+      if (/context was destroyed|navigat/i.test(error.message)) return { status: 'none' }
+      throw error
+    })
+}
+
+/**
+ * What the demo is told about its server (localStorage `tabauth-demo:server`, read once at start: issuer,
+ * scope, codeLifetimeSeconds, serverClock: false; see example/auth.ts), in every page of `context` on the app's origin.
+ */
+export async function demoServer(context: BrowserContext, server: Record<string, unknown>): Promise<void> {
+  await context.addInitScript(([origin, value]) => location.origin === origin && localStorage.setItem('tabauth-demo:server', value), [appUrl, JSON.stringify({ issuer, ...server })] as const)
 }
 
 /** The access token's last 6 characters, as the app shows them. */

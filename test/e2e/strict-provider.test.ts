@@ -4,19 +4,14 @@
 // "no offline_access in scope".) With offline_access (the library's default scope) a refresh token comes.
 import type { BrowserContext, Page } from 'playwright-core'
 import { expect, test } from 'vitest'
-import { appUrl, counts, issuer, settings, signIn, storedRecord, testIdText, useBrowser, waitForStatus } from './helpers.ts'
+import { counts, demoServer, settings, signIn, storedRecord, testIdText, useBrowser, waitForStatus } from './helpers.ts'
 
 let context: BrowserContext
 let page: Page
 useBrowser((c, p) => ((context = c), (page = p)))
 
-/** The demo app reads its server and scope from localStorage `tabauth-demo:server` at start. */
-async function withScope(scope: string) {
-  await context.addInitScript(([origin, server]) => location.origin === origin && localStorage.setItem('tabauth-demo:server', server), [appUrl, JSON.stringify({ issuer, scope })] as const)
-}
-
 test('without offline_access: no refresh token, and at expiry reloginRequired with the reason, no token request', async () => {
-  await withScope('openid profile')
+  await demoServer(context, { scope: 'openid profile' })
   await settings({ accessTokenTtl: 4 })
   await signIn(page)
   const record = await storedRecord(page)
@@ -35,7 +30,7 @@ test('without offline_access: no refresh token, and at expiry reloginRequired wi
 })
 
 test('with offline_access and no prompt: a refresh token (the dev provider grants offline_access as most servers do)', async () => {
-  await withScope('openid profile offline_access')
+  await demoServer(context, { scope: 'openid profile offline_access' })
   await signIn(page)
   const record = await storedRecord(page)
   expect(record?.session?.tokens.refreshToken).toBeTypeOf('string')

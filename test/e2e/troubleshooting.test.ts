@@ -7,27 +7,28 @@
 // and the demo passes it to `serverTexts`: the reason comes from the server's words and the client's facts.
 import type { BrowserContext, Page, Route } from 'playwright-core'
 import { expect, test } from 'vitest'
-import { appUrl, counts, expireAtServer, issuer, newTab, readRefreshToken, refreshGrant, settings, settle, signIn, storedRecord, testIdText, useBrowser, waitForStatus } from './helpers.ts'
+import {
+  appUrl,
+  counts,
+  demoServer,
+  expireAtServer,
+  issuer,
+  newTab,
+  readRefreshToken,
+  refreshGrant,
+  settings,
+  settle,
+  signIn,
+  snapshot,
+  storedRecord,
+  testIdText,
+  useBrowser,
+  waitForStatus,
+} from './helpers.ts'
 
 let context: BrowserContext
 let page: Page
 useBrowser((c, p) => ((context = c), (page = p)))
-
-interface Shown {
-  status: string
-  code?: string
-  reason?: string
-  error?: string
-  message?: string
-}
-
-function shown(tab: Page): Promise<Shown> {
-  return tab.evaluate(() => {
-    const state = window.tabauth.getSnapshot()
-    const error = 'error' in state ? state.error : undefined
-    return { status: state.status, code: error?.code, reason: error?.reason, error: error?.error, message: error?.message }
-  })
-}
 
 /**
  * Signs in with the code exchange passed through `change` on its way to the token endpoint (the form
@@ -42,15 +43,12 @@ async function signInThrough(change: (body: URLSearchParams) => Promise<void> | 
     await change(body)
     await route.continue({ postData: body.toString() })
   })
-  await page.goto(appUrl)
-  await waitForStatus(page, 'signedOut')
-  await page.getByRole('button', { name: 'Sign in', exact: true }).click()
-  await waitForStatus(page, 'error', 30_000)
+  await signIn(page, '/', 'error')
 }
 
 /** What every failed code exchange of the table looks like: the alert with the message, "Sign in", one request. */
 async function expectRefusedOnce(reason: string, hint: RegExp): Promise<void> {
-  expect(await shown(page)).toMatchObject({ status: 'error', code: 'INVALID_GRANT', error: 'invalid_grant', reason })
+  expect(await snapshot(page)).toMatchObject({ status: 'error', code: 'INVALID_GRANT', error: 'invalid_grant', reason })
   const text = await testIdText(page, 'error')
   expect(text).toMatch(/^INVALID_GRANT /)
   expect(text).toMatch(hint)
@@ -67,10 +65,7 @@ test('a code expired (the exchange held past the code lifetime): INVALID_GRANT, 
   // code not found" of an expired code as of a spent one, so the client's clock (the code is older than its
   // lifetime) puts code_expired first.
   await settings({ codeTtl: 1 })
-  await context.addInitScript(([origin, server]) => location.origin === origin && localStorage.setItem('tabauth-demo:server', server), [
-    appUrl,
-    JSON.stringify({ issuer, codeLifetimeSeconds: 1 }),
-  ] as const)
+  await demoServer(context, { codeLifetimeSeconds: 1 })
   await signInThrough(() => new Promise((resolve) => setTimeout(resolve, 2_500)))
   await expectRefusedOnce('code_expired', /authorization code not found.*possible causes: code_expired \(the code was exchanged after the server's code lifetime/)
 })
@@ -92,11 +87,8 @@ test("a code exchanged as another client (client_id rewritten to the dev provide
 
 test("the app's origin not allowed (CORS) while its redirect URI is registered: NETWORK on the code exchange, whose answer the browser hid", async () => {
   await settings({ cors: false })
-  await page.goto(appUrl)
-  await waitForStatus(page, 'signedOut')
-  await page.getByRole('button', { name: 'Sign in', exact: true }).click()
-  await waitForStatus(page, 'error', 30_000)
-  const state = await shown(page)
+  await signIn(page, '/', 'error')
+  const state = await snapshot(page)
   expect(state).toMatchObject({ status: 'error', code: 'NETWORK' })
   expect(await testIdText(page, 'error')).toMatch(/^NETWORK\s+Could not reach the authorization server at \S+\/token \(Failed to fetch\): .*does not allow this app's origin \(CORS/)
   await page.getByRole('button', { name: 'Sign in', exact: true }).first().waitFor()
@@ -123,7 +115,7 @@ test('a refresh token rotated by another client first (a second library, an old 
   expect(answered).toBe(401)
   for (const tab of [page, second]) {
     await waitForStatus(tab, 'reloginRequired')
-    expect(await shown(tab)).toMatchObject({ status: 'reloginRequired', code: 'LOGIN_REQUIRED', reason: 'refresh_token_reused' })
+    expect(await snapshot(tab)).toMatchObject({ status: 'reloginRequired', code: 'LOGIN_REQUIRED', reason: 'refresh_token_reused' })
   }
   expect(await testIdText(page, 'error')).toMatch(/refresh token already used.*already rotated refresh token was presented/)
   await page.getByRole('button', { name: 'Sign in again' }).first().waitFor()
