@@ -33,11 +33,7 @@ export function watchPopup(popup: PopupWindow, watch: PopupWatch): Promise<Login
         finish('timedOut')
       },
       TRANSACTION_LIFETIME_MS,
-      () => {
-        finished = true
-        stopEvents()
-        reject(new AuthError('DISPOSED', 'The client was disposed while its popup sign-in was open.'))
-      },
+      () => finish(new AuthError('DISPOSED', 'The client was disposed while its popup sign-in was open.')),
     )
     let finished = false
 
@@ -45,13 +41,14 @@ export function watchPopup(popup: PopupWindow, watch: PopupWatch): Promise<Login
       if (!popup.closed) return void (cancelPoll = watch.clock.setTimeout(poll, POLL_MS))
       void watch.sync().then(() => finish(watch.hasSession() ? 'signedIn' : 'closed'))
     }
-    function finish(result: LoginResult) {
+    function finish(result: LoginResult | AuthError) {
       if (finished) return
       finished = true
       stopEvents()
       cancelPoll()
       cancelTimeout()
-      resolve(result)
+      if (result instanceof AuthError) reject(result)
+      else resolve(result)
     }
   })
 }
